@@ -1,0 +1,180 @@
+// SocketApi on POSIX systems (Linux now; the BSDs, macOS and illumos compile
+// the same calls, with SIOCOUTQ/SIOCINQ only where the OS has them).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <linux/sockios.h>
+#endif
+
+#include <cerrno>
+#include <cstring>
+
+#include "agents/platform/socket_api.h"
+
+namespace lingerlab {
+namespace {
+
+SysResult FromRet(int64_t r) { return SysResult{r, r < 0 ? errno : 0}; }
+
+int LevelName(IntOption opt) {
+  switch (opt) {
+    case IntOption::kReuseAddr: return SO_REUSEADDR;
+    case IntOption::kSndBuf: return SO_SNDBUF;
+    case IntOption::kRcvBuf: return SO_RCVBUF;
+  }
+  return SO_REUSEADDR;
+}
+
+// Fills a sockaddr from text; the family follows from the text.
+bool MakeAddr(const std::string& address, int port, sockaddr_storage* ss, socklen_t* len) {
+  std::memset(ss, 0, sizeof(*ss));
+  auto* v4 = reinterpret_cast<sockaddr_in*>(ss);
+  if (inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof(sockaddr_in);
+    return true;
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(ss);
+  if (inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof(sockaddr_in6);
+    return true;
+  }
+  return false;
+}
+
+std::string AddrText(const sockaddr_storage& ss) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET) {
+    auto* v4 = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &v4->sin_addr, buf, sizeof(buf));
+    return std::string(buf) + ":" + std::to_string(ntohs(v4->sin_port));
+  }
+  auto* v6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+  inet_ntop(AF_INET6, &v6->sin6_addr, buf, sizeof(buf));
+  return "[" + std::string(buf) + "]:" + std::to_string(ntohs(v6->sin6_port));
+}
+
+int Fd(SocketHandle s) { return static_cast<int>(s); }
+
+// Polls one descriptor, retrying EINTR with the remaining time.
+SysResult PollIn(int fd, int timeout_ms) {
+  pollfd p{fd, POLLIN, 0};
+  for (;;) {
+    int r = ::poll(&p, 1, timeout_ms);
+    if (r >= 0) return SysResult{r, 0};
+    if (errno != EINTR) return SysResult{-1, errno};
+  }
+}
+
+class PosixSocketApi final : public SocketApi {
+ public:
+  SysResult Socket(Family family) override {
+    int domain = family == Family::kInet6 ? AF_INET6 : AF_INET;
+    return FromRet(::socket(domain, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  }
+  SysResult SetInt(SocketHandle s, IntOption opt, int value) override {
+    return FromRet(::setsockopt(Fd(s), SOL_SOCKET, LevelName(opt), &value, sizeof(value)));
+  }
+  SysResult GetInt(SocketHandle s, IntOption opt) override {
+    int value = 0;
+    socklen_t len = sizeof(value);
+    if (::getsockopt(Fd(s), SOL_SOCKET, LevelName(opt), &value, &len) != 0)
+      return SysResult{-1, errno};
+    return SysResult{value, 0};
+  }
+  SysResult SetLinger(SocketHandle s, bool on, int seconds) override {
+    linger l{on ? 1 : 0, seconds};
+    return FromRet(::setsockopt(Fd(s), SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
+  }
+  SysResult GetLinger(SocketHandle s) override {
+    linger l{};
+    socklen_t len = sizeof(l);
+    if (::getsockopt(Fd(s), SOL_SOCKET, SO_LINGER, &l, &len) != 0) return SysResult{-1, errno};
+    return SysResult{l.l_onoff ? l.l_linger : -2, 0};
+  }
+  SysResult Bind(SocketHandle s, const std::string& address, int port) override {
+    sockaddr_storage ss;
+    socklen_t len;
+    if (!MakeAddr(address, port, &ss, &len)) return SysResult{-1, EINVAL};
+    return FromRet(::bind(Fd(s), reinterpret_cast<sockaddr*>(&ss), len));
+  }
+  SysResult Listen(SocketHandle s, int backlog) override {
+    return FromRet(::listen(Fd(s), backlog));
+  }
+  SysResult Accept(SocketHandle s, int timeout_ms, std::string* peer) override {
+    SysResult ready = PollIn(Fd(s), timeout_ms);
+    if (!ready.ok()) return ready;
+    if (ready.ret == 0) return SysResult{-1, ETIMEDOUT};
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    int fd = ::accept4(Fd(s), reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC);
+    if (fd < 0) return SysResult{-1, errno};
+    if (peer) *peer = AddrText(ss);
+    return SysResult{fd, 0};
+  }
+  SysResult Connect(SocketHandle s, const std::string& address, int port) override {
+    sockaddr_storage ss;
+    socklen_t len;
+    if (!MakeAddr(address, port, &ss, &len)) return SysResult{-1, EINVAL};
+    return FromRet(::connect(Fd(s), reinterpret_cast<sockaddr*>(&ss), len));
+  }
+  SysResult Send(SocketHandle s, const char* data, size_t len) override {
+    return FromRet(::send(Fd(s), data, len, MSG_NOSIGNAL));
+  }
+  SysResult Recv(SocketHandle s, char* buf, size_t cap) override {
+    return FromRet(::recv(Fd(s), buf, cap, 0));
+  }
+  SysResult WaitReadable(SocketHandle s, int timeout_ms) override {
+    return PollIn(Fd(s), timeout_ms);
+  }
+  SysResult Shutdown(SocketHandle s, ShutdownHow how) override {
+    int h = how == ShutdownHow::kRead ? SHUT_RD : how == ShutdownHow::kWrite ? SHUT_WR : SHUT_RDWR;
+    return FromRet(::shutdown(Fd(s), h));
+  }
+  SysResult Close(SocketHandle s) override { return FromRet(::close(Fd(s))); }
+  SocketQueues Queues(SocketHandle s) override {
+    SocketQueues q;
+#if defined(SIOCOUTQ) && defined(SIOCINQ)
+    int v = 0;
+    if (::ioctl(Fd(s), SIOCOUTQ, &v) == 0) q.outq = v;
+    if (::ioctl(Fd(s), SIOCINQ, &v) == 0) q.inq = v;
+#else
+    (void)s;
+#endif
+    return q;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<SocketApi> MakeNativeSocketApi() { return std::make_unique<PosixSocketApi>(); }
+
+std::string ErrnoName(int err) {
+  switch (err) {
+    case 0: return "";
+#define LL_ERR(e) \
+  case e: return #e;
+    LL_ERR(EPERM) LL_ERR(ENOENT) LL_ERR(EINTR) LL_ERR(EIO) LL_ERR(EBADF) LL_ERR(ENOMEM)
+    LL_ERR(EACCES) LL_ERR(EFAULT) LL_ERR(EBUSY) LL_ERR(EINVAL) LL_ERR(EMFILE) LL_ERR(ENOSPC)
+    LL_ERR(EPIPE) LL_ERR(ENOTSOCK) LL_ERR(EDESTADDRREQ) LL_ERR(EMSGSIZE) LL_ERR(EPROTOTYPE)
+    LL_ERR(ENOPROTOOPT) LL_ERR(EPROTONOSUPPORT) LL_ERR(EOPNOTSUPP) LL_ERR(EAFNOSUPPORT)
+    LL_ERR(EADDRINUSE) LL_ERR(EADDRNOTAVAIL) LL_ERR(ENETDOWN) LL_ERR(ENETUNREACH)
+    LL_ERR(ENETRESET) LL_ERR(ECONNABORTED) LL_ERR(ECONNRESET) LL_ERR(ENOBUFS) LL_ERR(EISCONN)
+    LL_ERR(ENOTCONN) LL_ERR(ETIMEDOUT) LL_ERR(ECONNREFUSED) LL_ERR(EHOSTDOWN)
+    LL_ERR(EHOSTUNREACH) LL_ERR(EALREADY) LL_ERR(EINPROGRESS)
+#undef LL_ERR
+    // EAGAIN and EWOULDBLOCK are one number on Linux; the write-up and BSD say
+    // EWOULDBLOCK for a linger timeout, so that is the portable name.
+    case EWOULDBLOCK: return "EWOULDBLOCK";
+    default: return "E" + std::to_string(err);
+  }
+}
+
+}  // namespace lingerlab

@@ -1,0 +1,29 @@
+// Blocking-with-deadline I/O on a stream descriptor, used by the control
+// channel (not by test sockets, whose calls go through SocketApi).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "agents/base/result.h"
+
+namespace lingerlab {
+
+// Reads up to `cap` bytes into `buf`, waiting at most `timeout_ns` (< 0: forever)
+// for the first byte. Returns the count; 0 means end of stream.
+// Fails with kTimeout when nothing came in time, kFailed on a read error.
+Result<size_t> ReadSome(int fd, char* buf, size_t cap, int64_t timeout_ns);
+
+// Writes all of `data`, retrying partial writes and EINTR. Never raises
+// SIGPIPE. Fails with kClosed if the peer is gone.
+Status WriteAll(int fd, std::string_view data);
+
+// Creates a connected pair of stream sockets for a local control channel.
+// Both ends are close-on-exec; the caller clears it on the end it hands over.
+Status MakeStreamPair(int fds[2]);
+
+// Clears close-on-exec, so the descriptor survives exec into an agent.
+Status ClearCloseOnExec(int fd);
+
+}  // namespace lingerlab

@@ -1,0 +1,86 @@
+#include "agents/protocol/channel.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <memory>
+
+#include "agents/platform/stream_io.h"
+
+namespace lingerlab {
+namespace {
+
+struct Pair {
+  Pair() {
+    int fds[2];
+    EXPECT_TRUE(MakeStreamPair(fds).ok());
+    a = std::make_unique<Channel>(UniqueFd(fds[0]));
+    raw = fds[1];
+  }
+  ~Pair() {
+    if (raw >= 0) ::close(raw);
+  }
+  void CloseRaw() {
+    ::close(raw);
+    raw = -1;
+  }
+  std::unique_ptr<Channel> a;
+  int raw = -1;  // the other end, written to byte by byte
+};
+
+TEST(ChannelTest, ReceivesAFrameWrittenInPieces) {
+  Pair p;
+  std::string f = EncodeFrame({{"type", "hello"}, {"protocol", 1}}).value();
+  ASSERT_TRUE(WriteAll(p.raw, f.substr(0, 3)).ok());
+  ASSERT_TRUE(WriteAll(p.raw, f.substr(3)).ok());
+  auto m = p.a->Receive(kNsPerSec);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ((*m)["protocol"], 1);
+}
+
+TEST(ChannelTest, TimesOutWhenNothingArrives) {
+  Pair p;
+  auto m = p.a->Receive(50 * kNsPerMs);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().code, ErrorCode::kTimeout);
+}
+
+TEST(ChannelTest, PeerCloseBetweenFramesIsClosed) {
+  Pair p;
+  p.CloseRaw();
+  auto m = p.a->Receive(kNsPerSec);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().code, ErrorCode::kClosed);
+}
+
+TEST(ChannelTest, PeerCloseInsideAFrameIsTruncated) {
+  Pair p;
+  std::string f = EncodeFrame({{"type", "hello"}}).value();
+  ASSERT_TRUE(WriteAll(p.raw, f.substr(0, f.size() - 2)).ok());
+  p.CloseRaw();
+  auto m = p.a->Receive(kNsPerSec);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().code, ErrorCode::kInvalidInput);
+  EXPECT_NE(m.error().message.find("malformed_frame"), std::string::npos);
+}
+
+TEST(ChannelTest, OversizedFrameIsReportedWithItsProtocolCode) {
+  Pair p;
+  ASSERT_TRUE(WriteAll(p.raw, std::string("\x7f\xff\xff\xff", 4)).ok());
+  auto m = p.a->Receive(kNsPerSec);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().code, ErrorCode::kInvalidInput);
+  EXPECT_EQ(m.error().message.rfind("frame_too_large", 0), 0u);
+}
+
+TEST(ChannelTest, SendToAClosedPeerFailsWithoutSigpipe) {
+  Pair p;
+  p.CloseRaw();
+  Status s = p.a->Send({{"type", "hello"}});
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), ErrorCode::kClosed);
+}
+
+}  // namespace
+}  // namespace lingerlab

@@ -1,0 +1,62 @@
+#include "agents/protocol/frame.h"
+
+#include <cstdint>
+
+namespace lingerlab {
+
+const char* FrameFaultCode(FrameFault f) {
+  switch (f) {
+    case FrameFault::kTooLarge: return "frame_too_large";
+    case FrameFault::kMalformed: return "malformed_frame";
+    case FrameFault::kNone: break;
+  }
+  return "";
+}
+
+Result<std::string> EncodeFrame(const nlohmann::json& message, size_t max_bytes) {
+  // Invalid UTF-8 in a string becomes U+FFFD rather than an exception.
+  std::string body = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (body.empty() || body.size() > max_bytes)
+    return MakeError(ErrorCode::kInvalidInput,
+                     "message of " + std::to_string(body.size()) + " bytes exceeds frame limit");
+  std::string out;
+  out.reserve(protocol::kFrameHeaderBytes + body.size());
+  const auto n = static_cast<uint32_t>(body.size());
+  out.push_back(static_cast<char>((n >> 24) & 0xff));
+  out.push_back(static_cast<char>((n >> 16) & 0xff));
+  out.push_back(static_cast<char>((n >> 8) & 0xff));
+  out.push_back(static_cast<char>(n & 0xff));
+  out += body;
+  return out;
+}
+
+void FrameDecoder::Feed(std::string_view bytes) {
+  if (fault_ == FrameFault::kNone) buf_.append(bytes);
+}
+
+std::optional<nlohmann::json> FrameDecoder::Next() {
+  if (fault_ != FrameFault::kNone || buf_.size() < protocol::kFrameHeaderBytes) return std::nullopt;
+  const auto* p = reinterpret_cast<const unsigned char*>(buf_.data());
+  const uint32_t n = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+  if (n == 0 || n > max_) {
+    // Decided from the header alone: the body is never buffered.
+    fault_ = FrameFault::kTooLarge;
+    fault_message_ = "frame length " + std::to_string(n) + " outside 1.." + std::to_string(max_);
+    buf_.clear();
+    return std::nullopt;
+  }
+  if (buf_.size() < protocol::kFrameHeaderBytes + n) return std::nullopt;
+  std::string_view body(buf_.data() + protocol::kFrameHeaderBytes, n);
+  nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  buf_.erase(0, protocol::kFrameHeaderBytes + n);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    fault_ = FrameFault::kMalformed;
+    fault_message_ = parsed.is_discarded() ? "frame body is not valid JSON"
+                                           : "frame body is not a JSON object";
+    buf_.clear();
+    return std::nullopt;
+  }
+  return parsed;
+}
+
+}  // namespace lingerlab
