@@ -4,14 +4,22 @@ namespace lingerlab {
 
 const char* ErrorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kFailed: return "failed";
-    case ErrorCode::kInvalidInput: return "invalid_input";
-    case ErrorCode::kNotFound: return "not_found";
-    case ErrorCode::kTimeout: return "timeout";
-    case ErrorCode::kClosed: return "closed";
-    case ErrorCode::kPermission: return "permission";
-    case ErrorCode::kUnsupported: return "unsupported";
-    case ErrorCode::kCancelled: return "cancelled";
+    case ErrorCode::kFailed:
+      return "failed";
+    case ErrorCode::kInvalidInput:
+      return "invalid_input";
+    case ErrorCode::kNotFound:
+      return "not_found";
+    case ErrorCode::kTimeout:
+      return "timeout";
+    case ErrorCode::kClosed:
+      return "closed";
+    case ErrorCode::kPermission:
+      return "permission";
+    case ErrorCode::kUnsupported:
+      return "unsupported";
+    case ErrorCode::kCancelled:
+      return "cancelled";
   }
   return "failed";
 }

@@ -15,14 +15,14 @@ namespace lingerlab {
 
 // Error kinds that callers branch on; everything else is kFailed.
 enum class ErrorCode {
-  kFailed,          // generic failure; the message says what
-  kInvalidInput,    // a file, message or argument is malformed
-  kNotFound,        // a named thing does not exist
-  kTimeout,         // a named deadline passed
-  kClosed,          // the peer closed the channel
-  kPermission,      // needs privileges we do not have (e.g. CAP_NET_ADMIN)
-  kUnsupported,     // not available on this platform
-  kCancelled,       // the run was interrupted
+  kFailed,        // generic failure; the message says what
+  kInvalidInput,  // a file, message or argument is malformed
+  kNotFound,      // a named thing does not exist
+  kTimeout,       // a named deadline passed
+  kClosed,        // the peer closed the channel
+  kPermission,    // needs privileges we do not have (e.g. CAP_NET_ADMIN)
+  kUnsupported,   // not available on this platform
+  kCancelled,     // the run was interrupted
 };
 
 const char* ErrorCodeName(ErrorCode code);
@@ -34,7 +34,7 @@ struct Error {
 
 class Status {
  public:
-  Status() = default;  // ok
+  Status() = default;                        // ok
   Status(Error e) : error_(std::move(e)) {}  // NOLINT: implicit by design
 
   static Status Ok() { return Status(); }

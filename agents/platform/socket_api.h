@@ -43,6 +43,8 @@ class SocketApi {
   virtual SysResult GetLinger(SocketHandle s) = 0;
   virtual SysResult Bind(SocketHandle s, const std::string& address, int port) = 0;
   virtual SysResult Listen(SocketHandle s, int backlog) = 0;
+  // The socket's local "addr:port", or "" if the OS cannot say.
+  virtual std::string LocalAddress(SocketHandle s) = 0;
   // Waits up to timeout_ms (< 0: forever) for a connection; `peer` gets "addr:port".
   virtual SysResult Accept(SocketHandle s, int timeout_ms, std::string* peer) = 0;
   virtual SysResult Connect(SocketHandle s, const std::string& address, int port) = 0;

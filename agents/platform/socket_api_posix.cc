@@ -22,9 +22,12 @@ SysResult FromRet(int64_t r) { return SysResult{r, r < 0 ? errno : 0}; }
 
 int LevelName(IntOption opt) {
   switch (opt) {
-    case IntOption::kReuseAddr: return SO_REUSEADDR;
-    case IntOption::kSndBuf: return SO_SNDBUF;
-    case IntOption::kRcvBuf: return SO_RCVBUF;
+    case IntOption::kReuseAddr:
+      return SO_REUSEADDR;
+    case IntOption::kSndBuf:
+      return SO_SNDBUF;
+    case IntOption::kRcvBuf:
+      return SO_RCVBUF;
   }
   return SO_REUSEADDR;
 }
@@ -108,6 +111,12 @@ class PosixSocketApi final : public SocketApi {
   SysResult Listen(SocketHandle s, int backlog) override {
     return FromRet(::listen(Fd(s), backlog));
   }
+  std::string LocalAddress(SocketHandle s) override {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    if (::getsockname(Fd(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "";
+    return AddrText(ss);
+  }
   SysResult Accept(SocketHandle s, int timeout_ms, std::string* peer) override {
     SysResult ready = PollIn(Fd(s), timeout_ms);
     if (!ready.ok()) return ready;
@@ -158,22 +167,27 @@ std::unique_ptr<SocketApi> MakeNativeSocketApi() { return std::make_unique<Posix
 
 std::string ErrnoName(int err) {
   switch (err) {
-    case 0: return "";
+    case 0:
+      return "";
 #define LL_ERR(e) \
-  case e: return #e;
-    LL_ERR(EPERM) LL_ERR(ENOENT) LL_ERR(EINTR) LL_ERR(EIO) LL_ERR(EBADF) LL_ERR(ENOMEM)
-    LL_ERR(EACCES) LL_ERR(EFAULT) LL_ERR(EBUSY) LL_ERR(EINVAL) LL_ERR(EMFILE) LL_ERR(ENOSPC)
-    LL_ERR(EPIPE) LL_ERR(ENOTSOCK) LL_ERR(EDESTADDRREQ) LL_ERR(EMSGSIZE) LL_ERR(EPROTOTYPE)
-    LL_ERR(ENOPROTOOPT) LL_ERR(EPROTONOSUPPORT) LL_ERR(EOPNOTSUPP) LL_ERR(EAFNOSUPPORT)
-    LL_ERR(EADDRINUSE) LL_ERR(EADDRNOTAVAIL) LL_ERR(ENETDOWN) LL_ERR(ENETUNREACH)
-    LL_ERR(ENETRESET) LL_ERR(ECONNABORTED) LL_ERR(ECONNRESET) LL_ERR(ENOBUFS) LL_ERR(EISCONN)
-    LL_ERR(ENOTCONN) LL_ERR(ETIMEDOUT) LL_ERR(ECONNREFUSED) LL_ERR(EHOSTDOWN)
-    LL_ERR(EHOSTUNREACH) LL_ERR(EALREADY) LL_ERR(EINPROGRESS)
+  case e:         \
+    return #e;
+      LL_ERR(EPERM)
+      LL_ERR(ENOENT) LL_ERR(EINTR) LL_ERR(EIO) LL_ERR(EBADF) LL_ERR(ENOMEM) LL_ERR(EACCES)
+          LL_ERR(EFAULT) LL_ERR(EBUSY) LL_ERR(EINVAL) LL_ERR(EMFILE) LL_ERR(ENOSPC) LL_ERR(EPIPE)
+              LL_ERR(ENOTSOCK) LL_ERR(EDESTADDRREQ) LL_ERR(EMSGSIZE) LL_ERR(EPROTOTYPE)
+                  LL_ERR(ENOPROTOOPT) LL_ERR(EPROTONOSUPPORT) LL_ERR(EOPNOTSUPP)
+                      LL_ERR(EAFNOSUPPORT) LL_ERR(EADDRINUSE) LL_ERR(EADDRNOTAVAIL) LL_ERR(ENETDOWN)
+                          LL_ERR(ENETUNREACH) LL_ERR(ENETRESET) LL_ERR(ECONNABORTED)
+                              LL_ERR(ECONNRESET) LL_ERR(ENOBUFS) LL_ERR(EISCONN) LL_ERR(ENOTCONN)
+                                  LL_ERR(ETIMEDOUT) LL_ERR(ECONNREFUSED) LL_ERR(EHOSTDOWN)
+                                      LL_ERR(EHOSTUNREACH) LL_ERR(EALREADY) LL_ERR(EINPROGRESS)
 #undef LL_ERR
-    // EAGAIN and EWOULDBLOCK are one number on Linux; the write-up and BSD say
-    // EWOULDBLOCK for a linger timeout, so that is the portable name.
-    case EWOULDBLOCK: return "EWOULDBLOCK";
-    default: return "E" + std::to_string(err);
+          // EAGAIN and EWOULDBLOCK are one number on Linux; the write-up and BSD say
+          // EWOULDBLOCK for a linger timeout, so that is the portable name.
+          case EWOULDBLOCK : return "EWOULDBLOCK";
+    default:
+      return "E" + std::to_string(err);
   }
 }
 

@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <string_view>
 
+#include <string>
+
 #include "agents/base/result.h"
+#include "agents/platform/unique_fd.h"
 
 namespace lingerlab {
 
@@ -25,5 +28,17 @@ Status MakeStreamPair(int fds[2]);
 
 // Clears close-on-exec, so the descriptor survives exec into an agent.
 Status ClearCloseOnExec(int fd);
+
+}  // namespace lingerlab
+
+namespace lingerlab {
+
+// Control channels over TCP (remote agents). `address` is an IPv4 or IPv6
+// literal. ListenTcp binds with SO_REUSEADDR; port 0 picks a free port,
+// which LocalPort() reports.
+Result<UniqueFd> ListenTcp(const std::string& address, int port);
+Result<int> LocalPort(int fd);
+Result<UniqueFd> AcceptControl(int listen_fd);
+Result<UniqueFd> ConnectTcp(const std::string& address, int port, int64_t timeout_ns);
 
 }  // namespace lingerlab

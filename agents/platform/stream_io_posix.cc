@@ -71,3 +71,98 @@ Status ClearCloseOnExec(int fd) {
 }
 
 }  // namespace lingerlab
+
+// --- TCP control channels -------------------------------------------------
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+namespace lingerlab {
+namespace {
+bool ParseAddr(const std::string& address, int port, sockaddr_storage* ss, socklen_t* len) {
+  std::memset(ss, 0, sizeof(*ss));
+  auto* v4 = reinterpret_cast<sockaddr_in*>(ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(ss);
+  if (inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof(*v4);
+    return true;
+  }
+  if (inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof(*v6);
+    return true;
+  }
+  return false;
+}
+Error Sys(const char* what) {
+  return MakeError(ErrorCode::kFailed, std::string(what) + ": " + std::strerror(errno));
+}
+}  // namespace
+
+Result<UniqueFd> ListenTcp(const std::string& address, int port) {
+  sockaddr_storage ss;
+  socklen_t len;
+  if (!ParseAddr(address, port, &ss, &len))
+    return MakeError(ErrorCode::kInvalidInput, "not an IP address: " + address);
+  UniqueFd fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return Sys("socket");
+  int one = 1;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) return Sys("bind");
+  if (::listen(fd.get(), 8) != 0) return Sys("listen");
+  return fd;
+}
+
+Result<int> LocalPort(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return Sys("getsockname");
+  if (ss.ss_family == AF_INET) return int{ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port)};
+  return int{ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port)};
+}
+
+Result<UniqueFd> AcceptControl(int listen_fd) {
+  for (;;) {
+    int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) {
+      int one = 1;  // control messages are small; do not let Nagle delay them
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      return UniqueFd(fd);
+    }
+    if (errno != EINTR && errno != ECONNABORTED) return Sys("accept");
+  }
+}
+
+Result<UniqueFd> ConnectTcp(const std::string& address, int port, int64_t timeout_ns) {
+  sockaddr_storage ss;
+  socklen_t len;
+  if (!ParseAddr(address, port, &ss, &len))
+    return MakeError(ErrorCode::kInvalidInput, "not an IP address: " + address);
+  UniqueFd fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd.valid()) return Sys("socket");
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    if (errno != EINPROGRESS) return Sys("connect");
+    pollfd p{fd.get(), POLLOUT, 0};
+    int r = ::poll(&p, 1, static_cast<int>(timeout_ns / kNsPerMs));
+    if (r == 0)
+      return MakeError(ErrorCode::kTimeout,
+                       "connect to " + address + ":" + std::to_string(port) + " timed out");
+    int err = 0;
+    socklen_t el = sizeof(err);
+    ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &el);
+    if (r < 0 || err != 0) {
+      errno = r < 0 ? errno : err;
+      return Sys(("connect to " + address + ":" + std::to_string(port)).c_str());
+    }
+  }
+  int flags = ::fcntl(fd.get(), F_GETFL);
+  ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
+  int one = 1;
+  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return fd;
+}
+
+}  // namespace lingerlab

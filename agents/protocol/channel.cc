@@ -19,9 +19,8 @@ Result<nlohmann::json> Channel::Receive(int64_t timeout_ns) {
   for (;;) {
     if (auto msg = decoder_.Next()) return *std::move(msg);
     if (decoder_.fault() != FrameFault::kNone)
-      return MakeError(ErrorCode::kInvalidInput,
-                       std::string(FrameFaultCode(decoder_.fault())) + ": " +
-                           decoder_.fault_message());
+      return MakeError(ErrorCode::kInvalidInput, std::string(FrameFaultCode(decoder_.fault())) +
+                                                     ": " + decoder_.fault_message());
     int64_t wait = -1;
     if (deadline >= 0) {
       wait = deadline - MonotonicNs();

@@ -6,9 +6,12 @@ namespace lingerlab {
 
 const char* FrameFaultCode(FrameFault f) {
   switch (f) {
-    case FrameFault::kTooLarge: return "frame_too_large";
-    case FrameFault::kMalformed: return "malformed_frame";
-    case FrameFault::kNone: break;
+    case FrameFault::kTooLarge:
+      return "frame_too_large";
+    case FrameFault::kMalformed:
+      return "malformed_frame";
+    case FrameFault::kNone:
+      break;
   }
   return "";
 }
@@ -51,8 +54,8 @@ std::optional<nlohmann::json> FrameDecoder::Next() {
   buf_.erase(0, protocol::kFrameHeaderBytes + n);
   if (parsed.is_discarded() || !parsed.is_object()) {
     fault_ = FrameFault::kMalformed;
-    fault_message_ = parsed.is_discarded() ? "frame body is not valid JSON"
-                                           : "frame body is not a JSON object";
+    fault_message_ =
+        parsed.is_discarded() ? "frame body is not valid JSON" : "frame body is not a JSON object";
     buf_.clear();
     return std::nullopt;
   }

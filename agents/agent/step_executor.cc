@@ -1,0 +1,326 @@
+#include "agents/agent/step_executor.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "agents/agent/payload.h"
+#include "agents/base/clock.h"
+
+namespace lingerlab {
+namespace {
+
+using nlohmann::json;
+
+json Stamp(const Timestamp& t) { return {{"mono_ns", t.mono_ns}, {"real_ns", t.real_ns}}; }
+
+// The fields every event has (doc/protocol.md §3.1).
+json MakeEvent(const std::string& op, const json& args, const Timestamp& start,
+               const SysResult& r) {
+  json e = {{"step", op},
+            {"args", args},
+            {"ret", r.ret},
+            {"errno", r.err},
+            {"errno_name", r.err ? json(ErrnoName(r.err)) : json(nullptr)},
+            {"clock_start", Stamp(start)},
+            {"clock_end", Stamp(Now())}};
+  if (args.contains("handle")) e["handle"] = args["handle"];
+  return e;
+}
+
+Error BadRequest(const std::string& what) { return MakeError(ErrorCode::kInvalidInput, what); }
+
+// Reads a required/optional argument of a given JSON type.
+Result<std::string> Str(const json& args, const char* key) {
+  auto it = args.find(key);
+  if (it == args.end() || !it->is_string())
+    return BadRequest(std::string("missing string '") + key + "'");
+  return it->get<std::string>();
+}
+Result<int64_t> Int(const json& args, const char* key, std::optional<int64_t> fallback = {}) {
+  auto it = args.find(key);
+  if (it == args.end()) {
+    if (fallback) return *fallback;
+    return BadRequest(std::string("missing integer '") + key + "'");
+  }
+  if (!it->is_number_integer()) return BadRequest(std::string("'") + key + "' must be an integer");
+  return it->get<int64_t>();
+}
+
+int ClampMs(int64_t ms) { return static_cast<int>(std::clamp<int64_t>(ms, -1, 1'000'000'000)); }
+
+}  // namespace
+
+StepExecutor::StepExecutor(std::unique_ptr<SocketApi> api) : api_(std::move(api)) {}
+
+StepExecutor::~StepExecutor() {
+  for (auto& [name, s] : sockets_) api_->Close(s.handle);
+}
+
+const char* StepExecutor::ReplyCode(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kUnsupported:
+      return "unknown_op";
+    case ErrorCode::kNotFound:
+      return "unknown_handle";
+    default:
+      return "bad_request";
+  }
+}
+
+Result<StepExecutor::Sock*> StepExecutor::Find(const json& args) {
+  auto name = Str(args, "handle");
+  if (!name.ok()) return name.error();
+  auto it = sockets_.find(*name);
+  if (it == sockets_.end())
+    return MakeError(ErrorCode::kNotFound, "no socket named '" + *name + "'");
+  return &it->second;
+}
+
+Result<json> StepExecutor::Perform(const std::string& op, const json& args) {
+  if (!args.is_object()) return BadRequest("'args' must be an object");
+  if (op == "socket") return DoSocket(args);
+  if (op == "setsockopt") return DoSetSockOpt(args);
+  if (op == "accept") return DoAccept(args);
+  if (op == "write") return DoWrite(args);
+  if (op == "read") return DoRead(args);
+  if (op == "close") return DoClose(args);
+  if (op == "pause") {
+    auto ms = Int(args, "ms");
+    if (!ms.ok()) return ms.error();
+    Timestamp start = Now();
+    SleepNs(*ms * kNsPerMs);
+    return MakeEvent(op, args, start, SysResult{});
+  }
+  if (op == "time") return MakeEvent(op, args, Now(), SysResult{});
+
+  // The rest act on one existing socket with a single call.
+  if (op != "bind" && op != "listen" && op != "connect" && op != "shutdown" && op != "queues")
+    return MakeError(ErrorCode::kUnsupported, "unknown op '" + op + "'");
+  auto s = Find(args);
+  if (!s.ok()) return s.error();
+  const SocketHandle h = (*s)->handle;
+  Timestamp start = Now();
+  if (op == "bind" || op == "connect") {
+    auto addr = Str(args, "address");
+    auto port = Int(args, "port");
+    if (!addr.ok()) return addr.error();
+    if (!port.ok()) return port.error();
+    SysResult r = op == "bind" ? api_->Bind(h, *addr, static_cast<int>(*port))
+                               : api_->Connect(h, *addr, static_cast<int>(*port));
+    json e = MakeEvent(op, args, start, r);
+    if (r.ok()) e["local"] = api_->LocalAddress(h);
+    return e;
+  }
+  if (op == "listen") {
+    auto backlog = Int(args, "backlog", 16);
+    if (!backlog.ok()) return backlog.error();
+    return MakeEvent(op, args, start, api_->Listen(h, static_cast<int>(*backlog)));
+  }
+  if (op == "shutdown") {
+    auto how = Str(args, "how");
+    if (!how.ok()) return how.error();
+    ShutdownHow w;
+    if (*how == "wr")
+      w = ShutdownHow::kWrite;
+    else if (*how == "rd")
+      w = ShutdownHow::kRead;
+    else if (*how == "rdwr")
+      w = ShutdownHow::kBoth;
+    else
+      return BadRequest("'how' must be wr, rd or rdwr");
+    return MakeEvent(op, args, start, api_->Shutdown(h, w));
+  }
+  // queues
+  SocketQueues q = api_->Queues(h);
+  json e = MakeEvent(op, args, start, SysResult{});
+  e["outq"] = q.outq ? json(*q.outq) : json(nullptr);
+  e["inq"] = q.inq ? json(*q.inq) : json(nullptr);
+  return e;
+}
+
+Result<json> StepExecutor::DoSocket(const json& args) {
+  auto name = Str(args, "handle");
+  if (!name.ok()) return name.error();
+  if (sockets_.count(*name)) return BadRequest("socket '" + *name + "' already exists");
+  std::string fam = args.value("family", std::string("inet"));
+  if (fam != "inet" && fam != "inet6") return BadRequest("'family' must be inet or inet6");
+  Timestamp start = Now();
+  SysResult r = api_->Socket(fam == "inet6" ? Family::kInet6 : Family::kInet);
+  if (r.ok()) sockets_[*name] = Sock{r.ret};
+  return MakeEvent("socket", args, start, r);
+}
+
+Result<json> StepExecutor::DoSetSockOpt(const json& args) {
+  auto s = Find(args);
+  if (!s.ok()) return s.error();
+  auto opt = Str(args, "option");
+  if (!opt.ok()) return opt.error();
+  const SocketHandle h = (*s)->handle;
+  if (*opt == "SO_LINGER") {
+    auto onoff = Int(args, "onoff");
+    auto secs = Int(args, "seconds", 0);
+    if (!onoff.ok()) return onoff.error();
+    if (!secs.ok()) return secs.error();
+    Timestamp start = Now();
+    SysResult r = api_->SetLinger(h, *onoff != 0, static_cast<int>(*secs));
+    json e = MakeEvent("setsockopt", args, start, r);
+    SysResult back = api_->GetLinger(h);
+    e["effective"] = !back.ok()       ? json(nullptr)
+                     : back.ret == -2 ? json{{"onoff", 0}, {"seconds", 0}}
+                                      : json{{"onoff", 1}, {"seconds", back.ret}};
+    return e;
+  }
+  IntOption io;
+  if (*opt == "SO_REUSEADDR")
+    io = IntOption::kReuseAddr;
+  else if (*opt == "SO_SNDBUF")
+    io = IntOption::kSndBuf;
+  else if (*opt == "SO_RCVBUF")
+    io = IntOption::kRcvBuf;
+  else
+    return BadRequest("unsupported option '" + *opt + "'");
+  auto value = Int(args, "value");
+  if (!value.ok()) return value.error();
+  Timestamp start = Now();
+  SysResult r = api_->SetInt(h, io, static_cast<int>(*value));
+  json e = MakeEvent("setsockopt", args, start, r);
+  // Linux doubles buffer sizes; the effective value is what shapes the window.
+  SysResult back = api_->GetInt(h, io);
+  e["effective"] = back.ok() ? json(back.ret) : json(nullptr);
+  return e;
+}
+
+Result<json> StepExecutor::DoAccept(const json& args) {
+  auto s = Find(args);
+  if (!s.ok()) return s.error();
+  auto as = Str(args, "as");
+  if (!as.ok()) return as.error();
+  if (sockets_.count(*as)) return BadRequest("socket '" + *as + "' already exists");
+  auto timeout = Int(args, "timeout_ms", -1);
+  if (!timeout.ok()) return timeout.error();
+  std::string peer;
+  Timestamp start = Now();
+  SysResult r = api_->Accept((*s)->handle, ClampMs(*timeout), &peer);
+  json e = MakeEvent("accept", args, start, r);
+  if (r.ok()) {
+    sockets_[*as] = Sock{r.ret};
+    e["peer"] = peer;
+  }
+  return e;
+}
+
+Result<json> StepExecutor::DoWrite(const json& args) {
+  auto s = Find(args);
+  if (!s.ok()) return s.error();
+  auto total = Int(args, "bytes");
+  if (!total.ok()) return total.error();
+  if (*total < 0) return BadRequest("'bytes' must be >= 0");
+  Sock* sock = *s;
+  std::vector<char> buf(static_cast<size_t>(*total));
+  FillPayload(sock->written, buf.data(), buf.size());
+  Timestamp start = Now();
+  size_t done = 0;
+  int calls = 0;
+  SysResult last;
+  // A blocking send may write less than asked; loop until all of it is
+  // accepted or a call fails, as the published linger-server does.
+  while (done < buf.size()) {
+    last = api_->Send(sock->handle, buf.data() + done, buf.size() - done);
+    ++calls;
+    if (last.err == EINTR) continue;
+    if (!last.ok()) break;
+    done += static_cast<size_t>(last.ret);
+  }
+  sock->written += done;
+  json e = MakeEvent("write", args, start, last);
+  e["bytes"] = done;
+  e["calls"] = calls;
+  return e;
+}
+
+Result<json> StepExecutor::DoRead(const json& args) {
+  auto s = Find(args);
+  if (!s.ok()) return s.error();
+  auto chunk = Int(args, "chunk", 512);
+  auto interval = Int(args, "interval_ms", 0);
+  auto idle = Int(args, "idle_ms", 0);
+  auto limit = Int(args, "limit_ms", 0);
+  for (auto* r : {&chunk, &interval, &idle, &limit})
+    if (!r->ok()) return r->error();
+  if (*chunk <= 0 || *chunk > (1 << 20)) return BadRequest("'chunk' must be 1..1048576");
+  const bool verify = args.value("verify", false);
+  Sock* sock = *s;
+
+  Timestamp start = Now();
+  const int64_t deadline = *limit > 0 ? start.mono_ns + *limit * kNsPerMs : -1;
+  auto left_ms = [&]() -> int64_t {
+    return deadline < 0 ? -1 : std::max<int64_t>(0, (deadline - MonotonicNs()) / kNsPerMs);
+  };
+  auto sleep_bounded = [&](int64_t ms) {
+    int64_t l = left_ms();
+    SleepNs((l < 0 ? ms : std::min(ms, l)) * kNsPerMs);
+  };
+
+  std::vector<char> buf(static_cast<size_t>(*chunk));
+  json reads = json::array();
+  uint64_t bytes = 0;
+  std::optional<uint64_t> mismatch;
+  SysResult last;
+  std::string end;
+  sleep_bounded(*idle);
+  for (;;) {
+    int64_t l = left_ms();
+    if (l == 0) {
+      end = "limit";
+      break;
+    }
+    SysResult ready = api_->WaitReadable(sock->handle, ClampMs(l));
+    if (!ready.ok()) {
+      last = ready;
+      end = "error";
+      break;
+    }
+    if (ready.ret == 0) continue;  // left_ms() now reports the limit
+    last = api_->Recv(sock->handle, buf.data(), buf.size());
+    if (last.err == EINTR) continue;
+    if (!last.ok()) {
+      end = "error";
+      break;
+    }
+    if (last.ret == 0) {
+      end = "eof";
+      break;
+    }
+    const auto n = static_cast<size_t>(last.ret);
+    reads.push_back({RealtimeNs(), n});
+    if (verify && !mismatch) mismatch = FirstMismatch(sock->read, buf.data(), n);
+    sock->read += n;
+    bytes += n;
+    if (*interval > 0) sleep_bounded(*interval);
+  }
+  json e = MakeEvent("read", args, start, last);
+  e["bytes"] = bytes;
+  e["end"] = end;
+  e["reads"] = std::move(reads);
+  if (verify) {
+    e["verified"] = !mismatch.has_value();
+    e["first_mismatch"] = mismatch ? json(*mismatch) : json(nullptr);
+  }
+  return e;
+}
+
+Result<json> StepExecutor::DoClose(const json& args) {
+  auto s = Find(args);
+  if (!s.ok()) return s.error();
+  const SocketHandle h = (*s)->handle;
+  // Forget the handle whatever close() returns: POSIX leaves the descriptor
+  // state unspecified after an error, and retrying could close a reused fd.
+  sockets_.erase(args["handle"].get<std::string>());
+  Timestamp start = Now();
+  SysResult r = api_->Close(h);
+  return MakeEvent("close", args, start, r);
+}
+
+}  // namespace lingerlab

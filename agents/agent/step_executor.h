@@ -1,0 +1,57 @@
+// StepExecutor: performs one socket step on request and describes what
+// happened as an event (doc/protocol.md §3). It owns the agent's table of
+// named test sockets and keeps no test logic: the coordinator decides what
+// to do and when.
+//
+// A failing syscall is an outcome: Perform() still succeeds and the event
+// carries ret/errno. Perform() fails only when the step cannot be attempted:
+//   kUnsupported  -> reply code "unknown_op"
+//   kNotFound     -> reply code "unknown_handle"
+//   kInvalidInput -> reply code "bad_request"
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/base/result.h"
+#include "agents/platform/socket_api.h"
+
+namespace lingerlab {
+
+class StepExecutor {
+ public:
+  explicit StepExecutor(std::unique_ptr<SocketApi> api);
+  // Closes sockets still in the table (the process is ending anyway; this
+  // keeps tests from leaking descriptors).
+  ~StepExecutor();
+  StepExecutor(const StepExecutor&) = delete;
+  StepExecutor& operator=(const StepExecutor&) = delete;
+
+  Result<nlohmann::json> Perform(const std::string& op, const nlohmann::json& args);
+
+  // Reply code for a failed Perform() (see the table above).
+  static const char* ReplyCode(ErrorCode code);
+
+ private:
+  struct Sock {
+    SocketHandle handle = -1;
+    uint64_t written = 0;  // payload offset for the next write
+    uint64_t read = 0;     // payload offset for the next verified read
+  };
+
+  Result<Sock*> Find(const nlohmann::json& args);
+  Result<nlohmann::json> DoSocket(const nlohmann::json& args);
+  Result<nlohmann::json> DoSetSockOpt(const nlohmann::json& args);
+  Result<nlohmann::json> DoAccept(const nlohmann::json& args);
+  Result<nlohmann::json> DoWrite(const nlohmann::json& args);
+  Result<nlohmann::json> DoRead(const nlohmann::json& args);
+  Result<nlohmann::json> DoClose(const nlohmann::json& args);
+
+  std::unique_ptr<SocketApi> api_;
+  std::map<std::string, Sock> sockets_;
+};
+
+}  // namespace lingerlab
