@@ -1,0 +1,58 @@
+#include "suite/cli/analysis.h"
+
+#include "suite/classify/classifier.h"
+#include "suite/expect/compare.h"
+
+namespace lingerlab {
+
+using nlohmann::json;
+
+Analyzer::Analyzer(std::vector<ExpectedTable> tables, std::string forced_family)
+    : forced_family_(std::move(forced_family)) {
+  for (auto& t : tables) tables_.emplace(t.family, std::move(t));
+}
+
+void Analyzer::Analyze(json& c, double time_scale) const {
+  if (c.value("status", "") != "completed") {
+    c["verdict"] = {{"status", "error"}, {"reason", c.value("error", json("did not complete"))}};
+    return;
+  }
+  c["outcome"] = ClassifyCase(c);
+  std::string family = forced_family_;
+  std::string host_os;
+  if (c.contains("agents") && c["agents"].is_object() && c["agents"]["server"].is_object()) {
+    const json& p = c["agents"]["server"]["platform"];
+    if (family.empty()) family = p.value("family", "");
+    host_os = p.value("os", "");
+  }
+  auto it = tables_.find(family);
+  if (it == tables_.end()) {
+    c["verdict"] = {{"status", "no-expectation"},
+                    {"family", family},
+                    {"reason", "no expected table for family '" + family + "'"}};
+    return;
+  }
+  const json& applied = c["parameters"]["applied"];
+  double linger =
+      applied.value("linger_s", json(0)).is_number() ? applied["linger_s"].get<double>() : 0;
+  CompareOptions opt;
+  opt.time_scale = time_scale;
+  opt.host_os = host_os;
+  c["verdict"] =
+      CompareCase(it->second, c["id"].get<std::string>(), c["outcome"]["claims"], linger, opt);
+}
+
+void Analyzer::Summarize(json& results) {
+  json s = {{"cases", results["cases"].size()}, {"completed", 0}, {"error", 0}};
+  for (const json& c : results["cases"]) {
+    std::string st = c.value("status", "error");
+    s[st] = s.value(st, 0) + 1;
+    if (c.contains("verdict")) {
+      std::string v = c["verdict"].value("status", "");
+      if (!v.empty() && v != "error") s[v] = s.value(v, 0) + 1;
+    }
+  }
+  results["summary"] = s;
+}
+
+}  // namespace lingerlab

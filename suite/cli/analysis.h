@@ -1,0 +1,33 @@
+// Analysis of finished cases: classification (suite/classify) and comparison
+// with the expected table of a platform family (suite/expect). Shared by
+// `run` (as each case finishes) and `check` (on a saved file).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "suite/expect/expected_table.h"
+
+namespace lingerlab {
+
+class Analyzer {
+ public:
+  // `tables`: every family's expected table. `forced_family`: --expect, or
+  // "" to use the family each case's agent reported.
+  Analyzer(std::vector<ExpectedTable> tables, std::string forced_family);
+
+  // Adds "outcome" and "verdict" to a case document. Cases that did not
+  // complete get verdict "error" with the reason.
+  void Analyze(nlohmann::json& case_doc, double time_scale) const;
+
+  // Recomputes the "summary" block of a results document.
+  static void Summarize(nlohmann::json& results);
+
+ private:
+  std::map<std::string, ExpectedTable> tables_;
+  std::string forced_family_;
+};
+
+}  // namespace lingerlab

@@ -1,0 +1,345 @@
+#include "suite/cli/commands.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "agents/base/clock.h"
+#include "suite/cli/analysis.h"
+#include "suite/cli/exit_codes.h"
+#include "suite/coordinator/matrix.h"
+#include "suite/coordinator/results_writer.h"
+#include "suite/coordinator/run.h"
+#include "suite/expect/expected_table.h"
+#include "suite/expect/report.h"
+#include "suite/target/target.h"
+
+#ifndef LINGERLAB_VERSION
+#define LINGERLAB_VERSION "0.0.0"
+#endif
+#ifndef LINGERLAB_GIT_COMMIT
+#define LINGERLAB_GIT_COMMIT "unknown"
+#endif
+#ifndef LINGERLAB_SOURCE_DIR
+#define LINGERLAB_SOURCE_DIR "."
+#endif
+
+namespace lingerlab {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string AgentBesideUs() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "lingerlab-agent" : (self.parent_path() / "lingerlab-agent").string();
+}
+
+std::string RandomRunId() {
+  std::random_device rd;
+  char buf[12];
+  std::snprintf(buf, sizeof(buf), "%08x", rd());
+  return buf;
+}
+
+std::string DefaultOutDir() {
+  time_t now = time(nullptr);
+  tm t{};
+  gmtime_r(&now, &t);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "results/run-%Y%m%d-%H%M%S", &t);
+  return buf;
+}
+
+// SIGINT/SIGTERM/SIGHUP set `cancelled` instead of killing us, so the run
+// can tear down what it created and still write its results.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(std::atomic<bool>& cancelled) : cancelled_(cancelled) {
+    sigemptyset(&set_);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_, s);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // inherited by every thread we start
+    thread_ = std::thread([this] {
+      timespec tick{0, 100 * 1000 * 1000};
+      while (!done_.load()) {
+        int sig = sigtimedwait(&set_, nullptr, &tick);
+        if (sig <= 0) continue;
+        if (cancelled_.exchange(true))
+          spdlog::warn(
+              "still cleaning up; the namespaces and agents of this run are being removed");
+        else
+          spdlog::warn("interrupted (signal {}): stopping cases and cleaning up", sig);
+      }
+    });
+  }
+  ~SignalWatcher() {
+    done_ = true;
+    thread_.join();
+    pthread_sigmask(SIG_UNBLOCK, &set_, nullptr);
+  }
+
+ private:
+  std::atomic<bool>& cancelled_;
+  std::atomic<bool> done_{false};
+  sigset_t set_;
+  std::thread thread_;
+};
+
+std::string ClaimsLine(const json& c) {
+  if (!c.contains("outcome")) return "";
+  const json& cl = c["outcome"].value("claims", json::object());
+  std::string s;
+  auto b = [&](const char* k, const char* label) {
+    if (cl.contains(k) && cl[k].is_boolean() && cl[k].get<bool>()) s += std::string(" ") + label;
+  };
+  b("abort_on_close", "RST@close");
+  b("abort_on_linger_timeout", "RST@linger-timeout");
+  b("rst_after_clean_close", "RST-after-clean-close");
+  b("idle_abort", "idle-abort");
+  if (cl.contains("close_blocked_s") && cl["close_blocked_s"].is_number())
+    s += " close=" + std::to_string(cl["close_blocked_s"].get<double>()).substr(0, 5) + "s";
+  if (cl.contains("client_bytes")) s += " client=" + cl["client_bytes"].dump() + "B";
+  if (cl.contains("client_end")) s += "/" + cl["client_end"].get<std::string>();
+  return s;
+}
+
+void PrintSummary(const json& results, const std::string& path) {
+  for (const json& c : results["cases"]) {
+    std::string verdict = c.contains("verdict") ? c["verdict"].value("status", "") : "";
+    std::printf("%-3s %-48s %-9s %-15s%s\n", c["id"].get<std::string>().c_str(),
+                c["name"].get<std::string>().c_str(), c["status"].get<std::string>().c_str(),
+                verdict.c_str(),
+                c["status"] == "error" ? (" " + c.value("error", json("")).dump()).c_str()
+                                       : ClaimsLine(c).c_str());
+    if (verdict == "deviation")
+      for (const json& ch : c["verdict"].value("checks", json::array()))
+        if (ch.value("result", "") == "deviation")
+          std::printf("      deviation: %s expected %s, observed %s (%s)\n",
+                      ch.value("claim", "").c_str(), ch.value("expected", json()).dump().c_str(),
+                      ch.value("observed", json()).dump().c_str(), ch.value("source", "").c_str());
+  }
+  std::printf("summary: %s\nresults: %s\n", results["summary"].dump().c_str(), path.c_str());
+}
+
+int ExitCodeFor(const json& results) {
+  if (results["environment"].value("interrupted", false)) return kExitInterrupted;
+  const json& s = results["summary"];
+  if (s.value("error", 0) > 0) return kExitCaseError;
+  if (s.value("deviation", 0) > 0) return kExitDeviation;
+  return kExitOk;
+}
+
+Result<Analyzer> MakeAnalyzer(const std::string& expected_dir, const std::string& family) {
+  auto tables = LoadExpectedDir(RepoPath(expected_dir));
+  if (!tables.ok()) return tables.error();
+  if (!family.empty()) {
+    bool known = false;
+    std::string names;
+    for (auto& t : *tables) {
+      known |= t.family == family;
+      names += (names.empty() ? "" : ", ") + t.family;
+    }
+    if (!known)
+      return MakeError(ErrorCode::kInvalidInput,
+                       "no expected table for family '" + family + "' (known: " + names + ")");
+  }
+  return Analyzer(std::move(*tables), family);
+}
+
+}  // namespace
+
+std::string VersionString() {
+  return std::string(LINGERLAB_VERSION) + " (" + LINGERLAB_GIT_COMMIT + ")";
+}
+
+std::string RepoPath(const std::string& relative) {
+  if (relative.empty() || fs::path(relative).is_absolute() || fs::exists(relative)) return relative;
+  fs::path in_source = fs::path(LINGERLAB_SOURCE_DIR) / relative;
+  return fs::exists(in_source) ? in_source.string() : relative;
+}
+
+int CmdList(const std::string& matrix_path) {
+  auto m = LoadMatrix(RepoPath(matrix_path));
+  if (!m.ok()) {
+    spdlog::error("{}", m.error().message);
+    return kExitUsage;
+  }
+  std::printf("%s — %s (%zu cases)\n", m->name.c_str(), m->title.c_str(), m->cases.size());
+  for (const MatrixCase& c : m->cases) std::printf("%s %s\n", c.id.c_str(), c.name.c_str());
+  return kExitOk;
+}
+
+int CmdClean() {
+  auto target = MakeTarget("netns", TargetConfig{AgentBesideUs(), RandomRunId()});
+  if (!target.ok()) {
+    spdlog::error("{}", target.error().message);
+    return kExitUsage;
+  }
+  if (::geteuid() != 0) {
+    spdlog::error(
+        "lingerlab clean needs root (CAP_NET_ADMIN) to remove network namespaces: "
+        "run it with sudo, or as root");
+    return kExitEnvironment;
+  }
+  auto removed = (*target)->SweepStale();
+  if (!removed.ok()) {
+    spdlog::error("clean: {}", removed.error().message);
+    return kExitEnvironment;
+  }
+  for (const std::string& line : *removed) std::printf("removed %s\n", line.c_str());
+  std::printf("%zu leftover(s) removed\n", removed->size());
+  return kExitOk;
+}
+
+int CmdRun(const RunArgs& args) {
+  auto matrix = LoadMatrix(RepoPath(args.matrix));
+  if (!matrix.ok()) {
+    spdlog::error("{}", matrix.error().message);
+    return kExitUsage;
+  }
+  auto cases = SelectCases(*matrix, args.cases);
+  if (!cases.ok()) {
+    spdlog::error("{}", cases.error().message);
+    return kExitUsage;
+  }
+  auto analyzer = MakeAnalyzer(args.expected_dir, args.expect_family);
+  if (!analyzer.ok()) {
+    spdlog::error("{}", analyzer.error().message);
+    return kExitUsage;
+  }
+  const std::string agent = args.agent.empty() ? AgentBesideUs() : args.agent;
+  auto target = MakeTarget(args.target, TargetConfig{agent, RandomRunId()});
+  if (!target.ok()) {
+    spdlog::error("{}", target.error().message);
+    return kExitUsage;
+  }
+  if (Status s = (*target)->CheckUsable(); !s.ok()) {
+    spdlog::error("{}", s.message());
+    return kExitEnvironment;
+  }
+  if (auto swept = (*target)->SweepStale(); swept.ok()) {
+    for (const std::string& line : *swept) spdlog::warn("removed leftover of a dead run: {}", line);
+  } else {
+    spdlog::warn("could not sweep leftovers of earlier runs: {}", swept.error().message);
+  }
+
+  const bool default_out = args.out.empty();
+  const std::string out_dir = default_out ? DefaultOutDir() : args.out;
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) {
+    spdlog::error("cannot create output directory {}: {}", out_dir, ec.message());
+    return kExitUsage;
+  }
+  RunOptions opt;
+  opt.time_scale = args.time_scale;
+  opt.jobs = args.jobs;
+  opt.case_timeout_s = args.case_timeout_s;
+  opt.out_dir = out_dir;
+  opt.matrix_path = args.matrix;
+  opt.version = LINGERLAB_VERSION;
+  opt.commit = LINGERLAB_GIT_COMMIT;
+  const Analyzer& an = *analyzer;
+  opt.post_process = [&](json& c) { an.Analyze(c, args.time_scale); };
+  spdlog::info("running {} case(s) of {} at time scale {} on target {}; output in {}",
+               cases->size(), matrix->name, args.time_scale, args.target, out_dir);
+
+  std::atomic<bool> cancelled{false};
+  json results;
+  {
+    SignalWatcher signals(cancelled);
+    results = RunMatrix(*cases, **target, opt, cancelled);
+  }
+  for (json& c : results["cases"])
+    if (!c.contains("verdict")) an.Analyze(c, args.time_scale);
+  Analyzer::Summarize(results);
+  if (!args.expect_family.empty()) results["environment"]["expect_family"] = args.expect_family;
+  const std::string path = (fs::path(out_dir) / "results.json").string();
+  if (Status s = WriteJsonAtomically(path, results); !s.ok()) {
+    spdlog::error("{}", s.message());
+    return kExitEnvironment;
+  }
+  if (default_out) {
+    fs::remove("results/latest", ec);
+    fs::create_directory_symlink(fs::path(out_dir).filename(), "results/latest", ec);
+  }
+  target->reset();  // removes anything of this run still left, releases the run lock
+  PrintSummary(results, path);
+  return ExitCodeFor(results);
+}
+
+int CmdCheck(const CheckArgs& args) {
+  auto doc = ReadJsonFile(args.results);
+  if (!doc.ok()) {
+    spdlog::error("{}", doc.error().message);
+    return kExitUsage;
+  }
+  if (!doc->is_object() || doc->value("format", "") != "lingerlab-results/1" ||
+      !(*doc)["cases"].is_array()) {
+    spdlog::error("{}: not a lingerlab-results/1 document", args.results);
+    return kExitUsage;
+  }
+  auto analyzer = MakeAnalyzer(args.expected_dir, args.expect_family);
+  if (!analyzer.ok()) {
+    spdlog::error("{}", analyzer.error().message);
+    return kExitUsage;
+  }
+  const double scale = (*doc)["environment"].value("time_scale", 1.0);
+  for (json& c : (*doc)["cases"]) analyzer->Analyze(c, scale);
+  Analyzer::Summarize(*doc);
+  if (!args.write_back.empty()) {
+    if (Status s = WriteJsonAtomically(args.write_back, *doc); !s.ok()) {
+      spdlog::error("{}", s.message());
+      return kExitEnvironment;
+    }
+  }
+  PrintSummary(*doc, args.write_back.empty() ? args.results : args.write_back);
+  const json& s = (*doc)["summary"];
+  if (s.value("error", 0) > 0) return kExitCaseError;
+  return s.value("deviation", 0) > 0 ? kExitDeviation : kExitOk;
+}
+
+int CmdReport(const ReportArgs& args) {
+  auto tables = LoadExpectedDir(RepoPath(args.expected_dir));
+  if (!tables.ok()) {
+    spdlog::error("{}", tables.error().message);
+    return kExitUsage;
+  }
+  std::vector<json> docs;
+  for (const std::string& p : args.results) {
+    auto d = ReadJsonFile(p);
+    if (!d.ok()) {
+      spdlog::error("{}", d.error().message);
+      return kExitUsage;
+    }
+    if (!d->is_object() || d->value("format", "") != "lingerlab-results/1") {
+      spdlog::error("{}: not a lingerlab-results/1 document", p);
+      return kExitUsage;
+    }
+    docs.push_back(std::move(*d));
+  }
+  std::string md = RenderMarkdownReport(*tables, docs);
+  if (args.out.empty()) {
+    std::fwrite(md.data(), 1, md.size(), stdout);
+  } else {
+    std::ofstream o(args.out);
+    o << md;
+    if (!o) {
+      spdlog::error("cannot write {}", args.out);
+      return kExitEnvironment;
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace lingerlab

@@ -1,0 +1,210 @@
+// End to end on this machine: cases 02 and 04 run on the netns lab at a small
+// time scale, and the capture must show what the published Linux behaviour
+// says — a clean FIN in 02, a RST from the server at close() in 04 with the
+// client short of the payload and reading ECONNRESET. Also: the lingerlab
+// binary's exit codes, bad input, and cleanup after Ctrl-C. Needs root.
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+
+#include "agents/base/clock.h"
+#include "suite/capture/pcap_file.h"
+#include "suite/coordinator/matrix.h"
+#include "suite/coordinator/results_writer.h"
+#include "suite/coordinator/run.h"
+#include "suite/target/process.h"
+#include "suite/target/target.h"
+
+namespace lingerlab {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::vector<std::string> Namespaces(const std::string& prefix) {
+  std::vector<std::string> out;
+  if (DIR* d = ::opendir("/run/netns")) {
+    while (dirent* e = ::readdir(d))
+      if (std::string(e->d_name).rfind(prefix, 0) == 0) out.push_back(e->d_name);
+    ::closedir(d);
+  }
+  return out;
+}
+
+const json* FindCase(const json& results, const std::string& id) {
+  for (const json& c : results["cases"])
+    if (c["id"] == id) return &c;
+  return nullptr;
+}
+
+const json* LastEvent(const json& events, const std::string& step, const std::string& handle) {
+  const json* found = nullptr;
+  for (const json& e : events)
+    if (e["step"] == step && e.value("handle", "") == handle) found = &e;
+  return found;
+}
+
+class EndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (CAP_NET_ADMIN) for network namespaces";
+    out_ = fs::temp_directory_path() / ("ll-e2e-" + std::to_string(::getpid()));
+    fs::remove_all(out_);
+  }
+  void TearDown() override { fs::remove_all(out_); }
+  fs::path out_;
+};
+
+TEST_F(EndToEndTest, Case02EndsWithFinsOnlyAndCase04WithAServerRstAtClose) {
+  auto m = LoadMatrix(std::string(LINGERLAB_SOURCE_DIR) + "/matrix/so_linger.json");
+  ASSERT_TRUE(m.ok());
+  auto cases = SelectCases(*m, "02,04");
+  ASSERT_TRUE(cases.ok());
+  const std::string run_id = "e2e" + std::to_string(::getpid() % 100000);
+  json results;
+  {
+    auto target = MakeTarget("netns", TargetConfig{LINGERLAB_AGENT_PATH, run_id});
+    ASSERT_TRUE(target.ok());
+    ASSERT_TRUE((*target)->CheckUsable().ok());
+    RunOptions opt;
+    opt.time_scale = 0.05;
+    opt.out_dir = out_.string();
+    std::atomic<bool> cancelled{false};
+    results = RunMatrix(*cases, **target, opt, cancelled);
+  }
+  EXPECT_TRUE(Namespaces("ll-" + run_id).empty()) << "namespaces left behind";
+  ASSERT_EQ(results["summary"]["completed"], 2) << results["summary"].dump();
+
+  // 02: slow client, no linger: all data, FINs both ways, no RST.
+  const json& c02 = *FindCase(results, "02");
+  int server_fins = 0, rsts = 0;
+  for (const json& p : c02["packets"]) {
+    std::string f = p["flags"];
+    if (p["dir"] == "s2c" && f.find('F') != std::string::npos) ++server_fins;
+    if (f.find('R') != std::string::npos) ++rsts;
+  }
+  EXPECT_GE(server_fins, 1);
+  EXPECT_EQ(rsts, 0);
+  const json* read02 = LastEvent(c02["events"]["client"], "read", "sock");
+  ASSERT_NE(read02, nullptr);
+  EXPECT_EQ((*read02)["bytes"], 20480);
+  EXPECT_EQ((*read02)["end"], "eof");
+  EXPECT_EQ((*read02)["verified"], true);
+
+  // 04: slow client, SO_LINGER {on,0} on the connected socket: the server's
+  // close() sends a RST at once; the client ends short with ECONNRESET.
+  const json& c04 = *FindCase(results, "04");
+  const json* close04 = LastEvent(c04["events"]["server"], "close", "csock");
+  ASSERT_NE(close04, nullptr);
+  const double close_t = (*close04)["t_start"];
+  const json* rst = nullptr;
+  bool fin_before_rst = false;
+  for (const json& p : c04["packets"]) {
+    std::string f = p["flags"];
+    if (p["dir"] != "s2c") continue;
+    if (f.find('R') != std::string::npos) {
+      rst = &p;
+      break;
+    }
+    if (f.find('F') != std::string::npos) fin_before_rst = true;
+  }
+  ASSERT_NE(rst, nullptr) << "no RST from the server in case 04";
+  EXPECT_FALSE(fin_before_rst);
+  EXPECT_GE((*rst)["t"].get<double>(), close_t - 0.001);
+  EXPECT_LE((*rst)["t"].get<double>(), close_t + 0.2);
+  const json* read04 = LastEvent(c04["events"]["client"], "read", "sock");
+  ASSERT_NE(read04, nullptr);
+  EXPECT_LT((*read04)["bytes"].get<int>(), 20480);
+  EXPECT_EQ((*read04)["errno_name"], "ECONNRESET");
+
+  // One pcap per case, readable by our reader and by tshark if present.
+  for (const json* c : {&c02, &c04}) {
+    std::string pcap = (out_ / (*c)["capture"]["pcap"].get<std::string>()).string();
+    auto pk = ReadPcapFile(pcap);
+    ASSERT_TRUE(pk.ok()) << pk.error().message;
+    EXPECT_EQ(pk->size(), (*c)["packets"].size());
+    if (RunCommand({"tshark", "-v"}).exit_code == 0) {
+      CommandResult t = RunCommand({"tshark", "-r", pcap, "-T", "fields", "-e", "tcp.flags.reset"});
+      EXPECT_EQ(t.exit_code, 0) << t.output;
+    }
+  }
+}
+
+// --- the lingerlab binary ----------------------------------------------------
+
+int RunBinary(const std::vector<std::string>& args, std::string* output = nullptr) {
+  std::vector<std::string> argv = {LINGERLAB_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  CommandResult r = RunCommand(argv);
+  if (output) *output = r.output;
+  return r.exit_code;
+}
+
+TEST_F(EndToEndTest, BadMatrixIsAUsageErrorWithTheFileNamed) {
+  fs::create_directories(out_);
+  std::string bad = (out_ / "bad.json").string();
+  std::ofstream(bad) << R"({"format": "lingerlab-matrix/1", "name": "x", "cases": [)";
+  std::string out;
+  EXPECT_EQ(RunBinary({"run", "--matrix", bad, "--out", (out_ / "r").string()}, &out), 2);
+  EXPECT_NE(out.find("bad.json"), std::string::npos) << out;
+  EXPECT_EQ(RunBinary({"run", "--cases", "99", "--out", (out_ / "r").string()}, &out), 2);
+  EXPECT_NE(out.find("99"), std::string::npos) << out;
+  EXPECT_EQ(RunBinary({"list"}, &out), 0);
+  EXPECT_NE(out.find("34 idle-client__linger-lsock-0__shutdown-10"), std::string::npos);
+}
+
+TEST_F(EndToEndTest, InterruptedRunCleansUpAndStillWritesItsResults) {
+  fs::create_directories(out_);
+  std::vector<std::string> args = {LINGERLAB_BIN,  "run", "--cases", "02,13",
+                                   "--time-scale", "0.5", "--out",   out_.string()};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+    ::execv(argv[0], argv.data());
+    _exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  // Wait until its cases are running (their namespaces exist), then Ctrl-C.
+  std::vector<std::string> before_ns;
+  for (int i = 0; i < 200 && before_ns.size() < 4; ++i) {
+    SleepNs(50 * kNsPerMs);
+    before_ns = Namespaces("ll-");
+  }
+  ASSERT_GE(before_ns.size(), 4u) << "cases never started";
+  SleepNs(500 * kNsPerMs);
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  for (const std::string& ns : before_ns) {
+    struct stat st {};
+    EXPECT_NE(::stat(("/run/netns/" + ns).c_str(), &st), 0) << ns << " left behind";
+  }
+  auto doc = ReadJsonFile((out_ / "results.json").string());
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  EXPECT_EQ((*doc)["environment"]["interrupted"], true);
+  EXPECT_EQ((*doc)["cases"].size(), 2u);
+  for (const json& c : (*doc)["cases"]) {
+    EXPECT_EQ(c["status"], "error");
+    for (const char* role : {"server", "client"})
+      if (c.contains("agents") && c["agents"][role].is_object())
+        EXPECT_FALSE(ProcessAlive(c["agents"][role]["pid"].get<pid_t>())) << role << " agent alive";
+  }
+}
+
+}  // namespace
+}  // namespace lingerlab

@@ -1,0 +1,97 @@
+// lingerlab: the coordinator's command line. A thin layer over the library
+// in suite/ (which the tests link too): it parses options, sets up logging
+// and signals, and maps results to exit codes (cli/exit_codes.h).
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include "suite/cli/commands.h"
+#include "suite/cli/exit_codes.h"
+
+int main(int argc, char** argv) {
+  using namespace lingerlab;
+  CLI::App app{
+      "lingerlab: a conformance suite for TCP close semantics (SO_LINGER, shutdown(), close()).\n"
+      "It runs the 34-case SO_LINGER matrix on two hosts per case, captures the packets,\n"
+      "classifies each outcome and compares it with the published per-OS behaviour.\n\n"
+      "Exit codes: 0 all cases completed and none deviates; 1 a case deviates from its expected\n"
+      "table; 2 bad command line or input file; 3 cannot run here (privileges, tools, agent);\n"
+      "4 a case did not complete; 130 interrupted."};
+  app.require_subcommand(1);
+  int verbosity = 0;
+  bool quiet = false;
+  app.add_flag("-v,--verbose", verbosity, "more log output (-vv for trace)");
+  app.add_flag("-q,--quiet", quiet, "warnings and errors only");
+  app.set_version_flag("--version", VersionString());
+
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "run matrix cases and write results JSON + pcaps");
+  run_cmd->add_option("--matrix", run.matrix, "matrix file")->capture_default_str();
+  run_cmd->add_option("--cases", run.cases, "comma-separated case ids, e.g. 03,04 (default: all)");
+  run_cmd
+      ->add_option("--time-scale", run.time_scale,
+                   "multiply every time the suite controls (1 = the published timings)")
+      ->check(CLI::Range(0.001, 100.0))
+      ->capture_default_str();
+  run_cmd->add_option("--jobs,-j", run.jobs, "cases run at the same time (0 = all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  run_cmd->add_option("--out", run.out,
+                      "output directory (default: results/run-<UTC time>; results/latest points "
+                      "at it)");
+  run_cmd->add_option("--target", run.target, "where hosts come from")->capture_default_str();
+  run_cmd->add_option("--agent", run.agent, "lingerlab-agent binary (default: beside lingerlab)");
+  run_cmd
+      ->add_option("--case-timeout", run.case_timeout_s,
+                   "seconds before a case is abandoned (default: its budget + 150 s)")
+      ->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--expect", run.expect_family,
+                      "compare with this family's table (default: the agents' platform)");
+  run_cmd->add_option("--expected-dir", run.expected_dir, "directory of expected tables")
+      ->capture_default_str();
+
+  auto* list_cmd = app.add_subcommand("list", "list the cases of a matrix");
+  std::string list_matrix = run.matrix;
+  list_cmd->add_option("--matrix", list_matrix, "matrix file")->capture_default_str();
+
+  auto* clean_cmd = app.add_subcommand(
+      "clean", "remove namespaces and agents left by runs that died (never a live run's)");
+
+  CheckArgs check;
+  auto* check_cmd = app.add_subcommand(
+      "check", "classify and compare a saved results file; exit 1 on a deviation");
+  check_cmd->add_option("results", check.results, "results JSON")->required();
+  check_cmd->add_option("--expect", check.expect_family, "family to compare with");
+  check_cmd->add_option("--expected-dir", check.expected_dir, "directory of expected tables")
+      ->capture_default_str();
+  check_cmd->add_option("--write", check.write_back,
+                        "write the re-classified results to this file");
+
+  ReportArgs report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "render the summary tables (Markdown) from expected tables and results files");
+  report_cmd->add_option("results", report.results, "results JSON files");
+  report_cmd->add_option("--format", report.format, "output format")
+      ->check(CLI::IsMember({"md"}))
+      ->capture_default_str();
+  report_cmd->add_option("--expected-dir", report.expected_dir, "directory of expected tables")
+      ->capture_default_str();
+  report_cmd->add_option("--out,-o", report.out, "write to this file instead of stdout");
+
+  CLI11_PARSE(app, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("lingerlab");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_level(quiet            ? spdlog::level::warn
+                    : verbosity >= 2 ? spdlog::level::trace
+                    : verbosity == 1 ? spdlog::level::debug
+                                     : spdlog::level::info);
+
+  if (*run_cmd) return CmdRun(run);
+  if (*list_cmd) return CmdList(list_matrix);
+  if (*clean_cmd) return CmdClean();
+  if (*check_cmd) return CmdCheck(check);
+  if (*report_cmd) return CmdReport(report);
+  return kExitUsage;
+}

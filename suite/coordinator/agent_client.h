@@ -1,0 +1,55 @@
+// AgentClient: the coordinator's end of one control channel
+// (doc/protocol.md). It performs the handshake, sends one request at a time
+// and waits for its reply with a deadline, so a lost agent is a reported
+// error, never a hang.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/base/result.h"
+#include "agents/protocol/channel.h"
+#include "suite/target/target.h"
+
+namespace lingerlab {
+
+// Offset of the agent's realtime clock from ours, from the exchange with the
+// lowest round trip (doc/protocol.md §3.2 `time`).
+struct ClockOffset {
+  int64_t offset_ns = 0;  // agent_real - coordinator_real
+  int64_t rtt_ns = 0;
+};
+
+class AgentClient {
+ public:
+  AgentClient(Channel channel, std::string label)
+      : channel_(std::move(channel)), label_(std::move(label)) {}
+
+  // Sends hello and returns the agent's hello. Fails on timeout, a closed
+  // channel, an error frame or a protocol version mismatch.
+  Result<nlohmann::json> Handshake(Role role);
+
+  // Sends one request and returns the event of its reply.
+  // Fails with: kTimeout (no reply within `timeout_ns`: the agent is lost and
+  // the channel must not be reused), kClosed (agent gone), kInvalidInput
+  // (the agent refused the request: "<code>: <message>").
+  Result<nlohmann::json> Request(const std::string& op, const nlohmann::json& args,
+                                 int64_t timeout_ns);
+
+  Result<ClockOffset> EstimateClockOffset(int samples);
+
+  // Tells the agent to stop; best effort.
+  void Bye();
+
+  const std::string& label() const { return label_; }
+
+ private:
+  Channel channel_;
+  std::string label_;
+  int64_t next_id_ = 1;
+  bool lost_ = false;
+};
+
+}  // namespace lingerlab

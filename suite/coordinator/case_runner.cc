@@ -1,0 +1,330 @@
+#include "suite/coordinator/case_runner.h"
+
+#include <cmath>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "agents/base/clock.h"
+#include "agents/protocol/protocol.h"
+#include "suite/capture/capture_source.h"
+#include "suite/capture/connection_view.h"
+#include "suite/capture/pcap_capture.h"
+#include "suite/coordinator/agent_client.h"
+
+namespace lingerlab {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kClockSamples = 5;
+constexpr int64_t kAgentStopGraceNs = 2 * kNsPerSec;
+
+int64_t Ms(double seconds) { return static_cast<int64_t>(std::llround(seconds * 1000.0)); }
+
+// One side of a case: its agent and the log of its events.
+struct Side {
+  std::unique_ptr<AgentClient> agent;
+  json events = json::array();
+  json hello;
+  ClockOffset offset;
+  pid_t pid = -1;
+};
+
+class CaseDriver {
+ public:
+  CaseDriver(const MatrixCase& c, const CaseContext& ctx)
+      : c_(c), ctx_(ctx), applied_(ApplyTimeScale(c, ctx.time_scale)) {
+    double budget =
+        ctx.case_timeout_s > 0 ? ctx.case_timeout_s : CaseBudgetSeconds(c, applied_) + kCaseSlackS;
+    deadline_ = MonotonicNs() + static_cast<int64_t>(budget * kNsPerSec);
+  }
+
+  json Run();
+
+ private:
+  // Performs one step; appends its event to the side's log. Returns the
+  // event, or nothing after recording why the case cannot go on.
+  std::optional<json> Step(Side& side, const std::string& op, json args, int64_t timeout_ns);
+  void Fail(const std::string& why);
+  bool Failed();
+  int64_t LeftNs() const { return std::max<int64_t>(0, deadline_ - MonotonicNs()); }
+  void ServerSetup();
+  void ServerFinish();
+  void ClientRead();
+  json Annotate(json event, const Side& side) const;
+  json CaseJson(json packets, json capture_info, double duration_s);
+
+  const MatrixCase& c_;
+  const CaseContext& ctx_;
+  AppliedParams applied_;
+  int64_t deadline_ = 0;
+  int64_t t0_real_ = 0;
+  std::unique_ptr<CaseLab> lab_;
+  Side server_, client_;
+  std::mutex mu_;
+  std::string error_;
+};
+
+void CaseDriver::Fail(const std::string& why) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (error_.empty()) error_ = why;
+}
+
+bool CaseDriver::Failed() {
+  if (ctx_.cancelled && ctx_.cancelled->load()) Fail("interrupted");
+  std::lock_guard<std::mutex> lock(mu_);
+  return !error_.empty();
+}
+
+json CaseDriver::Annotate(json e, const Side& side) const {
+  auto rel = [&](int64_t agent_real) {
+    return static_cast<double>(agent_real - side.offset.offset_ns - t0_real_) / 1e9;
+  };
+  if (e.contains("clock_start")) e["t_start"] = rel(e["clock_start"]["real_ns"].get<int64_t>());
+  if (e.contains("clock_end")) e["t_end"] = rel(e["clock_end"]["real_ns"].get<int64_t>());
+  if (e.contains("reads")) {
+    json times = json::array();
+    for (auto& r : e["reads"]) times.push_back({rel(r[0].get<int64_t>()), r[1]});
+    e["read_times"] = std::move(times);
+  }
+  return e;
+}
+
+std::optional<json> CaseDriver::Step(Side& side, const std::string& op, json args,
+                                     int64_t timeout_ns) {
+  if (Failed()) return std::nullopt;
+  auto r = side.agent->Request(op, args, std::min(timeout_ns, LeftNs() + protocol::kReplyMargin));
+  if (!r.ok()) {
+    Fail(r.error().message);
+    // The other side may be blocked on a peer that will never act now.
+    if (lab_) lab_->KillAgents();
+    return std::nullopt;
+  }
+  json e = Annotate(*r, side);
+  side.events.push_back(e);
+  return e;
+}
+
+void CaseDriver::ServerSetup() {
+  const CaseParams& p = applied_.params;
+  const std::string addr = lab_->host(Role::kServer).address;
+  const auto linger = [&](const char* handle) {
+    return json{
+        {"handle", handle}, {"option", "SO_LINGER"}, {"onoff", 1}, {"seconds", applied_.linger_s}};
+  };
+  Step(server_, "socket", {{"handle", "lsock"}, {"family", "inet"}}, kQuickStepTimeoutNs);
+  Step(server_, "setsockopt", {{"handle", "lsock"}, {"option", "SO_REUSEADDR"}, {"value", 1}},
+       kQuickStepTimeoutNs);
+  Step(server_, "setsockopt",
+       {{"handle", "lsock"}, {"option", "SO_SNDBUF"}, {"value", p.server_sndbuf}},
+       kQuickStepTimeoutNs);
+  if (c_.linger && c_.linger->socket == LingerSocket::kListening)
+    Step(server_, "setsockopt", linger("lsock"), kQuickStepTimeoutNs);
+  auto bind = Step(server_, "bind", {{"handle", "lsock"}, {"address", addr}, {"port", p.port}},
+                   kQuickStepTimeoutNs);
+  if (bind && (*bind)["ret"] != 0) Fail("server bind failed: " + (*bind)["errno_name"].dump());
+  auto listen = Step(server_, "listen", {{"handle", "lsock"}, {"backlog", 8}}, kQuickStepTimeoutNs);
+  if (listen && (*listen)["ret"] != 0) Fail("server listen failed");
+
+  // The connection completes in the listen backlog, so connect, then accept.
+  Step(client_, "socket", {{"handle", "sock"}, {"family", "inet"}}, kQuickStepTimeoutNs);
+  Step(client_, "setsockopt",
+       {{"handle", "sock"}, {"option", "SO_RCVBUF"}, {"value", p.client_rcvbuf}},
+       kQuickStepTimeoutNs);
+  auto conn = Step(client_, "connect", {{"handle", "sock"}, {"address", addr}, {"port", p.port}},
+                   kQuickStepTimeoutNs);
+  if (conn && (*conn)["ret"] != 0)
+    Fail("client connect failed: " + (*conn)["errno_name"].get<std::string>());
+  auto acc = Step(server_, "accept", {{"handle", "lsock"}, {"as", "csock"}, {"timeout_ms", 3000}},
+                  kQuickStepTimeoutNs);
+  if (acc && (*acc)["ret"].get<int64_t>() < 0)
+    Fail("server accept failed: " + (*acc)["errno_name"].get<std::string>());
+  if (c_.linger && c_.linger->socket == LingerSocket::kConnected)
+    Step(server_, "setsockopt", linger("csock"), kQuickStepTimeoutNs);
+  Step(server_, "close", {{"handle", "lsock"}}, kQuickStepTimeoutNs);
+}
+
+void CaseDriver::ServerFinish() {
+  const CaseParams& p = applied_.params;
+  Step(server_, "pause", {{"ms", Ms(p.server_pause_s)}},
+       Ms(p.server_pause_s) * kNsPerMs + kQuickStepTimeoutNs);
+  // The payload fits the send buffer, so write() returns at once; if it did
+  // not, the case deadline bounds it.
+  Step(server_, "write", {{"handle", "csock"}, {"bytes", p.payload_bytes}}, LeftNs());
+  if (c_.shutdown != ShutdownMode::kNone) {
+    Step(server_, "shutdown", {{"handle", "csock"}, {"how", "wr"}}, kQuickStepTimeoutNs);
+    if (c_.linger && c_.linger->socket == LingerSocket::kConnectedLate)
+      Step(server_, "setsockopt",
+           {{"handle", "csock"},
+            {"option", "SO_LINGER"},
+            {"onoff", 1},
+            {"seconds", applied_.linger_s}},
+           kQuickStepTimeoutNs);
+    // wait_eof has no limit of its own; the case deadline still bounds it.
+    int64_t limit_ms = c_.shutdown == ShutdownMode::kWaitEofLimited
+                           ? std::max<int64_t>(1, Ms(p.eof_wait_limit_s))
+                           : std::max<int64_t>(1, LeftNs() / kNsPerMs);
+    Step(server_, "read", {{"handle", "csock"}, {"chunk", 4096}, {"limit_ms", limit_ms}},
+         limit_ms * kNsPerMs + protocol::kReplyMargin);
+  }
+  // Unsent/unacknowledged and unread bytes right before close(): evidence
+  // for "data in the send buffer was discarded".
+  Step(server_, "queues", {{"handle", "csock"}}, kQuickStepTimeoutNs);
+  Step(server_, "close", {{"handle", "csock"}}, LeftNs());
+}
+
+void CaseDriver::ClientRead() {
+  const CaseParams& p = applied_.params;
+  json args = {{"handle", "sock"},
+               {"chunk", p.read_chunk},
+               {"verify", true},
+               {"interval_ms", c_.client == ClientKind::kSlow ? Ms(p.read_interval_s) : 0},
+               {"idle_ms", c_.client == ClientKind::kIdle ? Ms(p.idle_s) : 0},
+               // The agent ends its own loop before our deadline, so a stuck
+               // read is an outcome ("limit"), not a lost agent.
+               {"limit_ms", std::max<int64_t>(1, LeftNs() / kNsPerMs)}};
+  Step(client_, "read", args, LeftNs());
+  Step(client_, "close", {{"handle", "sock"}}, kQuickStepTimeoutNs);
+}
+
+json CaseDriver::Run() {
+  const int64_t started = MonotonicNs();
+  auto lab = ctx_.target->Provision(c_.id, ctx_.slot);
+  if (!lab.ok()) {
+    Fail(lab.error().message);
+    return CaseJson(json::array(), json(nullptr), 0);
+  }
+  lab_ = std::move(*lab);
+  if (ctx_.on_lab) ctx_.on_lab(lab_.get());
+
+  const HostInfo server_host = lab_->host(Role::kServer);
+  const HostInfo client_host = lab_->host(Role::kClient);
+  const std::string pcap_rel = "pcaps/" + CaseStem(c_) + ".pcap";
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(ctx_.out_dir) / "pcaps", ec);
+  CaptureOptions copt;
+  copt.interface = server_host.interface;
+  copt.netns_path = server_host.netns_path;
+  copt.bpf_filter = "tcp and host " + server_host.address + " and host " + client_host.address +
+                    " and port " + std::to_string(applied_.params.port);
+  copt.pcap_path = (std::filesystem::path(ctx_.out_dir) / pcap_rel).string();
+  std::unique_ptr<CaptureSource> capture;
+  if (auto cap = OpenPcapCapture(copt); !cap.ok()) {
+    Fail("capture: " + cap.error().message);
+  } else if (Status s = (*cap)->Start(); !s.ok()) {
+    Fail("capture: " + s.message());
+  } else {
+    capture = std::move(*cap);
+  }
+
+  for (auto [side, role] :
+       {std::pair{&server_, Role::kServer}, std::pair{&client_, Role::kClient}}) {
+    if (Failed()) break;
+    auto proc = lab_->StartAgent(role);
+    if (!proc.ok()) {
+      Fail(std::string(RoleName(role)) + " agent: " + proc.error().message);
+      break;
+    }
+    side->pid = proc->pid;
+    side->agent = std::make_unique<AgentClient>(Channel(std::move(proc->control)),
+                                                c_.id + "/" + RoleName(role));
+    auto hello = side->agent->Handshake(role);
+    if (!hello.ok()) {
+      Fail(hello.error().message);
+      break;
+    }
+    side->hello = *hello;
+    auto off = side->agent->EstimateClockOffset(kClockSamples);
+    if (!off.ok())
+      Fail(off.error().message);
+    else
+      side->offset = *off;
+  }
+
+  t0_real_ = RealtimeNs();
+  if (!Failed()) ServerSetup();
+  if (!Failed()) {
+    std::thread client_thread([this] { ClientRead(); });
+    ServerFinish();
+    client_thread.join();
+  }
+  // Late packets: a retransmitted FIN, a RST after a clean close, an abort.
+  if (!Failed()) SleepNs(static_cast<int64_t>(applied_.params.settle_s * kNsPerSec));
+
+  json capture_info = nullptr;
+  json packets = json::array();
+  if (capture) {
+    if (Status s = capture->Stop(); !s.ok()) Fail("capture: " + s.message());
+    ConnectionSummary sum = SummarizeConnection(capture->Packets(), server_host.address,
+                                                applied_.params.port, t0_real_);
+    packets = std::move(sum.packets);
+    capture_info = {{"pcap", pcap_rel},
+                    {"packets", packets.size()},
+                    {"dropped", capture->Dropped()},
+                    {"server_isn", sum.server_isn ? json(*sum.server_isn) : json(nullptr)},
+                    {"client_isn", sum.client_isn ? json(*sum.client_isn) : json(nullptr)}};
+  }
+  for (Side* s : {&server_, &client_})
+    if (s->agent) s->agent->Bye();
+  if (Status s = lab_->Teardown(kAgentStopGraceNs); !s.ok()) Fail("teardown: " + s.message());
+  if (ctx_.on_lab) ctx_.on_lab(nullptr);
+  return CaseJson(std::move(packets), std::move(capture_info),
+                  static_cast<double>(MonotonicNs() - started) / 1e9);
+}
+
+json CaseDriver::CaseJson(json packets, json capture_info, double duration_s) {
+  json hosts = nullptr;
+  if (lab_) {
+    const HostInfo& s = lab_->host(Role::kServer);
+    const HostInfo& c = lab_->host(Role::kClient);
+    hosts = {
+        {"server", {{"address", s.address}, {"port", applied_.params.port}, {"netns", s.netns}}},
+        {"client", {{"address", c.address}, {"netns", c.netns}}}};
+  }
+  auto agent_info = [](const Side& s) {
+    if (s.hello.is_null()) return json(nullptr);
+    return json{{"pid", s.pid},
+                {"platform", s.hello.value("platform", json())},
+                {"version", s.hello.value("agent", json())},
+                {"clock_offset_ns", s.offset.offset_ns},
+                {"clock_rtt_ns", s.offset.rtt_ns}};
+  };
+  std::lock_guard<std::mutex> lock(mu_);
+  return {{"id", c_.id},
+          {"name", c_.name},
+          {"parameters", ParametersJson(c_, ctx_.time_scale)},
+          {"status", error_.empty() ? "completed" : "error"},
+          {"error", error_.empty() ? json(nullptr) : json(error_)},
+          {"duration_s", duration_s},
+          {"hosts", hosts},
+          {"agents", {{"server", agent_info(server_)}, {"client", agent_info(client_)}}},
+          {"t0_real_ns", t0_real_},
+          {"events", {{"server", server_.events}, {"client", client_.events}}},
+          {"packets", std::move(packets)},
+          {"capture", std::move(capture_info)}};
+}
+
+}  // namespace
+
+double CaseBudgetSeconds(const MatrixCase& c, const AppliedParams& a) {
+  const CaseParams& p = a.params;
+  double reads = std::ceil(static_cast<double>(p.payload_bytes) / p.read_chunk) + 1;
+  double t = p.server_pause_s + p.settle_s + a.linger_s;
+  if (c.client == ClientKind::kSlow) t += reads * p.read_interval_s;
+  if (c.client == ClientKind::kIdle) t += p.idle_s;
+  if (c.shutdown == ShutdownMode::kWaitEofLimited) t += p.eof_wait_limit_s;
+  return t;
+}
+
+std::string CaseStem(const MatrixCase& c) { return c.id + "__" + c.name; }
+
+json RunCase(const MatrixCase& c, const CaseContext& ctx) {
+  CaseDriver d(c, ctx);
+  return d.Run();
+}
+
+}  // namespace lingerlab

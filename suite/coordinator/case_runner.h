@@ -1,0 +1,48 @@
+// CaseRunner: runs one matrix case from start to end — provision the hosts,
+// start the capture and both agents, drive the server and client steps
+// (doc/results-format.md lists them), let late packets settle, tear down —
+// and returns the case's results JSON. It never throws and never aborts the
+// run: a failed syscall is recorded as an event, a lost agent or a broken
+// target makes the case's status "error" with the reason.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/base/clock.h"
+#include "suite/coordinator/matrix.h"
+#include "suite/target/target.h"
+
+namespace lingerlab {
+
+// Fixed slack added to a case's own time budget to form its deadline: covers
+// kernel timers that do not scale (BSD's 120 s lsock linger block) and slow
+// machines. `--case-timeout` overrides the whole deadline.
+constexpr double kCaseSlackS = 150.0;
+// Bound for steps that should return at once (socket, bind, accept, ...).
+constexpr int64_t kQuickStepTimeoutNs = 5 * kNsPerSec;
+
+struct CaseContext {
+  Target* target = nullptr;
+  int slot = 0;  // unique within the run: picks the addresses
+  double time_scale = 1.0;
+  double case_timeout_s = 0;  // 0: the case's budget + kCaseSlackS
+  std::string out_dir;        // results directory; pcaps go to out_dir/pcaps/
+  const std::atomic<bool>* cancelled = nullptr;
+  // Called with the lab once it exists and with nullptr when it is gone, so
+  // an interrupted run can kill the case's agents from another thread.
+  std::function<void(CaseLab*)> on_lab;
+};
+
+// The case's own time budget at the applied parameters, in seconds.
+double CaseBudgetSeconds(const MatrixCase& c, const AppliedParams& a);
+
+nlohmann::json RunCase(const MatrixCase& c, const CaseContext& ctx);
+
+// "04__slow-client__linger-csock-0": file stem for the case's pcap.
+std::string CaseStem(const MatrixCase& c);
+
+}  // namespace lingerlab

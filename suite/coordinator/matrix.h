@@ -1,0 +1,90 @@
+// The test matrix: which cases exist and with what parameters. Matrices are
+// data (matrix/*.json, format "lingerlab-matrix/1"); this file loads and
+// validates them and applies --time-scale.
+//
+// A case's name is derived from its parameters and must match the name in
+// the file, so a matrix cannot say one thing and test another.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/base/result.h"
+
+namespace lingerlab {
+
+enum class ClientKind { kIdle, kSlow, kFast };
+enum class LingerSocket { kListening, kConnected, kConnectedLate };  // lsock, csock, csock_late
+enum class ShutdownMode { kNone, kWaitEof, kWaitEofLimited };        // "", shutdown, shutdown-10
+
+struct LingerSetting {
+  LingerSocket socket = LingerSocket::kConnected;
+  int seconds = 0;
+};
+
+// Sizes, the port, and every time the suite controls (seconds, nominal).
+struct CaseParams {
+  int payload_bytes = 0;
+  int server_sndbuf = 0;
+  int client_rcvbuf = 0;
+  int read_chunk = 0;
+  int port = 0;
+  double server_pause_s = 0;
+  double read_interval_s = 0;   // slow client's sleep after each read
+  double idle_s = 0;            // idle client's sleep before reading
+  double eof_wait_limit_s = 0;  // shutdown-10's bound on the EOF wait
+  double settle_s = 0;          // capture keeps running this long after both sides finish
+};
+
+struct MatrixCase {
+  std::string id;
+  std::string name;
+  ClientKind client = ClientKind::kFast;
+  std::optional<LingerSetting> linger;
+  ShutdownMode shutdown = ShutdownMode::kNone;
+  CaseParams params;  // defaults merged with the case's overrides
+};
+
+struct Matrix {
+  std::string path;
+  std::string name;
+  std::string title;
+  std::string source;
+  std::vector<MatrixCase> cases;
+};
+
+// Loads and validates a matrix file. Errors are kInvalidInput (or kNotFound
+// for a missing file) and name the file and the offending field.
+Result<Matrix> LoadMatrix(const std::string& path);
+Result<Matrix> ParseMatrix(const nlohmann::json& doc, const std::string& origin);
+
+// "slow-client__linger-csock_late-20__shutdown-10": the name the parameters imply.
+std::string DerivedCaseName(const MatrixCase& c);
+
+// The cases named in a comma-separated id list ("03,04"); all when empty.
+// Unknown ids are an error that lists the known ones.
+Result<std::vector<MatrixCase>> SelectCases(const Matrix& m, const std::string& ids);
+
+// The parameters a run actually uses at `time_scale`.
+// Times the suite controls are multiplied by the scale. Linger seconds are
+// rounded up to an integer >= 1 unless 0 (SO_LINGER takes whole seconds).
+// The settle time has a floor (kSettleFloorS): kernel retransmission timers
+// (RTO >= 200 ms) do not scale, and settle exists to catch their packets.
+struct AppliedParams {
+  CaseParams params;
+  int linger_s = 0;
+};
+constexpr double kSettleFloorS = 1.0;
+AppliedParams ApplyTimeScale(const MatrixCase& c, double time_scale);
+
+// The case's "parameters" block in the results (doc/results-format.md).
+nlohmann::json ParametersJson(const MatrixCase& c, double time_scale);
+
+const char* ClientKindName(ClientKind k);
+const char* LingerSocketName(LingerSocket s);
+const char* ShutdownModeName(ShutdownMode m);
+
+}  // namespace lingerlab

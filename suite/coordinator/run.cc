@@ -1,0 +1,139 @@
+#include "suite/coordinator/run.h"
+
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "agents/base/clock.h"
+#include "agents/platform/host_platform.h"
+#include "suite/coordinator/case_runner.h"
+
+namespace lingerlab {
+
+using nlohmann::json;
+
+std::string IsoTimeUtc(int64_t real_ns) {
+  time_t secs = static_cast<time_t>(real_ns / kNsPerSec);
+  tm t{};
+  gmtime_r(&secs, &t);
+  char buf[40];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &t);
+  char out[48];
+  std::snprintf(out, sizeof(out), "%s.%03dZ", buf, static_cast<int>((real_ns / kNsPerMs) % 1000));
+  return out;
+}
+
+json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOptions& options,
+               std::atomic<bool>& cancelled) {
+  const int64_t started_real = RealtimeNs();
+  const int64_t started_mono = MonotonicNs();
+  std::vector<json> docs(cases.size());
+  std::mutex mu;
+  std::map<size_t, CaseLab*> live_labs;  // for killing agents on interruption
+  size_t next = 0;
+
+  auto worker = [&] {
+    for (;;) {
+      size_t i;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (next >= cases.size() || cancelled.load()) return;
+        i = next++;
+      }
+      CaseContext ctx;
+      ctx.target = &target;
+      ctx.slot = static_cast<int>(i);
+      ctx.time_scale = options.time_scale;
+      ctx.case_timeout_s = options.case_timeout_s;
+      ctx.out_dir = options.out_dir;
+      ctx.cancelled = &cancelled;
+      ctx.on_lab = [&, i](CaseLab* lab) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (lab)
+          live_labs[i] = lab;
+        else
+          live_labs.erase(i);
+        if (lab && cancelled.load()) lab->KillAgents();
+      };
+      spdlog::info("case {} {}: started", cases[i].id, cases[i].name);
+      json doc = RunCase(cases[i], ctx);
+      if (options.post_process && doc["status"] == "completed") options.post_process(doc);
+      spdlog::info("case {}: {} in {:.2f} s{}", cases[i].id, doc["status"].get<std::string>(),
+                   doc["duration_s"].get<double>(),
+                   doc["error"].is_string() ? " (" + doc["error"].get<std::string>() + ")" : "");
+      std::lock_guard<std::mutex> lock(mu);
+      docs[i] = std::move(doc);
+    }
+  };
+
+  const size_t jobs =
+      options.jobs > 0 ? std::min<size_t>(options.jobs, cases.size()) : cases.size();
+  std::vector<std::thread> threads;
+  for (size_t j = 0; j < jobs; ++j) threads.emplace_back(worker);
+
+  // Watch for interruption while the cases run: kill the agents of every
+  // live case so blocked steps return and each case tears itself down.
+  std::thread watcher([&] {
+    bool killed = false;
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        bool all_done = next >= cases.size() && live_labs.empty();
+        if (cancelled.load() && !killed) {
+          for (auto& [i, lab] : live_labs) lab->KillAgents();
+          killed = true;
+        }
+        if (all_done || (killed && live_labs.empty())) return;
+      }
+      SleepNs(50 * kNsPerMs);
+    }
+  });
+  for (auto& t : threads) t.join();
+  watcher.join();
+
+  json out_cases = json::array();
+  json summary = {{"cases", cases.size()}, {"completed", 0}, {"error", 0}};
+  json agent_platform = nullptr;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    json& d = docs[i];
+    if (d.is_null()) {
+      d = {{"id", cases[i].id},
+           {"name", cases[i].name},
+           {"parameters", ParametersJson(cases[i], options.time_scale)},
+           {"status", "error"},
+           {"error", "interrupted before it started"},
+           {"events", {{"server", json::array()}, {"client", json::array()}}},
+           {"packets", json::array()}};
+    }
+    summary[d["status"].get<std::string>()] = summary.value(d["status"].get<std::string>(), 0) + 1;
+    if (d.contains("verdict")) {
+      std::string v = d["verdict"].value("status", "");
+      if (!v.empty()) summary[v] = summary.value(v, 0) + 1;
+    }
+    if (agent_platform.is_null() && d.contains("agents") && d["agents"].is_object() &&
+        d["agents"]["server"].is_object())
+      agent_platform = d["agents"]["server"]["platform"];
+    out_cases.push_back(std::move(d));
+  }
+  const int64_t finished_real = RealtimeNs();
+  json env = {{"host", DescribeHostPlatform()},
+              {"agent_platform", agent_platform},
+              {"target", target.Name()},
+              {"lingerlab", {{"version", options.version}, {"commit", options.commit}}},
+              {"time_scale", options.time_scale},
+              {"jobs", jobs},
+              {"matrix", options.matrix_path},
+              {"interrupted", cancelled.load()},
+              {"started_at", IsoTimeUtc(started_real)},
+              {"finished_at", IsoTimeUtc(finished_real)},
+              {"wall_s", static_cast<double>(MonotonicNs() - started_mono) / 1e9}};
+  return {{"format", "lingerlab-results/1"},
+          {"environment", env},
+          {"summary", summary},
+          {"cases", out_cases}};
+}
+
+}  // namespace lingerlab

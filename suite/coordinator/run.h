@@ -1,0 +1,40 @@
+// RunMatrix: runs a set of cases in parallel on a target and assembles the
+// results document (doc/results-format.md). Cases run `jobs` at a time, each
+// with its own hosts, addresses and capture. Interruption (the `cancelled`
+// flag, set from a signal) kills the running cases' agents by pid, lets every
+// case tear down, and still returns a complete document in which the cases
+// that did not finish are "error: interrupted".
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "suite/coordinator/matrix.h"
+#include "suite/target/target.h"
+
+namespace lingerlab {
+
+struct RunOptions {
+  double time_scale = 1.0;
+  int jobs = 0;               // 0: all cases at once
+  double case_timeout_s = 0;  // 0: each case's budget + kCaseSlackS
+  std::string out_dir;        // results.json and pcaps/ go here
+  std::string matrix_path;
+  std::string version;  // lingerlab version and commit, for the environment block
+  std::string commit;
+  // Derives outcome and verdict for a finished case (classify + compare);
+  // may be empty.
+  std::function<void(nlohmann::json& case_doc)> post_process;
+};
+
+nlohmann::json RunMatrix(const std::vector<MatrixCase>& cases, Target& target,
+                         const RunOptions& options, std::atomic<bool>& cancelled);
+
+// "2026-11-21T12:00:00.123Z"
+std::string IsoTimeUtc(int64_t real_ns);
+
+}  // namespace lingerlab

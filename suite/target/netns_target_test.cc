@@ -1,0 +1,159 @@
+// The netns target on this machine: namespaces and links are created, agents
+// run inside them and can talk across the veth, and everything is gone after
+// teardown. Needs root; skips otherwise.
+#include "suite/target/netns_target.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "agents/platform/stream_io.h"
+#include "agents/protocol/channel.h"
+#include "agents/protocol/protocol.h"
+#include "suite/target/process.h"
+
+#ifndef LINGERLAB_AGENT_PATH
+#error "LINGERLAB_AGENT_PATH must point at the built agent"
+#endif
+
+namespace lingerlab {
+namespace {
+
+using nlohmann::json;
+
+bool NsExists(const std::string& name) {
+  struct stat st {};
+  return ::stat(("/run/netns/" + name).c_str(), &st) == 0;
+}
+
+std::string RandomRunId() {
+  std::random_device rd;
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "t%07x", rd() & 0xfffffff);
+  return buf;
+}
+
+class NetnsTargetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (CAP_NET_ADMIN)";
+    auto t = MakeTarget("netns", TargetConfig{LINGERLAB_AGENT_PATH, RandomRunId()});
+    ASSERT_TRUE(t.ok());
+    target_ = std::move(*t);
+    Status s = target_->CheckUsable();
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+  // Handshake plus one request over a fresh agent's channel.
+  json Ask(Channel& ch, const std::string& op, const json& args) {
+    EXPECT_TRUE(ch.Send({{"type", "request"}, {"id", ++id_}, {"op", op}, {"args", args}}).ok());
+    auto r = ch.Receive(5 * kNsPerSec);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : json();
+  }
+  std::unique_ptr<Target> target_;
+  int id_ = 0;
+};
+
+TEST_F(NetnsTargetTest, AgentsInTwoNamespacesConnectOverTheVethAndTeardownRemovesAll) {
+  auto lab = target_->Provision("07", 7);
+  ASSERT_TRUE(lab.ok()) << lab.error().message;
+  const HostInfo server = (*lab)->host(Role::kServer);
+  const HostInfo client = (*lab)->host(Role::kClient);
+  EXPECT_TRUE(NsExists(server.netns));
+  EXPECT_TRUE(NsExists(client.netns));
+  EXPECT_EQ(server.address, "198.18.0.29");
+  EXPECT_EQ(client.address, "198.18.0.30");
+
+  auto sa = (*lab)->StartAgent(Role::kServer);
+  auto ca = (*lab)->StartAgent(Role::kClient);
+  ASSERT_TRUE(sa.ok() && ca.ok());
+  Channel sch(std::move(sa->control)), cch(std::move(ca->control));
+  for (Channel* ch : {&sch, &cch}) {
+    ASSERT_TRUE(ch->Send({{"type", "hello"}, {"protocol", protocol::kVersion}}).ok());
+    auto h = ch->Receive(5 * kNsPerSec);
+    ASSERT_TRUE(h.ok()) << h.error().message;
+  }
+  Ask(sch, "socket", {{"handle", "l"}});
+  json b = Ask(sch, "bind", {{"handle", "l"}, {"address", server.address}, {"port", 5001}});
+  ASSERT_EQ(b["event"]["ret"], 0) << b.dump();
+  Ask(sch, "listen", {{"handle", "l"}});
+  Ask(cch, "socket", {{"handle", "s"}});
+  json c = Ask(cch, "connect", {{"handle", "s"}, {"address", server.address}, {"port", 5001}});
+  EXPECT_EQ(c["event"]["ret"], 0) << c.dump();
+  EXPECT_EQ(c["event"]["local"].get<std::string>().rfind(client.address + ":", 0), 0u);
+  // The client namespace cannot see the server's address any other way: it
+  // is only reachable over this case's link.
+
+  Status s = (*lab)->Teardown(kNsPerSec);
+  EXPECT_TRUE(s.ok()) << s.message();
+  EXPECT_FALSE(NsExists(server.netns));
+  EXPECT_FALSE(NsExists(client.netns));
+  EXPECT_FALSE(ProcessAlive(sa->pid));
+  EXPECT_FALSE(ProcessAlive(ca->pid));
+}
+
+TEST_F(NetnsTargetTest, DestroyingALabWithoutTeardownStillCleansUp) {
+  std::string s_ns, c_ns;
+  pid_t pid;
+  {
+    auto lab = target_->Provision("08", 8);
+    ASSERT_TRUE(lab.ok()) << lab.error().message;
+    s_ns = (*lab)->host(Role::kServer).netns;
+    c_ns = (*lab)->host(Role::kClient).netns;
+    auto a = (*lab)->StartAgent(Role::kServer);
+    ASSERT_TRUE(a.ok());
+    pid = a->pid;
+  }
+  EXPECT_FALSE(NsExists(s_ns));
+  EXPECT_FALSE(NsExists(c_ns));
+  EXPECT_FALSE(ProcessAlive(pid));
+}
+
+TEST_F(NetnsTargetTest, SweepRemovesADeadRunsLeftoversButNotALiveRuns) {
+  // A "dead run": namespaces named like ours, an agent inside, no lock held.
+  const std::string dead = "ll-" + RandomRunId() + "-01-s";
+  ASSERT_TRUE(RunChecked({"ip", "netns", "add", dead}).ok());
+  int fds[2];
+  ASSERT_TRUE(MakeStreamPair(fds).ok());
+  auto pid = SpawnAgent(LINGERLAB_AGENT_PATH, "/run/netns/" + dead, fds[1]);
+  ASSERT_TRUE(pid.ok());
+  ::close(fds[1]);
+  // A live run's lab, which must survive the sweep.
+  auto live = target_->Provision("09", 9);
+  ASSERT_TRUE(live.ok());
+
+  auto other = MakeTarget("netns", TargetConfig{LINGERLAB_AGENT_PATH, RandomRunId()});
+  auto removed = (*other)->SweepStale();
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  EXPECT_FALSE(NsExists(dead));
+  EXPECT_TRUE(NsExists((*live)->host(Role::kServer).netns));
+  bool listed = false;
+  for (auto& line : *removed) listed |= line.find(dead) != std::string::npos;
+  EXPECT_TRUE(listed);
+  StopProcess(*pid, kNsPerSec);  // reap our child (already killed by the sweep)
+  ::close(fds[0]);
+  EXPECT_TRUE((*live)->Teardown(kNsPerSec).ok());
+}
+
+TEST(AddressesTest, SlotsAreDisjointSlash30sInsideTheBenchmarkRange) {
+  auto a0 = AddressesForIndex(0), a1 = AddressesForIndex(1), last = AddressesForIndex(32767);
+  ASSERT_TRUE(a0.ok() && a1.ok() && last.ok());
+  EXPECT_EQ(a0->server, "198.18.0.1");
+  EXPECT_EQ(a0->client, "198.18.0.2");
+  EXPECT_EQ(a1->server, "198.18.0.5");
+  EXPECT_EQ(last->client, "198.19.255.254");
+  EXPECT_FALSE(AddressesForIndex(32768).ok());
+  EXPECT_FALSE(AddressesForIndex(-1).ok());
+}
+
+TEST(TargetRegistryTest, UnknownTargetListsTheKnownOnes) {
+  auto t = MakeTarget("qemu-on-mars", TargetConfig{});
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message.find("netns"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lingerlab

@@ -1,0 +1,42 @@
+// Process calls the coordinator needs on Linux: run a helper command (ip),
+// start an agent inside a network namespace, and end a process by its pid.
+// Nothing here ever signals a process by name.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "agents/base/result.h"
+#include "agents/platform/unique_fd.h"
+
+namespace lingerlab {
+
+struct CommandResult {
+  int exit_code = -1;  // -1 if it could not be started or was killed by a signal
+  std::string output;  // stdout and stderr together, for error messages
+};
+
+// Runs argv[0] (searched in PATH) with no shell, waits for it.
+CommandResult RunCommand(const std::vector<std::string>& argv);
+
+// Runs the command and fails with its output unless it exits 0.
+Status RunChecked(const std::vector<std::string>& argv);
+
+// Starts `agent_path --control-fd 3` inside the network namespace at
+// `netns_path` (empty: our own), with `control_fd` as its descriptor 3 and
+// nothing else inherited. The agent is killed if the starting thread dies
+// (PR_SET_PDEATHSIG), so a crashed coordinator leaves no agent behind.
+Result<pid_t> SpawnAgent(const std::string& agent_path, const std::string& netns_path,
+                         int control_fd);
+
+// Waits up to `grace_ns` for `pid` to exit, then SIGKILLs and reaps it.
+// Returns true if it exited by itself.
+bool StopProcess(pid_t pid, int64_t grace_ns);
+
+// True if a process with this pid exists.
+bool ProcessAlive(pid_t pid);
+
+}  // namespace lingerlab

@@ -1,0 +1,130 @@
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "agents/base/clock.h"
+#include "suite/target/process.h"
+
+namespace lingerlab {
+namespace {
+
+std::vector<char*> Argv(const std::vector<std::string>& args) {
+  std::vector<char*> v;
+  for (auto& a : args) v.push_back(const_cast<char*>(a.c_str()));
+  v.push_back(nullptr);
+  return v;
+}
+
+// Closes every descriptor from `first` up, in the child before exec.
+void CloseFrom(int first) { ::syscall(SYS_close_range, first, ~0U, 0); }
+
+}  // namespace
+
+CommandResult RunCommand(const std::vector<std::string>& argv) {
+  CommandResult res;
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    res.output = std::string("pipe: ") + std::strerror(errno);
+    return res;
+  }
+  auto args = Argv(argv);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    ::dup2(out[1], 2);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, 0);
+    CloseFrom(3);
+    ::execvp(args[0], args.data());
+    _exit(127);
+  }
+  ::close(out[1]);
+  if (pid < 0) {
+    ::close(out[0]);
+    res.output = std::string("fork: ") + std::strerror(errno);
+    return res;
+  }
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(out[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) res.output.append(buf, static_cast<size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  res.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (res.exit_code == 127 && res.output.empty()) res.output = argv[0] + ": not found";
+  return res;
+}
+
+Status RunChecked(const std::vector<std::string>& argv) {
+  CommandResult r = RunCommand(argv);
+  if (r.exit_code == 0) return Status::Ok();
+  std::string cmd;
+  for (auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+  while (!r.output.empty() && r.output.back() == '\n') r.output.pop_back();
+  return MakeError(ErrorCode::kFailed, "'" + cmd + "' failed: " + r.output);
+}
+
+Result<pid_t> SpawnAgent(const std::string& agent_path, const std::string& netns_path,
+                         int control_fd) {
+  if (::access(agent_path.c_str(), X_OK) != 0)
+    return MakeError(ErrorCode::kNotFound, "agent binary not executable: " + agent_path);
+  int ns_fd = -1;
+  if (!netns_path.empty()) {
+    ns_fd = ::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (ns_fd < 0)
+      return MakeError(ErrorCode::kNotFound,
+                       "cannot open network namespace " + netns_path + ": " + std::strerror(errno));
+  }
+  std::vector<std::string> argv_s = {agent_path, "--control-fd", "3"};
+  auto args = Argv(argv_s);
+  const pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // Only async-signal-safe calls from here to exec.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) _exit(125);  // parent already gone
+    if (ns_fd >= 0 && ::setns(ns_fd, CLONE_NEWNET) != 0) _exit(126);
+    if (::dup2(control_fd, 3) < 0) _exit(126);
+    int devnull = ::open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      ::dup2(devnull, 0);
+      ::dup2(devnull, 1);
+    }
+    CloseFrom(4);  // no pcap handle or other case's channel leaks into an agent
+    ::execv(args[0], args.data());
+    _exit(127);
+  }
+  int saved = errno;
+  if (ns_fd >= 0) ::close(ns_fd);
+  if (pid < 0) return MakeError(ErrorCode::kFailed, std::string("fork: ") + std::strerror(saved));
+  return pid;
+}
+
+bool StopProcess(pid_t pid, int64_t grace_ns) {
+  const int64_t deadline = MonotonicNs() + grace_ns;
+  for (;;) {
+    int status = 0;
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno == ECHILD)) return true;
+    if (MonotonicNs() >= deadline) break;
+    SleepNs(5 * kNsPerMs);
+  }
+  ::kill(pid, SIGKILL);
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  return false;
+}
+
+bool ProcessAlive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+}  // namespace lingerlab

@@ -1,0 +1,79 @@
+// Targets: how the two hosts of a case come to exist.
+//
+// A Target provisions one CaseLab per case; the lab owns everything it
+// created (hosts, links, agent processes) and removes it in Teardown() or its
+// destructor, on success, error and interruption alike. `netns` (two network
+// namespaces joined by a veth pair) is the embedded default; a user-space
+// stack (gVisor), booted kernels (QEMU) and remote agents are further
+// implementations of the same interface, registered by name in
+// target_registry.cc.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agents/base/result.h"
+#include "agents/platform/unique_fd.h"
+
+namespace lingerlab {
+
+enum class Role { kServer, kClient };
+const char* RoleName(Role r);
+
+struct HostInfo {
+  std::string address;     // the host's test address (IPv4 from 198.18.0.0/15)
+  std::string netns;       // namespace name, or "" where the target has none
+  std::string netns_path;  // e.g. /run/netns/NAME: where to open a capture
+  std::string interface;   // the host's end of the test link
+};
+
+// A running agent: its control channel's descriptor and, if local, its pid.
+struct AgentProcess {
+  UniqueFd control;
+  pid_t pid = -1;
+};
+
+class CaseLab {
+ public:
+  virtual ~CaseLab() = default;
+  virtual const HostInfo& host(Role role) const = 0;
+  // Starts an agent on the host and returns its end of the control channel.
+  // The lab keeps the process; Teardown() ends it by its pid if still alive.
+  virtual Result<AgentProcess> StartAgent(Role role) = 0;
+  // Kills the lab's agents now (by pid): used when a run is interrupted or a
+  // case overruns its deadline. Safe to call from another thread.
+  virtual void KillAgents() = 0;
+  // Ends the agents (waiting up to `grace_ns` for those told `bye`) and
+  // removes the hosts and links. Idempotent; reports the first failure.
+  virtual Status Teardown(int64_t grace_ns) = 0;
+};
+
+struct TargetConfig {
+  std::string agent_path;  // the lingerlab-agent binary
+  std::string run_id;      // unique among live runs on this machine
+};
+
+class Target {
+ public:
+  virtual ~Target() = default;
+  virtual std::string Name() const = 0;
+  // Whether this target can work here; the error says what to do otherwise
+  // (e.g. "needs root (CAP_NET_ADMIN): run with sudo").
+  virtual Status CheckUsable() = 0;
+  // Creates the hosts of one case. `index` is unique within the run; the
+  // case's addresses derive from it so cases can run at the same time.
+  virtual Result<std::unique_ptr<CaseLab>> Provision(const std::string& case_id, int index) = 0;
+  // Removes leftovers of runs that are no longer alive (never a live run's).
+  // Returns one line per thing removed.
+  virtual Result<std::vector<std::string>> SweepStale() = 0;
+};
+
+// Name -> factory table (target_registry.cc). Unknown names are an error
+// listing the known ones.
+Result<std::unique_ptr<Target>> MakeTarget(const std::string& name, const TargetConfig& config);
+std::vector<std::string> TargetNames();
+
+}  // namespace lingerlab

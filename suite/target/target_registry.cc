@@ -1,0 +1,42 @@
+// The name -> factory table of targets. A new target (gvisor, qemu, remote)
+// is one more row here and one more implementation of target.h.
+#include <functional>
+#include <map>
+
+#include "suite/target/netns_target.h"
+#include "suite/target/target.h"
+
+namespace lingerlab {
+namespace {
+
+using Factory = std::function<std::unique_ptr<Target>(const TargetConfig&)>;
+
+const std::map<std::string, Factory>& Registry() {
+  static const std::map<std::string, Factory> table = {
+      {"netns", MakeNetnsTarget},
+  };
+  return table;
+}
+
+}  // namespace
+
+const char* RoleName(Role r) { return r == Role::kServer ? "server" : "client"; }
+
+std::vector<std::string> TargetNames() {
+  std::vector<std::string> names;
+  for (auto& [name, f] : Registry()) names.push_back(name);
+  return names;
+}
+
+Result<std::unique_ptr<Target>> MakeTarget(const std::string& name, const TargetConfig& config) {
+  auto it = Registry().find(name);
+  if (it == Registry().end()) {
+    std::string known;
+    for (auto& n : TargetNames()) known += (known.empty() ? "" : ", ") + n;
+    return MakeError(ErrorCode::kInvalidInput,
+                     "unknown target '" + name + "' (known: " + known + ")");
+  }
+  return it->second(config);
+}
+
+}  // namespace lingerlab
