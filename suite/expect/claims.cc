@@ -1,0 +1,84 @@
+#include "suite/expect/claims.h"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace lingerlab {
+
+const std::vector<ClaimInfo>& AllClaims() {
+  static const std::vector<ClaimInfo> kClaims = {
+      {"abort_on_close", ClaimType::kBool, false},
+      {"close_blocks", ClaimType::kBool, false},
+      {"close_blocked_s", ClaimType::kSeconds, true},
+      {"close_ended_by", ClaimType::kEndedBy, false},
+      {"close_ret", ClaimType::kInt, false},
+      {"close_errno", ClaimType::kErrnoOrNull, false},
+      {"abort_on_linger_timeout", ClaimType::kBool, false},
+      {"ewouldblock_on_linger_timeout", ClaimType::kBool, false},
+      {"rst_after_clean_close", ClaimType::kBool, false},
+      {"idle_abort", ClaimType::kBool, false},
+      {"late_setsockopt_errno", ClaimType::kErrnoOrNull, false},
+      {"eof_before_limit", ClaimType::kBool, false},
+      {"client_bytes", ClaimType::kCount, false},
+      {"client_end", ClaimType::kClientEnd, false},
+      {"data_lost", ClaimType::kBool, false},
+  };
+  return kClaims;
+}
+
+const ClaimInfo* FindClaim(std::string_view claim) {
+  for (const ClaimInfo& info : AllClaims()) {
+    if (claim == info.name) return &info;
+  }
+  return nullptr;
+}
+
+bool IsKnownClaim(const std::string& claim) { return FindClaim(claim) != nullptr; }
+
+const std::vector<std::string>& CloseEndedByValues() {
+  static const std::vector<std::string> kValues = {"immediate", "peer_acked", "linger_timeout",
+                                                   "kernel_timeout", "other"};
+  return kValues;
+}
+
+bool IsErrnoName(std::string_view name) {
+  if (name.size() < 2 || name[0] != 'E') return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
+}
+
+std::string CheckClaimValue(const ClaimInfo& info, const nlohmann::json& value) {
+  switch (info.type) {
+    case ClaimType::kBool:
+      return value.is_boolean() ? "" : "be a boolean";
+    case ClaimType::kSeconds:
+      if (!value.is_number()) return "be a number of seconds";
+      return value.get<double>() >= 0 ? "" : "be a number of seconds >= 0";
+    case ClaimType::kEndedBy: {
+      const auto& allowed = CloseEndedByValues();
+      if (value.is_string() &&
+          std::find(allowed.begin(), allowed.end(), value.get<std::string>()) != allowed.end()) {
+        return "";
+      }
+      return "be one of immediate, peer_acked, linger_timeout, kernel_timeout, other";
+    }
+    case ClaimType::kErrnoOrNull:
+      if (value.is_null()) return "";
+      return value.is_string() && IsErrnoName(value.get<std::string>())
+                 ? ""
+                 : "be an errno name (\"EINVAL\") or null";
+    case ClaimType::kInt:
+      return value.is_number_integer() ? "" : "be an integer";
+    case ClaimType::kCount:
+      return value.is_number_integer() && value.get<int64_t>() >= 0 ? "" : "be an integer >= 0";
+    case ClaimType::kClientEnd:
+      if (value.is_string()) {
+        const std::string s = value.get<std::string>();
+        if (s == "eof" || s == "limit" || IsErrnoName(s)) return "";
+      }
+      return "be \"eof\", \"limit\" or an errno name";
+  }
+  return "have a known type";
+}
+
+}  // namespace lingerlab

@@ -1,0 +1,41 @@
+// Compares one case's observed claims with what the expected table states for
+// that case, producing the verdict of doc/results-format.md ("Verdict").
+//
+// Nothing here fails: a claim that cannot be compared (not observed, scaled
+// away from a kernel constant, for another OS) becomes a check with that
+// result and a note, and a case the table says nothing about gets
+// "no-expectation".
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "suite/expect/expected_table.h"
+
+namespace lingerlab {
+
+// Tolerance for close_blocked_s with time_basis "linger": the larger of a
+// floor (scheduling and timer granularity) and a fraction of the applied
+// linger time (doc/expected-format.md).
+inline constexpr double kCompareLingerToleranceFloorS = 0.25;
+inline constexpr double kCompareLingerToleranceFraction = 0.10;
+// Tolerance for a kernel-constant time (only compared at time scale 1): kernel
+// timers may tick coarsely (classic BSD's slow timeout runs every 500 ms).
+inline constexpr double kCompareKernelToleranceFloorS = 0.5;
+inline constexpr double kCompareKernelToleranceFraction = 0.10;
+
+struct CompareOptions {
+  double time_scale = 1.0;
+  std::string host_os;  // uname -s of the server's host ("FreeBSD", "Linux"): for `only`
+};
+
+// The verdict for `case_id`: {"status", "family", "checks": [{claim, expected,
+// observed, result, source, note?}]}. `observed_claims` is the outcome's
+// "claims" object; `applied_linger_s` the linger seconds the run actually set
+// (after --time-scale), used for time_basis "linger".
+nlohmann::json CompareCase(const ExpectedTable& table, const std::string& case_id,
+                           const nlohmann::json& observed_claims, double applied_linger_s,
+                           const CompareOptions& options);
+
+}  // namespace lingerlab

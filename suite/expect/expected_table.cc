@@ -1,0 +1,316 @@
+#include "suite/expect/expected_table.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "suite/expect/matrix_cases.h"
+
+namespace lingerlab {
+namespace {
+
+using nlohmann::json;
+
+Error Invalid(const std::string& origin, const std::string& where, const std::string& what) {
+  return MakeError(ErrorCode::kInvalidInput, origin + ": " + where + ": " + what);
+}
+
+bool IsNonEmptyString(const json& j) { return j.is_string() && !j.get<std::string>().empty(); }
+
+// Rejects keys outside `allowed`, so that a misspelt field ("sorce") is an
+// error rather than a silently missing one.
+std::optional<std::string> UnknownKey(const json& object, const std::set<std::string>& allowed) {
+  for (const auto& [key, unused] : object.items()) {
+    if (!allowed.count(key)) return key;
+  }
+  return std::nullopt;
+}
+
+std::string BaseName(const std::string& path) {
+  return std::filesystem::path(path).filename().string();
+}
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool IsFamilyName(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+bool IsTwoDigitId(const std::string& s) {
+  return s.size() == 2 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9';
+}
+
+size_t ClaimOrder(const std::string& claim) {
+  const auto& all = AllClaims();
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (claim == all[i].name) return i;
+  }
+  return all.size();
+}
+
+Result<Expectation> ParseExpectation(const std::string& origin, const std::string& where,
+                                     const ClaimInfo& info, const json& j) {
+  if (!j.is_object()) {
+    return Invalid(origin, where, "must be an object {\"value\": ..., \"source\": ...}");
+  }
+  static const std::set<std::string> kFields = {
+      "value", "source", "time_basis", "depends_on_kernel_time", "inferred", "only", "note"};
+  if (auto key = UnknownKey(j, kFields))
+    return Invalid(origin, where, "unknown field \"" + *key + "\"");
+
+  Expectation e;
+  e.claim = info.name;
+  if (!j.contains("value")) return Invalid(origin, where, "value is missing");
+  e.value = j.at("value");
+  if (std::string why = CheckClaimValue(info, e.value); !why.empty()) {
+    return Invalid(origin, where, "value must " + why);
+  }
+  if (!j.contains("source") || !IsNonEmptyString(j.at("source"))) {
+    return Invalid(origin, where,
+                   "source must be a non-empty string naming where the article states it");
+  }
+  e.source = j.at("source").get<std::string>();
+
+  if (j.contains("time_basis")) {
+    if (!info.time_valued) {
+      return Invalid(origin, where, "time_basis is only allowed on time-valued claims");
+    }
+    const json& tb = j.at("time_basis");
+    if (!tb.is_string() || (tb != "linger" && tb != "kernel")) {
+      return Invalid(origin, where, "time_basis must be \"linger\" or \"kernel\"");
+    }
+    e.time_basis = tb.get<std::string>();
+  } else if (info.time_valued) {
+    return Invalid(origin, where,
+                   "time_basis (\"linger\" or \"kernel\") is required on a time-valued claim");
+  }
+
+  for (const char* flag : {"depends_on_kernel_time", "inferred"}) {
+    if (!j.contains(flag)) continue;
+    if (!j.at(flag).is_boolean())
+      return Invalid(origin, where, std::string(flag) + " must be a boolean");
+    (std::string(flag) == "inferred" ? e.inferred : e.depends_on_kernel_time) =
+        j.at(flag).get<bool>();
+  }
+
+  if (j.contains("only")) {
+    const json& only = j.at("only");
+    if (!only.is_array() || only.empty()) {
+      return Invalid(origin, where, "only must be a non-empty array of OS names");
+    }
+    for (const json& os : only) {
+      if (!IsNonEmptyString(os)) return Invalid(origin, where, "only must hold non-empty OS names");
+      e.only.push_back(os.get<std::string>());
+    }
+  }
+  if (j.contains("note")) {
+    if (!j.at("note").is_string()) return Invalid(origin, where, "note must be a string");
+    e.note = j.at("note").get<std::string>();
+  }
+  return e;
+}
+
+Status ParseSource(const std::string& origin, const json& source) {
+  if (!source.is_object())
+    return Invalid(origin, "source", "must be an object {\"document\", \"platforms\"}");
+  if (auto key = UnknownKey(source, {"document", "platforms"})) {
+    return Invalid(origin, "source", "unknown field \"" + *key + "\"");
+  }
+  if (!source.contains("document") || !IsNonEmptyString(source.at("document"))) {
+    return Invalid(origin, "source.document", "must be a non-empty string");
+  }
+  if (!source.contains("platforms") || !source.at("platforms").is_array() ||
+      source.at("platforms").empty()) {
+    return Invalid(origin, "source.platforms",
+                   "must be a non-empty array of platform descriptions");
+  }
+  for (const json& p : source.at("platforms")) {
+    if (!IsNonEmptyString(p))
+      return Invalid(origin, "source.platforms", "entries must be non-empty strings");
+  }
+  return Status::Ok();
+}
+
+// nlohmann keeps the last of duplicate keys silently; a duplicated case or
+// claim would hide a value, so the parser callback refuses them.
+struct DuplicateKeyGuard {
+  std::vector<std::set<std::string>> open;
+  std::string duplicate;
+
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      open.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      if (!open.empty()) open.pop_back();
+    } else if (event == json::parse_event_t::key && !open.empty()) {
+      const std::string key = parsed.get<std::string>();
+      if (!open.back().insert(key).second && duplicate.empty()) duplicate = key;
+    }
+    return true;
+  }
+};
+
+// "line 3, column 7" for a 1-based byte offset into `text`.
+std::string Position(const std::string& text, size_t byte) {
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i + 1 < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+// The parser's explanation without its "[json.exception...] parse error at
+// line L, column C: " prefix (we state the position ourselves).
+std::string ParseErrorDetail(const std::string& what) {
+  const size_t colon = what.find(": ");
+  return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
+}  // namespace
+
+const std::vector<std::string>& ArticleFamilies() {
+  static const std::vector<std::string> kFamilies = {"bsd",   "darwin",         "illumos",
+                                                     "linux", "windows-cygwin", "windows-native"};
+  return kFamilies;
+}
+
+const std::vector<Expectation>* ExpectedTable::Find(const std::string& case_id) const {
+  auto it = cases.find(case_id);
+  return it == cases.end() ? nullptr : &it->second;
+}
+
+const Expectation* ExpectedTable::Find(const std::string& case_id, const std::string& claim) const {
+  const auto* list = Find(case_id);
+  if (!list) return nullptr;
+  for (const Expectation& e : *list) {
+    if (e.claim == claim) return &e;
+  }
+  return nullptr;
+}
+
+Result<ExpectedTable> ParseExpectedTable(const json& doc, const std::string& origin) {
+  if (!doc.is_object()) return Invalid(origin, "(top level)", "must be a JSON object");
+  if (auto key = UnknownKey(doc, {"format", "family", "title", "source", "cases"})) {
+    return Invalid(origin, "(top level)", "unknown field \"" + *key + "\"");
+  }
+  if (!doc.contains("format") || doc.at("format") != kExpectedFormat) {
+    return Invalid(origin, "format", std::string("must be \"") + kExpectedFormat + "\"");
+  }
+
+  ExpectedTable table;
+  table.path = origin;
+  if (!doc.contains("family") || !doc.at("family").is_string() ||
+      !IsFamilyName(doc.at("family").get<std::string>())) {
+    return Invalid(origin, "family",
+                   "must be a lower-case family name (\"linux\", \"windows-native\")");
+  }
+  table.family = doc.at("family").get<std::string>();
+  if (EndsWith(origin, ".json")) {
+    const std::string base = BaseName(origin);
+    const std::string stem = base.substr(0, base.size() - 5);
+    if (stem != table.family) {
+      return Invalid(
+          origin, "family",
+          "\"" + table.family + "\" does not match the file name (expected \"" + stem + "\")");
+    }
+  }
+  if (!doc.contains("title") || !IsNonEmptyString(doc.at("title"))) {
+    return Invalid(origin, "title", "must be a non-empty string");
+  }
+  table.title = doc.at("title").get<std::string>();
+  if (!doc.contains("source")) return Invalid(origin, "source", "is missing");
+  if (Status s = ParseSource(origin, doc.at("source")); !s.ok()) return s.error();
+  table.source = doc.at("source");
+
+  if (!doc.contains("cases") || !doc.at("cases").is_object()) {
+    return Invalid(origin, "cases", "must be an object keyed by case id");
+  }
+  for (const auto& [id, claims] : doc.at("cases").items()) {
+    const std::string where = "cases." + id;
+    if (!IsTwoDigitId(id))
+      return Invalid(origin, where, "case id must be a two-digit string (\"03\")");
+    if (!FindMatrixCase(id)) return Invalid(origin, where, "no such case in the matrix (01..34)");
+    if (!claims.is_object() || claims.empty()) {
+      return Invalid(origin, where, "must be a non-empty object keyed by claim");
+    }
+    std::vector<Expectation>& list = table.cases[id];
+    for (const auto& [claim, body] : claims.items()) {
+      const ClaimInfo* info = FindClaim(claim);
+      if (!info) {
+        return Invalid(origin, where + "." + claim,
+                       "unknown claim (see the vocabulary in doc/results-format.md)");
+      }
+      auto e = ParseExpectation(origin, where + "." + claim, *info, body);
+      if (!e.ok()) return e.error();
+      list.push_back(std::move(e).value());
+    }
+    std::sort(list.begin(), list.end(), [](const Expectation& a, const Expectation& b) {
+      return ClaimOrder(a.claim) < ClaimOrder(b.claim);
+    });
+  }
+  return table;
+}
+
+Result<ExpectedTable> LoadExpectedTable(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return MakeError(ErrorCode::kNotFound, path + ": cannot open");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+
+  DuplicateKeyGuard guard;
+  json doc;
+  try {
+    doc = json::parse(text, std::ref(guard));
+  } catch (const json::parse_error& e) {
+    return MakeError(
+        ErrorCode::kInvalidInput,
+        path + ": invalid JSON at " + Position(text, e.byte) + ": " + ParseErrorDetail(e.what()));
+  }
+  if (!guard.duplicate.empty()) {
+    return MakeError(ErrorCode::kInvalidInput, path + ": duplicate key \"" + guard.duplicate +
+                                                   "\" (JSON would keep only the last)");
+  }
+  return ParseExpectedTable(doc, path);
+}
+
+Result<std::vector<ExpectedTable>> LoadExpectedDir(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return MakeError(ErrorCode::kNotFound, dir + ": not a directory");
+  }
+  std::vector<std::string> paths;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".json") {
+      paths.push_back(entry.path().string());
+    }
+  }
+  if (ec) return MakeError(ErrorCode::kFailed, dir + ": " + ec.message());
+  if (paths.empty()) return MakeError(ErrorCode::kNotFound, dir + ": no *.json expected tables");
+
+  std::vector<ExpectedTable> tables;
+  for (const std::string& path : paths) {
+    auto table = LoadExpectedTable(path);
+    if (!table.ok()) return table.error();
+    tables.push_back(std::move(table).value());
+  }
+  std::sort(tables.begin(), tables.end(),
+            [](const ExpectedTable& a, const ExpectedTable& b) { return a.family < b.family; });
+  return tables;
+}
+
+}  // namespace lingerlab

@@ -1,0 +1,73 @@
+#include "suite/expect/run_view.h"
+
+#include <cstdio>
+#include <initializer_list>
+
+#include "suite/expect/compare.h"
+
+namespace lingerlab {
+namespace {
+
+using nlohmann::json;
+
+// doc[a][b]... as a string, or "" when any step is missing or not a string.
+std::string StringAt(const json& doc, std::initializer_list<const char*> path) {
+  const json* j = &doc;
+  for (const char* key : path) {
+    if (!j->is_object() || !j->contains(key)) return "";
+    j = &j->at(key);
+  }
+  return j->is_string() ? j->get<std::string>() : "";
+}
+
+double NumberAt(const json& doc, std::initializer_list<const char*> path, double fallback) {
+  const json* j = &doc;
+  for (const char* key : path) {
+    if (!j->is_object() || !j->contains(key)) return fallback;
+    j = &j->at(key);
+  }
+  return j->is_number() ? j->get<double>() : fallback;
+}
+
+}  // namespace
+
+RunView MakeRunView(const json& doc, const std::vector<ExpectedTable>& tables) {
+  RunView run;
+  const std::string os = StringAt(doc, {"environment", "host", "os"});
+  const std::string release = StringAt(doc, {"environment", "host", "release"});
+  const std::string target = StringAt(doc, {"environment", "target"});
+  run.time_scale = NumberAt(doc, {"environment", "time_scale"}, 1.0);
+  char scale[32];
+  std::snprintf(scale, sizeof scale, "%g", run.time_scale);
+  run.label = (os.empty() ? std::string("unknown host") : os) +
+              (release.empty() ? "" : " " + release) + ", " +
+              (target.empty() ? std::string("unknown target") : target) + ", time scale " + scale;
+
+  run.family = StringAt(doc, {"environment", "expect_family"});
+  if (run.family.empty()) run.family = StringAt(doc, {"environment", "host", "family"});
+  for (const ExpectedTable& t : tables) {
+    if (t.family == run.family) run.table = &t;
+  }
+
+  const CompareOptions options{run.time_scale, os};
+  if (!doc.contains("cases") || !doc.at("cases").is_array()) return run;
+  for (const json& c : doc.at("cases")) {
+    RunCase rc;
+    rc.id = StringAt(c, {"id"});
+    if (rc.id.empty()) continue;
+    rc.status = StringAt(c, {"status"});
+    rc.error = StringAt(c, {"error"});
+    if (c.contains("outcome") && c.at("outcome").is_object() &&
+        c.at("outcome").contains("claims") && c.at("outcome").at("claims").is_object()) {
+      rc.claims = c.at("outcome").at("claims");
+    }
+    if (rc.status != "error" && run.table) {
+      const double linger = NumberAt(c, {"parameters", "applied", "linger_s"}, 0.0);
+      rc.verdict = CompareCase(*run.table, rc.id, rc.claims, linger, options);
+    }
+    run.cases[rc.id] = std::move(rc);
+  }
+  return run;
+}
+
+}  // namespace lingerlab

@@ -1,0 +1,39 @@
+// One results document (doc/results-format.md) as the report needs it: a
+// label for its host, its family's expected table, and each case's observed
+// claims with a verdict recomputed against the current expected files.
+//
+// Recomputing (rather than reading the stored `verdict`) keeps the report's
+// marks consistent with the expected tables it prints beside them. Missing
+// or malformed fields never fail: they fall back to "unknown" / no claims,
+// and a family without an expected table gets no verdicts.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "suite/expect/expected_table.h"
+
+namespace lingerlab {
+
+struct RunCase {
+  std::string id;
+  std::string status;  // "completed" | "error" (as recorded)
+  std::string error;   // the reason, when status is "error"
+  nlohmann::json claims = nlohmann::json::object();
+  nlohmann::json verdict;  // CompareCase's result; null for an error case or without a table
+};
+
+struct RunView {
+  std::string label;   // "Linux 6.1.0, netns, time scale 0.05"
+  std::string family;  // environment.expect_family, else environment.host.family
+  double time_scale = 1.0;
+  const ExpectedTable* table = nullptr;  // into the `tables` given to MakeRunView
+  std::map<std::string, RunCase> cases;  // by case id
+};
+
+RunView MakeRunView(const nlohmann::json& results_doc, const std::vector<ExpectedTable>& tables);
+
+}  // namespace lingerlab
