@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what lingerlab needs to build, test and run, from Debian's packages
+# only (Debian 12). Safe to run again: apt-get skips what is there.
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: needs root to run apt-get (try: sudo $0)" >&2
+  exit 3
+fi
+packages=(
+  build-essential cmake pkg-config git    # toolchain
+  libgtest-dev                           # GoogleTest
+  libpcap-dev                            # capture
+  nlohmann-json3-dev libspdlog-dev libcli11-dev
+  iproute2 ethtool                       # the netns lab
+  tshark                                 # tests check that tshark reads our pcaps
+  clang-format
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps.sh: all packages present"
+  exit 0
+fi
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps.sh: done"
