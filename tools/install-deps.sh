@@ -13,7 +13,7 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   iproute2 ethtool                       # the netns lab
   tshark                                 # tests check that tshark reads our pcaps
-  clang-format
+  clang-format python3                  # bench-matrix.sh
 )
 missing=()
 for p in "${packages[@]}"; do
