@@ -1,0 +1,143 @@
+#include "suite/classify/classifier.h"
+
+#include <algorithm>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "suite/classify/analysis_context.h"
+#include "suite/classify/case_view.h"
+#include "suite/classify/close_analysis.h"
+#include "suite/classify/evidence.h"
+#include "suite/classify/rst_attribution.h"
+#include "suite/classify/rst_outcomes.h"
+#include "suite/classify/step_outcomes.h"
+#include "suite/classify/tcp_timeline.h"
+
+namespace lingerlab {
+namespace {
+
+using classify::CaseEvent;
+using classify::CaseView;
+
+// The server's close() of csock, if it has both times.
+const CaseEvent* FindClose(const CaseView& view) {
+  const CaseEvent* close = CaseView::Find(view.server, "close", "csock");
+  if (close == nullptr || !close->t_start || !close->t_end) return nullptr;
+  return close;
+}
+
+std::string Join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
+nlohmann::json Classify(const nlohmann::json& case_doc, const ClassifyThresholds& th) {
+  const CaseView view = classify::ParseCase(case_doc);
+  const classify::TcpTimeline timeline = classify::BuildTimeline(view.packets);
+  const CaseEvent* close = FindClose(view);
+  classify::EvidenceLog log(close ? close->t_start : std::nullopt);
+
+  classify::AnalysisContext ctx{view, timeline, th, log};
+  ctx.close = close;
+  ctx.ran_to_end = view.status == "completed";
+  ctx.has_packets = !view.packets.empty();
+  ctx.lossless = view.capture_dropped.value_or(0) == 0;
+  if (ctx.has_packets) ctx.observed_until = view.packets.back().t;
+  for (const classify::CasePacket& p : view.packets) {
+    ctx.observed_until = std::max(ctx.observed_until, p.t);
+  }
+
+  std::vector<std::string> missing;
+  if (view.status != "completed") {
+    missing.push_back("status " + (view.status.empty() ? std::string("missing") : view.status) +
+                      (view.error ? ": " + *view.error : std::string()));
+  }
+  if (close == nullptr) missing.push_back("no close() of csock with start and end times");
+  if (!ctx.has_packets) missing.push_back("no packets captured");
+
+  const std::optional<classify::CloseFacts> close_facts = classify::AnalyzeClose(ctx);
+  const classify::RstAttribution rst = classify::AttributeFirstRst(ctx, close_facts);
+  const classify::Conclusion abort = classify::AbortOnClose(ctx, close_facts, rst);
+  const classify::LingerTimeoutConclusion linger = classify::LingerTimeout(ctx, close_facts, rst);
+  const classify::Conclusion clean = classify::RstAfterCleanClose(ctx, rst);
+  const classify::Conclusion idle = classify::IdleAbort(ctx, close_facts, rst);
+  const classify::LateSetsockoptConclusion late = classify::LateSetsockopt(ctx);
+  const classify::EofWaitConclusion eof = classify::EofWait(ctx);
+  const classify::ClientConclusion client = classify::ClientRead(ctx);
+
+  if (late.applies && late.detail.is_null()) {
+    missing.push_back("no setsockopt(SO_LINGER) of csock after shutdown()");
+  }
+  if (eof.applies && eof.detail.is_null()) missing.push_back("no read of csock after shutdown()");
+  if (client.detail.is_null()) missing.push_back("no client read event");
+
+  std::vector<std::string> notes = view.problems;
+  if (!ctx.lossless) {
+    notes.push_back("capture dropped " + std::to_string(*view.capture_dropped) +
+                    " packet(s): nothing is concluded from a packet's absence");
+  }
+
+  nlohmann::json claims = nlohmann::json::object();
+  if (close_facts) {
+    claims["close_blocks"] = close_facts->blocked_s >= th.immediate_s;
+    claims["close_blocked_s"] = close_facts->blocked_s;
+    if (close_facts->ended_by) claims["close_ended_by"] = *close_facts->ended_by;
+    if (close_facts->ret) claims["close_ret"] = *close_facts->ret;
+    if (auto e = classify::ErrnoClaim(close_facts->ret, close_facts->errno_name)) {
+      claims["close_errno"] = *e;
+    }
+  }
+  if (abort.claim) claims["abort_on_close"] = *abort.claim;
+  if (linger.abort_claim) claims["abort_on_linger_timeout"] = *linger.abort_claim;
+  if (linger.ewouldblock_claim) claims["ewouldblock_on_linger_timeout"] = *linger.ewouldblock_claim;
+  if (clean.claim) claims["rst_after_clean_close"] = *clean.claim;
+  if (idle.claim) claims["idle_abort"] = *idle.claim;
+  if (late.errno_claim) claims["late_setsockopt_errno"] = *late.errno_claim;
+  if (eof.eof_before_limit) claims["eof_before_limit"] = *eof.eof_before_limit;
+  if (client.bytes_claim) claims["client_bytes"] = *client.bytes_claim;
+  if (client.end_claim) claims["client_end"] = *client.end_claim;
+  if (client.data_lost_claim) claims["data_lost"] = *client.data_lost_claim;
+
+  nlohmann::json out = {
+      {"complete", missing.empty()},
+      {"reason", missing.empty() ? nlohmann::json(nullptr) : nlohmann::json(Join(missing))},
+      {"notes", notes},
+      {"thresholds", th.ToJson()},
+  };
+  if (close_facts) out["close"] = classify::CloseToJson(*close_facts, log);
+  if (!abort.detail.is_null()) out["abort_on_close"] = abort.detail;
+  if (!linger.detail.is_null()) out["linger_timeout"] = linger.detail;
+  if (!clean.detail.is_null()) out["rst_after_clean_close"] = clean.detail;
+  if (!idle.detail.is_null()) out["idle_abort"] = idle.detail;
+  if (!late.detail.is_null()) out["late_setsockopt"] = late.detail;
+  if (!eof.detail.is_null()) out["eof_wait"] = eof.detail;
+  if (!client.detail.is_null()) out["client"] = client.detail;
+  out["evidence"] = log.All();
+  out["claims"] = std::move(claims);
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json ClassifyCase(const nlohmann::json& case_doc) {
+  return ClassifyCase(case_doc, ClassifyThresholds::FromCase(case_doc));
+}
+
+nlohmann::json ClassifyCase(const nlohmann::json& case_doc, const ClassifyThresholds& thresholds) {
+  // Every read is type-checked, so this should not throw; if a bug makes it,
+  // one case's outcome must not take the whole run's results file with it.
+  try {
+    return Classify(case_doc, thresholds);
+  } catch (const std::exception& e) {
+    return {{"complete", false},
+            {"reason", std::string("classifier failed: ") + e.what()},
+            {"notes", nlohmann::json::array()},
+            {"thresholds", thresholds.ToJson()},
+            {"evidence", nlohmann::json::array()},
+            {"claims", nlohmann::json::object()}};
+  }
+}
+
+}  // namespace lingerlab
