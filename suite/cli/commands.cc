@@ -218,7 +218,8 @@ int CmdRun(const RunArgs& args) {
     return kExitUsage;
   }
   const std::string agent = args.agent.empty() ? AgentBesideUs() : args.agent;
-  auto target = MakeTarget(args.target, TargetConfig{agent, RandomRunId()});
+  auto target = MakeTarget(args.target,
+                           TargetConfig{agent, args.run_id.empty() ? RandomRunId() : args.run_id});
   if (!target.ok()) {
     spdlog::error("{}", target.error().message);
     return kExitUsage;

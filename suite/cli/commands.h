@@ -23,6 +23,7 @@ struct RunArgs {
   double case_timeout_s = 0;
   std::string expect_family;
   std::string expected_dir = "matrix/expected";
+  std::string run_id;  // "" = random
 };
 struct CheckArgs {
   std::string results;

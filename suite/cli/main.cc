@@ -49,6 +49,17 @@ int main(int argc, char** argv) {
                       "compare with this family's table (default: the agents' platform)");
   run_cmd->add_option("--expected-dir", run.expected_dir, "directory of expected tables")
       ->capture_default_str();
+  run_cmd
+      ->add_option("--run-id", run.run_id,
+                   "name this run's namespaces ll-<ID>-... (1-12 of a-z0-9; default random)")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            bool ok =
+                !v.empty() && v.size() <= 12 &&
+                v.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") == std::string::npos;
+            return ok ? std::string() : std::string("must be 1-12 characters of a-z0-9");
+          },
+          "ID"));
 
   auto* list_cmd = app.add_subcommand("list", "list the cases of a matrix");
   std::string list_matrix = run.matrix;

@@ -56,7 +56,6 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
           live_labs[i] = lab;
         else
           live_labs.erase(i);
-        if (lab && cancelled.load()) lab->KillAgents();
       };
       spdlog::info("case {} {}: started", cases[i].id, cases[i].name);
       json doc = RunCase(cases[i], ctx);
@@ -74,24 +73,24 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
   std::vector<std::thread> threads;
   for (size_t j = 0; j < jobs; ++j) threads.emplace_back(worker);
 
-  // Watch for interruption while the cases run: kill the agents of every
-  // live case so blocked steps return and each case tears itself down.
+  // Watch for interruption until every worker has finished: kill the agents
+  // of every live case so blocked steps return and each case tears itself
+  // down. (Claimed cases may not have provisioned their lab yet; on_lab
+  // kills agents of labs that appear after the interruption.)
+  std::atomic<bool> workers_done{false};
+  // Repeated while cancelled, so an agent started just after one pass is
+  // caught by the next. Safe: a lab only signals pids it has not reaped.
   std::thread watcher([&] {
-    bool killed = false;
-    for (;;) {
-      {
+    while (!workers_done.load()) {
+      if (cancelled.load()) {
         std::lock_guard<std::mutex> lock(mu);
-        bool all_done = next >= cases.size() && live_labs.empty();
-        if (cancelled.load() && !killed) {
-          for (auto& [i, lab] : live_labs) lab->KillAgents();
-          killed = true;
-        }
-        if (all_done || (killed && live_labs.empty())) return;
+        for (auto& [i, lab] : live_labs) lab->KillAgents();
       }
-      SleepNs(50 * kNsPerMs);
+      SleepNs(20 * kNsPerMs);
     }
   });
   for (auto& t : threads) t.join();
+  workers_done = true;
   watcher.join();
 
   json out_cases = json::array();
