@@ -54,16 +54,16 @@ struct CasePacket {
 
 // The case's parameters; the applied values are what the run used.
 struct CaseParameters {
-  std::string client;                         // idle | slow | fast
-  std::optional<std::string> linger_socket;   // lsock | csock | csock_late; unset: no SO_LINGER
-  std::string shutdown = "none";              // none | wait_eof | wait_eof_limited
+  std::string client;                        // idle | slow | fast
+  std::optional<std::string> linger_socket;  // lsock | csock | csock_late; unset: no SO_LINGER
+  std::string shutdown = "none";             // none | wait_eof | wait_eof_limited
   nlohmann::json nominal = nlohmann::json::object();
   nlohmann::json applied = nlohmann::json::object();
 };
 
 struct CaseView {
   std::string id;
-  std::string status;               // "completed" | "error" | "" when missing
+  std::string status;  // "completed" | "error" | "" when missing
   std::optional<std::string> error;
   CaseParameters parameters;
   std::vector<CaseEvent> server, client;

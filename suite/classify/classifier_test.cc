@@ -87,6 +87,7 @@ TEST(ClassifierTest, CleanFinWithSlowClient) {
     EXPECT_FALSE(c.contains(absent)) << absent;
   }
   EXPECT_FALSE(out.contains("linger_timeout"));
+  EXPECT_EQ(out["close"]["fin_acked_at_return"], false);  // the FIN was still queued
   // The clean close is the server's ACK of the client's FIN, whatever moved
   // around it; the retransmitted FIN did not make a second one.
   EXPECT_EQ(out["rst_after_clean_close"]["clean_close_packet"], clean + 2);
@@ -357,6 +358,7 @@ TEST(ClassifierTest, RstAfterCleanClose) {
   EXPECT_EQ(c["close_ended_by"], "immediate");
   EXPECT_EQ(c["data_lost"], false);
   EXPECT_FALSE(out["rst_after_clean_close"]["rst_t"].is_null());
+  EXPECT_EQ(out["close"]["fin_acked_at_return"], true);  // long before close()
 }
 
 TEST(ClassifierTest, LinuxSendsNothingAfterCleanClose) {
@@ -386,7 +388,7 @@ TEST(ClassifierTest, RstAtCloseAfterTheFinLeftIsNotAbortOnClose) {
   const nlohmann::json out = ClassifyCase(b.Build());
   const nlohmann::json& c = Claims(out);
   EXPECT_EQ(c["abort_on_close"], false);
-  EXPECT_EQ(c["idle_abort"], false);  // close() sent it: not the stack giving up
+  EXPECT_EQ(c["idle_abort"], false);             // close() sent it: not the stack giving up
   EXPECT_EQ(c["rst_after_clean_close"], false);  // the client never sent its FIN
   EXPECT_EQ(out["abort_on_close"]["fin_before_rst"], true);
   EXPECT_EQ(out["abort_on_close"]["rst_packet"], rst);
@@ -446,7 +448,10 @@ TEST(ClassifierTest, IdleAbortDuringTheEofWaitIsBeforeClose) {
   Opening(b, 1.021);
   b.Server("shutdown", "csock", 1.0211, 1.0212, {{"args", {{"how", "wr"}}}});
   b.Server("read", "csock", 1.0213, 11.0213,
-           {{"bytes", 0}, {"end", "error"}, {"ret", -1}, {"errno_name", "ECONNRESET"},
+           {{"bytes", 0},
+            {"end", "error"},
+            {"ret", -1},
+            {"errno_name", "ECONNRESET"},
             {"args", {{"limit_ms", 10000}}}});
   b.Close(11.0214, 11.0215);
   Probes(b, {1.3, 1.7}, 8192);

@@ -24,24 +24,38 @@ std::optional<size_t> ClientRstDuring(const AnalysisContext& ctx, double t_start
   return std::nullopt;
 }
 
+// Sets f.fin_acked_at_return: had the client's ACK of the server's FIN
+// arrived by close()'s return? Returns that ACK's position when it had.
+std::optional<size_t> FinAckedAtReturn(const AnalysisContext& ctx, CloseFacts& f) {
+  const std::optional<size_t> ack = ctx.timeline.server_fin_ack;
+  if (ack && ctx.Packet(*ack).t <= f.t_end + ctx.th.clock_skew_s) {
+    f.fin_acked_at_return = true;
+    return ack;
+  }
+  if (ctx.CanAssertAbsence(f.t_end + ctx.th.clock_skew_s)) f.fin_acked_at_return = false;
+  return std::nullopt;
+}
+
 std::optional<std::string> EndedBy(const AnalysisContext& ctx, CloseFacts& f) {
   const ClassifyThresholds& th = ctx.th;
+  const std::optional<size_t> ack = FinAckedAtReturn(ctx, f);
   if (f.blocked_s < th.immediate_s) {
-    ctx.log.Add(kFor, f.t_end, "close() returned after " + Seconds(f.blocked_s) + ", below the " +
-                                   Seconds(th.immediate_s) + " immediate threshold");
+    // Even if the FIN's ACK came in meanwhile (a fast peer on a veth pair can
+    // ACK before a plain close() is back in user space), nothing blocked.
+    ctx.log.Add(kFor, f.t_end,
+                "close() returned after " + Seconds(f.blocked_s) + ", below the " +
+                    Seconds(th.immediate_s) + " immediate threshold");
     return "immediate";
   }
 
-  const std::optional<size_t> ack = ctx.timeline.server_fin_ack;
-  if (ack && ctx.Packet(*ack).t <= f.t_end + th.clock_skew_s) {
-    f.fin_acked_at_return = true;
+  if (ack) {
     const CasePacket& p = ctx.Packet(*ack);
     const double lead = f.t_end - p.t;
     if (lead <= th.peer_ack_window_s) {
-      ctx.log.Add(kFor, p.t,
-                  "client ACK covering the server's FIN; close() returned " + Seconds(lead) +
-                      " later",
-                  p.index);
+      ctx.log.Add(
+          kFor, p.t,
+          "client ACK covering the server's FIN; close() returned " + Seconds(lead) + " later",
+          p.index);
       return "peer_acked";
     }
     ctx.log.Add(kFor, p.t,
@@ -50,8 +64,7 @@ std::optional<std::string> EndedBy(const AnalysisContext& ctx, CloseFacts& f) {
                 p.index);
     return "other";
   }
-  if (!ctx.CanAssertAbsence(f.t_end + th.clock_skew_s)) return std::nullopt;
-  f.fin_acked_at_return = false;
+  if (!f.fin_acked_at_return.has_value()) return std::nullopt;  // the capture cannot tell
   if (ctx.timeline.server_fin) {
     ctx.log.Add(kFor, ctx.timeline.server_fin->t,
                 "server's FIN left but was not acknowledged when close() returned",

@@ -2,19 +2,21 @@
 // and what ended the block (the outcome's "close" object).
 //
 // What ended it is read from the packets around close()'s return, never from
-// its return value (Linux returns 0 whatever happened):
+// its return value (Linux returns 0 whatever happened). First match wins:
 //   immediate       blocked_s < th.immediate_s
 //   peer_acked      the client's ACK covering the server's FIN arrived at most
 //                   th.peer_ack_window_s before close() returned (and no later
 //                   than th.clock_skew_s after)
+//   other           that ACK came earlier than the window (something else held
+//                   close()), or, with the FIN unacknowledged at the return, a
+//                   RST from the client arrived while close() was blocked
 //   linger_timeout  SO_LINGER seconds > 0, blocked_s within
 //                   th.linger_tolerance_s of them, and the FIN was not
 //                   acknowledged when close() returned
 //   kernel_timeout  blocked at least th.kernel_timeout_min_s, not for the
-//                   linger time, FIN not acknowledged at return, and no RST
-//                   from the client ended it
-//   other           anything else (the FIN was acked long before the return,
-//                   a client RST ended the block, sub-threshold noise)
+//                   linger time, FIN not acknowledged at return
+//   other           anything else (between the immediate threshold and
+//                   th.kernel_timeout_min_s: scheduling noise)
 // When the capture cannot show that the FIN was unacknowledged at the return
 // (no packets, dropped packets, a case cut short before it), ended_by is left
 // undecided (unset) unless immediate or peer_acked already holds. Never fails.

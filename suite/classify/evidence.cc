@@ -15,8 +15,11 @@ std::optional<double> EvidenceLog::Relative(double t_case) const {
 }
 
 nlohmann::json EvidenceLog::ToJson(const Entry& e) const {
-  nlohmann::json j = {{"for", e.conclusion}, {"t", nullptr},      {"t_case", e.t_case},
-                      {"what", e.what},      {"packet", nullptr}};
+  nlohmann::json j = {{"for", e.conclusion},
+                      {"t", nullptr},
+                      {"t_case", e.t_case},
+                      {"what", e.what},
+                      {"packet", nullptr}};
   if (auto rel = Relative(e.t_case)) j["t"] = *rel;
   if (e.packet) j["packet"] = *e.packet;
   return j;

@@ -55,6 +55,7 @@ struct RstAttribution {
   int64_t acked_before_rst = 0;
 };
 
-RstAttribution AttributeFirstRst(const AnalysisContext& ctx, const std::optional<CloseFacts>& close);
+RstAttribution AttributeFirstRst(const AnalysisContext& ctx,
+                                 const std::optional<CloseFacts>& close);
 
 }  // namespace lingerlab::classify

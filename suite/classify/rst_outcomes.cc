@@ -99,9 +99,9 @@ Conclusion AbortOnClose(const AnalysisContext& ctx, const std::optional<CloseFac
                 std::string("the server's first RST is not close()'s: ") + RstCauseName(a.cause),
                 rst.index);
   } else if (c.claim) {
-    ctx.log.Add(kFor, close->t_end + ctx.th.abort_detect_s,
-                "no RST from the server up to " + Num(ctx.th.abort_detect_s) +
-                    " s after close() returned");
+    ctx.log.Add(
+        kFor, close->t_end + ctx.th.abort_detect_s,
+        "no RST from the server up to " + Num(ctx.th.abort_detect_s) + " s after close() returned");
   }
   j["evidence"] = ctx.log.For(kFor);
   c.detail = std::move(j);
@@ -177,8 +177,9 @@ Conclusion RstAfterCleanClose(const AnalysisContext& ctx, const RstAttribution& 
     ctx.log.Add(kFor, cl.t, "client FIN", ctx.Packet(cl.packet).index);
     ctx.log.Add(kFor, ack.t, "ACK of the later FIN: the connection is cleanly closed", ack.index);
   } else {
-    ctx.log.Add(kFor, ctx.observed_until, "no clean close: both FINs and the later FIN's ACK "
-                                          "were not all seen");
+    ctx.log.Add(kFor, ctx.observed_until,
+                "no clean close: both FINs and the later FIN's ACK "
+                "were not all seen");
   }
   if (a.rst && a.cause == RstCause::kAfterCleanClose) {
     const CasePacket& rst = ctx.Packet(*a.rst);
@@ -201,9 +202,12 @@ Conclusion IdleAbort(const AnalysisContext& ctx, const std::optional<CloseFacts>
   } else if (ctx.CanAssertAbsence(kForever)) {
     c.claim = false;
   }
-  nlohmann::json j = {{"value", OptionalJson(c.claim)}, {"kind", nullptr},
-                      {"phase", nullptr},               {"rst_t", nullptr},
-                      {"rst_packet", nullptr},          {"gap_s", nullptr},
+  nlohmann::json j = {{"value", OptionalJson(c.claim)},
+                      {"kind", nullptr},
+                      {"phase", nullptr},
+                      {"rst_t", nullptr},
+                      {"rst_packet", nullptr},
+                      {"gap_s", nullptr},
                       {"answered_packet", nullptr}};
   if (a.rst && a.cause == RstCause::kIdleAbort) {
     const size_t r = *a.rst;

@@ -21,8 +21,8 @@
 namespace lingerlab::classify {
 
 struct Conclusion {
-  nlohmann::json detail;       // null: not applicable to this case
-  std::optional<bool> claim;   // unset: undecided or not applicable
+  nlohmann::json detail;      // null: not applicable to this case
+  std::optional<bool> claim;  // unset: undecided or not applicable
 };
 
 // {value, rst_t (relative to close() start), rst_packet, fin_before_rst,

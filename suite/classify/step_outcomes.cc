@@ -138,9 +138,9 @@ ClientConclusion ClientRead(const AnalysisContext& ctx) {
     ctx.log.Add("client", *read->t_end,
                 "client's read loop ended (" + end.value_or("?") + ") after " +
                     (bytes ? std::to_string(*bytes) : std::string("?")) + " bytes" +
-                    (verified && !*verified ? ", first mismatch at " +
-                                                  (mismatch ? std::to_string(*mismatch) : "?")
-                                            : std::string()));
+                    (verified && !*verified
+                         ? ", first mismatch at " + (mismatch ? std::to_string(*mismatch) : "?")
+                         : std::string()));
   }
   return c;
 }

@@ -21,8 +21,8 @@ namespace lingerlab::classify {
 // Detail {ret, errno, errno_value, t}; claim late_setsockopt_errno (null on
 // success).
 struct LateSetsockoptConclusion {
-  bool applies = false;         // the case is csock_late
-  nlohmann::json detail;        // null when the event is missing
+  bool applies = false;   // the case is csock_late
+  nlohmann::json detail;  // null when the event is missing
   std::optional<nlohmann::json> errno_claim;
 };
 LateSetsockoptConclusion LateSetsockopt(const AnalysisContext& ctx);
@@ -31,8 +31,8 @@ LateSetsockoptConclusion LateSetsockopt(const AnalysisContext& ctx);
 // Detail {end ("eof" | "error" | "limit"), errno, bytes, waited_s, limit_s,
 // ran_to_limit, eof_before_limit}; claim eof_before_limit (end == "eof").
 struct EofWaitConclusion {
-  bool applies = false;         // the case calls shutdown()
-  nlohmann::json detail;        // null when the event is missing
+  bool applies = false;   // the case calls shutdown()
+  nlohmann::json detail;  // null when the event is missing
   std::optional<bool> eof_before_limit;
 };
 EofWaitConclusion EofWait(const AnalysisContext& ctx);
@@ -44,7 +44,7 @@ EofWaitConclusion EofWait(const AnalysisContext& ctx);
 // data_lost (verified bytes < payload_bytes; true also when even the
 // unverified count falls short).
 struct ClientConclusion {
-  nlohmann::json detail;        // null when there is no client read event
+  nlohmann::json detail;  // null when there is no client read event
   std::optional<uint64_t> bytes_claim;
   std::optional<std::string> end_claim;
   std::optional<bool> data_lost_claim;

@@ -19,7 +19,7 @@
 namespace lingerlab::classify {
 
 struct FinFact {
-  size_t packet = 0;    // position in CaseView::packets of the first transmission
+  size_t packet = 0;  // position in CaseView::packets of the first transmission
   double t = 0;
   int64_t fin_seq = 0;  // the FIN's own sequence number; an ACK >= fin_seq + 1 covers it
 };

@@ -6,8 +6,8 @@ namespace lingerlab::testing {
 namespace {
 
 constexpr int64_t kSegment = 4096;
-constexpr const char* kScaledKeys[] = {"server_pause_s", "read_interval_s", "idle_s",
-                                       "eof_wait_limit_s", "linger_s", "settle_s"};
+constexpr const char* kScaledKeys[] = {"server_pause_s",   "read_interval_s", "idle_s",
+                                       "eof_wait_limit_s", "linger_s",        "settle_s"};
 
 int64_t ToNs(double t) { return static_cast<int64_t>(t * 1e9); }
 
@@ -110,14 +110,14 @@ nlohmann::json CaseBuilder::Event(const std::string& step, const std::string& ha
   return e;
 }
 
-CaseBuilder& CaseBuilder::Server(const std::string& step, const std::string& handle,
-                                 double t_start, double t_end, const nlohmann::json& fields) {
+CaseBuilder& CaseBuilder::Server(const std::string& step, const std::string& handle, double t_start,
+                                 double t_end, const nlohmann::json& fields) {
   doc_["events"]["server"].push_back(Event(step, handle, t_start, t_end, fields));
   return *this;
 }
 
-CaseBuilder& CaseBuilder::Client(const std::string& step, const std::string& handle,
-                                 double t_start, double t_end, const nlohmann::json& fields) {
+CaseBuilder& CaseBuilder::Client(const std::string& step, const std::string& handle, double t_start,
+                                 double t_end, const nlohmann::json& fields) {
   doc_["events"]["client"].push_back(Event(step, handle, t_start, t_end, fields));
   return *this;
 }
@@ -165,9 +165,8 @@ CaseBuilder& CaseBuilder::Close(double t_start, double t_end, int ret,
 }
 
 CaseBuilder& CaseBuilder::ClientRead(double t_start, double t_end, int64_t bytes,
-                                     const std::string& end,
-                                     std::optional<std::string> errno_name, bool verified,
-                                     std::optional<int64_t> first_mismatch) {
+                                     const std::string& end, std::optional<std::string> errno_name,
+                                     bool verified, std::optional<int64_t> first_mismatch) {
   nlohmann::json fields = {{"bytes", bytes},
                            {"end", end},
                            {"verified", verified},
@@ -184,9 +183,13 @@ CaseBuilder& CaseBuilder::ClientRead(double t_start, double t_end, int64_t bytes
 
 CaseBuilder& CaseBuilder::Packet(double t, const std::string& dir, const std::string& flags,
                                  int64_t seq, int64_t ack, int64_t len, int64_t win) {
-  doc_["packets"].push_back(
-      {{"t", t}, {"dir", dir}, {"flags", flags}, {"seq", seq}, {"ack", ack}, {"len", len},
-       {"win", win}});
+  doc_["packets"].push_back({{"t", t},
+                             {"dir", dir},
+                             {"flags", flags},
+                             {"seq", seq},
+                             {"ack", ack},
+                             {"len", len},
+                             {"win", win}});
   doc_["capture"]["packets"] = doc_["packets"].size();
   return *this;
 }

@@ -11,9 +11,12 @@ using classify::Field;
 using classify::IntField;
 using classify::NumberField;
 
-// Suite-controlled times present in both nominal and applied; their ratio is
-// the run's time scale. settle_s first: every case has it and it is never 0.
-constexpr const char* kScaledKeys[] = {"settle_s", "read_interval_s", "server_pause_s", "idle_s"};
+// Suite-controlled times present in both nominal and applied that the
+// coordinator scales exactly; their ratio is the run's time scale. The
+// server's pause first: every case has it and it is never 0. (settle_s is not
+// used: the coordinator keeps a floor under it.)
+constexpr const char* kScaledKeys[] = {"server_pause_s", "read_interval_s", "idle_s",
+                                       "eof_wait_limit_s"};
 
 std::optional<double> DeriveTimeScale(const nlohmann::json& nominal,
                                       const nlohmann::json& applied) {

@@ -61,7 +61,7 @@ inline constexpr double kRstAnswerWindowS = 0.05;
 // as "silence then RST" (the stack dropped the connection without a word and
 // only the client's next segment revealed it). Fixed: orphan and keepalive
 // timers are the kernel's; zero-window probes start 0.2 s apart.
-inline constexpr double kSilenceMinGapS = 1000.0;
+inline constexpr double kSilenceMinGapS = 1.0;
 
 // close() blocked for "the linger time" when within
 // max(kLingerToleranceMinS, kLingerToleranceFraction * linger_s) of it.

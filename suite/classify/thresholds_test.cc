@@ -18,11 +18,8 @@ TEST(ThresholdsTest, FixedThresholdsDoNotScale) {
 }
 
 TEST(ThresholdsTest, ScaledRunUsesAppliedLingerAndLimit) {
-  ClassifyThresholds th = ClassifyThresholds::FromCase(CaseBuilder()
-                                                           .TimeScale(0.05)
-                                                           .Linger("csock", 20)
-                                                           .Shutdown("wait_eof_limited", 10)
-                                                           .Build());
+  ClassifyThresholds th = ClassifyThresholds::FromCase(
+      CaseBuilder().TimeScale(0.05).Linger("csock", 20).Shutdown("wait_eof_limited", 10).Build());
   EXPECT_DOUBLE_EQ(th.time_scale, 0.05);
   EXPECT_DOUBLE_EQ(th.linger_s, 1.0);
   // 10% of 1 s is below the scheduling floor.
@@ -30,6 +27,12 @@ TEST(ThresholdsTest, ScaledRunUsesAppliedLingerAndLimit) {
   ASSERT_TRUE(th.eof_wait_limit_s.has_value());
   EXPECT_DOUBLE_EQ(*th.eof_wait_limit_s, 0.5);
   EXPECT_EQ(th.payload_bytes, 20480);
+}
+
+TEST(ThresholdsTest, TimeScaleIgnoresTheFlooredSettleTime) {
+  nlohmann::json doc = CaseBuilder().TimeScale(0.05).Build();
+  doc["parameters"]["applied"]["settle_s"] = 1.0;  // the coordinator's floor, not 3 * 0.05
+  EXPECT_DOUBLE_EQ(ClassifyThresholds::FromCase(doc).time_scale, 0.05);
 }
 
 TEST(ThresholdsTest, LingerToleranceIsAFractionOfALongLinger) {
