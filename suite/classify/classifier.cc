@@ -81,7 +81,10 @@ nlohmann::json Classify(const nlohmann::json& case_doc, const ClassifyThresholds
 
   nlohmann::json claims = nlohmann::json::object();
   if (close_facts) {
-    claims["close_blocks"] = close_facts->blocked_s >= th.immediate_s;
+    // Blocking is what ended the call, not a duration alone: a short wait
+    // for the peer's ACK is a block (close_analysis.cc).
+    claims["close_blocks"] = close_facts->ended_by ? *close_facts->ended_by != "immediate"
+                                                   : close_facts->blocked_s >= th.immediate_s;
     claims["close_blocked_s"] = close_facts->blocked_s;
     if (close_facts->ended_by) claims["close_ended_by"] = *close_facts->ended_by;
     if (close_facts->ret) claims["close_ret"] = *close_facts->ret;

@@ -253,6 +253,47 @@ TEST(ClassifierTest, LingerBlockEndedByPeerAck) {
   EXPECT_EQ(out["close"]["fin_acked_at_return"], true);
 }
 
+// As measured in case 07 on a veth pair: a fast client drains the payload
+// in tens of milliseconds, and close() with {on,20} returns right after the
+// ACK of the FIN. Short, but a block that the peer's ACK ended.
+TEST(ClassifierTest, ShortBlockEndedByPeerAckIsStillABlock) {
+  CaseBuilder b;
+  b.Id("07").ClientKind("fast").Linger("lsock", 20);
+  b.Handshake(0.0);
+  b.ClientPrologue(0.0003);
+  b.ServerPrologue(1.021);
+  b.Server("queues", "csock", 1.0211, 1.0212, {{"outq", kPayload}, {"inq", 0}});
+  b.Close(1.0213, 1.0513);  // 30 ms
+  b.SendData(1.0214, 0, kPayload, 0);
+  b.S2c(1.05, "F.", kPayload + 1, 1);
+  b.C2s(1.0511, ".", 1, kPayload + 2, 0, 8192);
+  b.C2s(1.06, "F.", 1, kPayload + 2, 0, 8192);
+  b.S2c(1.0601, ".", kPayload + 2, 2, 0);
+  b.ClientRead(0.0004, 1.06, kPayload, "eof");
+  const nlohmann::json out = ClassifyCase(b.Build());
+  EXPECT_EQ(Claims(out)["close_ended_by"], "peer_acked");
+  EXPECT_EQ(Claims(out)["close_blocks"], true);
+}
+
+TEST(ClassifierTest, ACloseThatNeverSleptIsImmediateEvenIfTheAckRacedIt) {
+  CaseBuilder b;
+  b.Id("11").ClientKind("fast");
+  b.Handshake(0.0);
+  b.ClientPrologue(0.0003);
+  b.ServerPrologue(1.021);
+  b.SendData(1.0211, 0, kPayload, 8192);
+  b.Server("queues", "csock", 1.02175, 1.02176, {{"outq", 1}, {"inq", 0}});
+  b.S2c(1.0217, "F.", kPayload + 1, 1);
+  b.Close(1.02180, 1.02185);  // 50 us: it only ran
+  b.C2s(1.02183, ".", 1, kPayload + 2, 0, 8192);
+  b.C2s(1.03, "F.", 1, kPayload + 2, 0, 8192);
+  b.S2c(1.0301, ".", kPayload + 2, 2, 0);
+  b.ClientRead(0.0004, 1.03, kPayload, "eof");
+  const nlohmann::json out = ClassifyCase(b.Build());
+  EXPECT_EQ(Claims(out)["close_ended_by"], "immediate");
+  EXPECT_EQ(Claims(out)["close_blocks"], false);
+}
+
 TEST(ClassifierTest, FinAckedLongBeforeTheReturnDidNotEndTheBlock) {
   const nlohmann::json out = ClassifyCase(FastLingerCase(0.2).Build());
   EXPECT_EQ(Claims(out)["close_ended_by"], "other");

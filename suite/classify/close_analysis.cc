@@ -39,7 +39,11 @@ std::optional<size_t> FinAckedAtReturn(const AnalysisContext& ctx, CloseFacts& f
 std::optional<std::string> EndedBy(const AnalysisContext& ctx, CloseFacts& f) {
   const ClassifyThresholds& th = ctx.th;
   const std::optional<size_t> ack = FinAckedAtReturn(ctx, f);
-  if (f.blocked_s < th.immediate_s) {
+  // A close() that slept, and returned right after the FIN's ACK that came in
+  // while it slept, waited for that ACK, however short the wait.
+  const bool acked_while_blocked = ack && ctx.Packet(*ack).t >= f.t_start - th.clock_skew_s &&
+                                   f.t_end - ctx.Packet(*ack).t <= th.peer_ack_window_s;
+  if (f.blocked_s < th.immediate_s && !(acked_while_blocked && f.blocked_s >= kSleptCloseS)) {
     // Even if the FIN's ACK came in meanwhile (a fast peer on a veth pair can
     // ACK before a plain close() is back in user space), nothing blocked.
     ctx.log.Add(kFor, f.t_end,
