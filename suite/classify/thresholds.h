@@ -38,11 +38,6 @@ inline constexpr double kClockSkewS = 0.005;
 // most this much was ended by that ACK: wakeup plus return to user space.
 inline constexpr double kPeerAckWindowS = 0.05;
 
-// A close() that took at least this long slept in the kernel; below it, it
-// only ran. Lets a short but real wait for the peer's ACK (a fast client on
-// a veth pair: tens of milliseconds) count as "peer_acked", not "immediate".
-inline constexpr double kSleptCloseS = 0.001;
-
 // A close() that blocked at least this long without the FIN being
 // acknowledged, and not for the linger time, returned at a timer of the
 // stack's own (BSD's 120 s for SO_LINGER on a listening socket, Darwin's 0.2 s
