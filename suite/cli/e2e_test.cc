@@ -220,3 +220,44 @@ TEST_F(EndToEndTest, InterruptedRunCleansUpAndStillWritesItsResults) {
 
 }  // namespace
 }  // namespace lingerlab
+
+namespace lingerlab {
+namespace {
+
+TEST_F(EndToEndTest, FailedRunsReportTheReasonAndLeaveNothingBehind) {
+  fs::create_directories(out_);
+  struct Failure {
+    std::vector<std::string> args;
+    std::string reason;
+  };
+  const std::string id = std::to_string(::getpid() % 100000);
+  std::vector<Failure> failures = {
+      {{"--agent", "/bin/false", "--run-id", "fa" + id}, "handshake"},
+      {{"--case-timeout", "1", "--run-id", "fb" + id}, "case deadline"},
+  };
+  for (const Failure& f : failures) {
+    std::vector<std::string> args = {"run",  "--cases", "02,13",      "--time-scale",
+                                     "0.05", "--out",   out_.string()};
+    args.insert(args.end(), f.args.begin(), f.args.end());
+    std::string output;
+    EXPECT_EQ(RunBinary(args, &output), 4) << output;
+    auto doc = ReadJsonFile((out_ / "results.json").string());
+    ASSERT_TRUE(doc.ok());
+    for (const json& c : (*doc)["cases"]) {
+      EXPECT_EQ(c["status"], "error");
+      EXPECT_NE(c["error"].get<std::string>().find(f.reason), std::string::npos) << c["error"];
+      EXPECT_EQ(c["verdict"]["status"], "error");
+    }
+    EXPECT_TRUE(Namespaces("ll-" + f.args.back() + "-").empty());
+    for (const json& c : (*doc)["cases"]) {
+      for (const char* role : {"server", "client"}) {
+        if (c.contains("agents") && c["agents"][role].is_object()) {
+          EXPECT_FALSE(ProcessAlive(c["agents"][role]["pid"].get<pid_t>()));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lingerlab

@@ -168,8 +168,11 @@ void CaseDriver::ServerFinish() {
     int64_t limit_ms = c_.shutdown == ShutdownMode::kWaitEofLimited
                            ? std::max<int64_t>(1, Ms(p.eof_wait_limit_s))
                            : std::max<int64_t>(1, LeftNs() / kNsPerMs);
-    Step(server_, "read", {{"handle", "csock"}, {"chunk", 4096}, {"limit_ms", limit_ms}},
-         limit_ms * kNsPerMs + protocol::kReplyMargin);
+    auto wait =
+        Step(server_, "read", {{"handle", "csock"}, {"chunk", 4096}, {"limit_ms", limit_ms}},
+             limit_ms * kNsPerMs + protocol::kReplyMargin);
+    if (wait && c_.shutdown == ShutdownMode::kWaitEof && (*wait)["end"] == "limit")
+      Fail("case deadline reached while the server waited for EOF (see --case-timeout)");
   }
   // Unsent/unacknowledged and unread bytes right before close(): evidence
   // for "data in the send buffer was discarded".
@@ -187,7 +190,11 @@ void CaseDriver::ClientRead() {
                // The agent ends its own loop before our deadline, so a stuck
                // read is an outcome ("limit"), not a lost agent.
                {"limit_ms", std::max<int64_t>(1, LeftNs() / kNsPerMs)}};
-  Step(client_, "read", args, LeftNs());
+  auto read = Step(client_, "read", args, LeftNs());
+  // The limit is our case deadline, not a behaviour under test: the case did
+  // not complete. Its events stay recorded.
+  if (read && (*read)["end"] == "limit")
+    Fail("case deadline reached while the client was still reading (see --case-timeout)");
   Step(client_, "close", {{"handle", "sock"}}, kQuickStepTimeoutNs);
 }
 
