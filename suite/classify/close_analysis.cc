@@ -89,7 +89,8 @@ std::optional<std::string> EndedBy(const AnalysisContext& ctx, CloseFacts& f) {
                 ctx.Packet(*rst).index);
     return "other";
   }
-  if (th.linger_s > 0 && std::fabs(f.blocked_s - th.linger_s) <= th.linger_tolerance_s) {
+  if (th.linger_s > 0 && f.blocked_s >= th.linger_s - kLingerToleranceMinS &&
+      f.blocked_s <= th.linger_s + th.linger_tolerance_s) {
     ctx.log.Add(kFor, f.t_end,
                 "close() blocked " + Seconds(f.blocked_s) + ", the linger time " +
                     Seconds(th.linger_s) + " within " + Seconds(th.linger_tolerance_s));

@@ -39,7 +39,7 @@ TEST(ThresholdsTest, LingerToleranceIsAFractionOfALongLinger) {
   ClassifyThresholds th = ClassifyThresholds::FromCase(CaseBuilder().Linger("lsock", 20).Build());
   EXPECT_DOUBLE_EQ(th.time_scale, 1.0);
   EXPECT_DOUBLE_EQ(th.linger_s, 20.0);
-  EXPECT_DOUBLE_EQ(th.linger_tolerance_s, 2.0);
+  EXPECT_DOUBLE_EQ(th.linger_tolerance_s, 2.5);  // 12.5 % late
   EXPECT_FALSE(th.eof_wait_limit_s.has_value());
 }
 

@@ -41,19 +41,20 @@ struct Check {
   std::string note;
 };
 
-// Compares a time claim against `target` seconds with the given tolerance.
+// Compares a time claim against `target` seconds: at most `floor_s` early,
+// at most max(floor_s, fraction * target) late (compare.h says why).
 Check CompareSeconds(const json& observed, double target, double floor_s, double fraction,
                      const std::string& basis_note) {
   Check c{target, observed, "", ""};
-  const double tolerance = std::max(floor_s, fraction * target);
+  const double late = std::max(floor_s, fraction * target);
   if (!observed.is_number()) {
     c.result = "deviation";
     c.note = basis_note + "; observed value is not a number";
     return c;
   }
-  const double diff = std::fabs(observed.get<double>() - target);
-  c.result = diff <= tolerance ? "pass" : "deviation";
-  c.note = basis_note + ", tolerance ±" + Seconds(tolerance);
+  const double diff = observed.get<double>() - target;
+  c.result = diff >= -floor_s && diff <= late ? "pass" : "deviation";
+  c.note = basis_note + ", tolerance -" + Seconds(floor_s) + " / +" + Seconds(late);
   return c;
 }
 

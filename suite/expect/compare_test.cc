@@ -89,10 +89,13 @@ TEST(CompareTest, LingerTimeComparesWithAppliedLingerWithinTolerance) {
   EXPECT_EQ(result(1.26, 1.0), "deviation");
   EXPECT_EQ(result(0.74, 1.0), "deviation");
   EXPECT_EQ(result(20.0, 1.0), "deviation");  // the nominal value is not the target
-  // Applied 20 s: 10 % (2 s) is the tolerance.
-  EXPECT_EQ(result(21.9, 20.0), "pass");
-  EXPECT_EQ(result(18.1, 20.0), "pass");
-  EXPECT_EQ(result(22.1, 20.0), "deviation");
+  // Applied 20 s: up to 12.5 % (2.5 s) late, as Linux's timer wheel can be
+  // (measured 21.96 s), but never more than the floor early.
+  EXPECT_EQ(result(21.96, 20.0), "pass");
+  EXPECT_EQ(result(22.49, 20.0), "pass");
+  EXPECT_EQ(result(22.51, 20.0), "deviation");
+  EXPECT_EQ(result(19.76, 20.0), "pass");
+  EXPECT_EQ(result(19.5, 20.0), "deviation");  // a timer does not fire 0.5 s early
 
   json v = CompareCase(t, "06", {{"close_blocked_s", 1.1}}, 1.0, scaled);
   EXPECT_EQ(v["checks"][1]["expected"], 1.0);
@@ -102,9 +105,9 @@ TEST(CompareTest, LingerTimeComparesWithAppliedLingerWithinTolerance) {
 
 TEST(CompareTest, LingerToleranceConstantsAreTheDocumentedOnes) {
   EXPECT_EQ(kCompareLingerToleranceFloorS, 0.25);
-  EXPECT_EQ(kCompareLingerToleranceFraction, 0.10);
+  EXPECT_EQ(kCompareLingerToleranceFraction, 0.125);
   EXPECT_EQ(kCompareKernelToleranceFloorS, 0.5);
-  EXPECT_EQ(kCompareKernelToleranceFraction, 0.10);
+  EXPECT_EQ(kCompareKernelToleranceFraction, 0.125);
 }
 
 TEST(CompareTest, NonNumericObservedTimeIsADeviation) {
@@ -131,9 +134,10 @@ TEST(CompareTest, KernelTimeIsComparedAtScaleOne) {
     return v["checks"][0]["result"].get<std::string>();
   };
   EXPECT_EQ(result(120.0), "pass");
-  EXPECT_EQ(result(131.9), "pass");  // 10 % of 120 s
-  EXPECT_EQ(result(108.1), "pass");
-  EXPECT_EQ(result(132.1), "deviation");
+  EXPECT_EQ(result(134.9), "pass");  // up to 12.5 % of 120 s late
+  EXPECT_EQ(result(135.1), "deviation");
+  EXPECT_EQ(result(119.6), "pass");  // at most the 0.5 s floor early
+  EXPECT_EQ(result(119.4), "deviation");
   EXPECT_EQ(result(6.0), "deviation");
   json v =
       CompareCase(Table(), "33", {{"close_blocked_s", 120.0}, {"close_ret", 0}}, 0, Unscaled());
