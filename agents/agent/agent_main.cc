@@ -7,15 +7,10 @@
 #include <string>
 
 #include "agents/agent/agent_session.h"
+#include "agents/base/version.h"
 #include "agents/platform/host_platform.h"
 #include "agents/platform/stream_io.h"
 
-#ifndef LINGERLAB_VERSION
-#define LINGERLAB_VERSION "0.0.0"
-#endif
-#ifndef LINGERLAB_GIT_COMMIT
-#define LINGERLAB_GIT_COMMIT "unknown"
-#endif
 
 namespace {
 

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agents/base/clock.h"
+#include "agents/base/version.h"
 #include "suite/cli/analysis.h"
 #include "suite/cli/exit_codes.h"
 #include "suite/coordinator/matrix.h"
@@ -23,12 +24,6 @@
 #include "suite/expect/report.h"
 #include "suite/target/target.h"
 
-#ifndef LINGERLAB_VERSION
-#define LINGERLAB_VERSION "0.0.0"
-#endif
-#ifndef LINGERLAB_GIT_COMMIT
-#define LINGERLAB_GIT_COMMIT "unknown"
-#endif
 #ifndef LINGERLAB_SOURCE_DIR
 #define LINGERLAB_SOURCE_DIR "."
 #endif
