@@ -261,3 +261,40 @@ TEST_F(EndToEndTest, FailedRunsReportTheReasonAndLeaveNothingBehind) {
 
 }  // namespace
 }  // namespace lingerlab
+
+namespace lingerlab {
+namespace {
+
+// `lingerlab check` on the committed scaled reference run: it passes against
+// the Linux table, and the same measurements deviate from BSD's (the article:
+// SO_LINGER {on,0} on a BSD listening socket does not abort, case 03).
+TEST(CheckCommandTest, VerdictsAndExitCodesOnTheReferenceRun) {
+  const std::string ref =
+      std::string(LINGERLAB_SOURCE_DIR) + "/results/reference-scale0.05/results.json";
+  std::string out;
+  EXPECT_EQ(RunBinary({"check", ref}, &out), 0) << out;
+  EXPECT_EQ(RunBinary({"check", ref, "--expect", "bsd"}, &out), 1) << out;
+  EXPECT_NE(out.find("03  slow-client__linger-lsock-0"), std::string::npos);
+  EXPECT_NE(out.find("deviation: abort_on_close expected false, observed true"), std::string::npos)
+      << out;
+  EXPECT_EQ(RunBinary({"check", ref, "--expect", "plan9"}, &out), 2);
+  EXPECT_NE(out.find("plan9"), std::string::npos);
+  EXPECT_EQ(
+      RunBinary({"check", std::string(LINGERLAB_SOURCE_DIR) + "/matrix/so_linger.json"}, &out), 2);
+  EXPECT_NE(out.find("not a lingerlab-results/1 document"), std::string::npos);
+  EXPECT_EQ(RunBinary({"check", "/nonexistent/results.json"}, &out), 2);
+}
+
+TEST(ReportCommandTest, ExpectedTablesAloneReproduceTheArticlesRows) {
+  std::string out;
+  ASSERT_EQ(RunBinary({"report"}, &out), 0);
+  // Rows of the article's two tables, verbatim.
+  EXPECT_NE(out.find("| BSD | No | Yes | No | Yes |"), std::string::npos) << out;
+  EXPECT_NE(out.find("| Windows (Native) | Yes | Yes | No | No |"), std::string::npos);
+  EXPECT_NE(out.find("| Darwin | Yes | 0.2 | No | No |"), std::string::npos);
+  EXPECT_NE(out.find("| Windows (Cygwin) | Yes * | Until FIN is ACK'd | No | No |"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace lingerlab
