@@ -11,7 +11,6 @@
 #include "agents/platform/host_platform.h"
 #include "agents/platform/stream_io.h"
 
-
 namespace {
 
 // Exit codes: 0 the session ended normally (bye or coordinator gone),
@@ -75,7 +74,11 @@ int main(int argc, char** argv) {
                                     "until killed (remote agents)");
   fd_opt->excludes(listen_opt);
   app.set_version_flag("--version", std::string(LINGERLAB_VERSION) + " (" LINGERLAB_GIT_COMMIT ")");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // 2: bad command line, as documented above
+  }
   if (control_fd < 0 && listen.empty()) {
     std::fprintf(stderr,
                  "lingerlab-agent: give --control-fd N or --listen ADDRESS:PORT (see --help)\n");

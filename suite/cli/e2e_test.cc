@@ -157,6 +157,11 @@ TEST_F(EndToEndTest, BadMatrixIsAUsageErrorWithTheFileNamed) {
   EXPECT_NE(out.find("bad.json"), std::string::npos) << out;
   EXPECT_EQ(RunBinary({"run", "--cases", "99", "--out", (out_ / "r").string()}, &out), 2);
   EXPECT_NE(out.find("99"), std::string::npos) << out;
+  EXPECT_EQ(RunBinary({"run", "--jobs", "-3"}, &out), 2) << out;  // our code, not CLI11's
+  EXPECT_EQ(RunBinary({"frobnicate"}, &out), 2) << out;
+  EXPECT_EQ(RunBinary({"--help"}, &out), 0);
+  EXPECT_NE(out.find("Exit codes"), std::string::npos);
+  EXPECT_EQ(RunBinary({"list", "-v"}, &out), 0) << out;  // global flags after the subcommand
   EXPECT_EQ(RunBinary({"list"}, &out), 0);
   EXPECT_NE(out.find("34 idle-client__linger-lsock-0__shutdown-10"), std::string::npos);
 }

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
       "table; 2 bad command line or input file; 3 cannot run here (privileges, tools, agent);\n"
       "4 a case did not complete; 130 interrupted."};
   app.require_subcommand(1);
+  app.fallthrough();  // -v and -q work after the subcommand too
   int verbosity = 0;
   bool quiet = false;
   app.add_flag("-v,--verbose", verbosity, "more log output (-vv for trace)");
@@ -89,7 +90,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   report_cmd->add_option("--out,-o", report.out, "write to this file instead of stdout");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with code 0; every real one is a
+    // usage error, with our documented exit code rather than CLI11's.
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
 
   auto logger = spdlog::stderr_color_mt("lingerlab");
   spdlog::set_default_logger(logger);

@@ -105,6 +105,11 @@ std::optional<json> CaseDriver::Step(Side& side, const std::string& op, json arg
     return std::nullopt;
   }
   json e = Annotate(*r, side);
+  spdlog::debug("case {} {} {}: ret {} {} ({:.4f}..{:.4f} s)", c_.id,
+                side.agent->label().substr(side.agent->label().find('/') + 1), op,
+                e.value("ret", json()).dump(), e.value("errno_name", json()).dump(),
+                e.value("t_start", 0.0), e.value("t_end", 0.0));
+  spdlog::trace("case {} event {}", c_.id, e.dump());
   side.events.push_back(e);
   return e;
 }
@@ -207,6 +212,9 @@ json CaseDriver::Run() {
   }
   lab_ = std::move(*lab);
   if (ctx_.on_lab) ctx_.on_lab(lab_.get());
+  spdlog::debug("case {}: hosts {} ({}) and {} ({})", c_.id, lab_->host(Role::kServer).address,
+                lab_->host(Role::kServer).netns, lab_->host(Role::kClient).address,
+                lab_->host(Role::kClient).netns);
 
   const HostInfo server_host = lab_->host(Role::kServer);
   const HostInfo client_host = lab_->host(Role::kClient);
@@ -278,6 +286,7 @@ json CaseDriver::Run() {
   for (Side* s : {&server_, &client_})
     if (s->agent) s->agent->Bye();
   if (Status s = lab_->Teardown(kAgentStopGraceNs); !s.ok()) Fail("teardown: " + s.message());
+  spdlog::debug("case {}: torn down", c_.id);
   if (ctx_.on_lab) ctx_.on_lab(nullptr);
   return CaseJson(std::move(packets), std::move(capture_info),
                   static_cast<double>(MonotonicNs() - started) / 1e9);
