@@ -29,6 +29,26 @@ json ErrorReply(const json& id, const std::string& code, const std::string& mess
           {"error", {{"code", code}, {"message", message}}}};
 }
 
+// A string field of a message, or "" when absent or of another type.
+std::string StringField(const json& m, const char* key) {
+  auto it = m.find(key);
+  return it != m.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Performs one request. Never throws: arguments of the wrong JSON type (or
+// anything else the step cannot digest) become a bad_request reply, so a
+// buggy coordinator gets an answer, not a dead agent.
+json Handle(StepExecutor& exec, const json& id, const std::string& op, const json& args) {
+  try {
+    auto event = exec.Perform(op, args);
+    return event.ok()
+               ? json{{"type", "reply"}, {"id", id}, {"ok", true}, {"event", *event}}
+               : ErrorReply(id, StepExecutor::ReplyCode(event.error().code), event.error().message);
+  } catch (const std::exception& e) {
+    return ErrorReply(id, "bad_request", std::string("cannot perform '") + op + "': " + e.what());
+  }
+}
+
 }  // namespace
 
 const char* SessionEndName(SessionEnd e) {
@@ -51,14 +71,14 @@ SessionEnd ServeSession(Channel& ch, StepExecutor& exec, const AgentIdentity& id
       return Fatal(ch, "no_handshake", "no hello within the handshake timeout");
     return Fatal(ch, FaultCode(hello.error().message), hello.error().message);
   }
-  if (hello->value("type", "") != "hello")
+  if (StringField(*hello, "type") != "hello")
     return Fatal(ch, "no_handshake", "the first message must be a hello");
   const json version = hello->value("protocol", json());
   if (!version.is_number_integer() || version.get<int>() != protocol::kVersion)
     return Fatal(ch, "protocol_version",
                  "agent speaks protocol " + std::to_string(protocol::kVersion) + ", peer sent " +
                      version.dump());
-  const std::string role = hello->value("role", "");
+  const std::string role = StringField(*hello, "role");
   Status sent = ch.Send(
       {{"type", "hello"},
        {"protocol", protocol::kVersion},
@@ -90,12 +110,15 @@ SessionEnd ServeSession(Channel& ch, StepExecutor& exec, const AgentIdentity& id
       (void)ch.Send({{"type", "reply"}, {"id", id}, {"ok", true}, {"event", {{"step", "bye"}}}});
       return SessionEnd::kBye;
     } else {
-      auto event = exec.Perform(m["op"].get<std::string>(), m.value("args", json::object()));
-      reply = event.ok() ? json{{"type", "reply"}, {"id", id}, {"ok", true}, {"event", *event}}
-                         : ErrorReply(id, StepExecutor::ReplyCode(event.error().code),
-                                      event.error().message);
+      reply = Handle(exec, id, m["op"].get<std::string>(),
+                     m.contains("args") ? m["args"] : json::object());
     }
-    if (!ch.Send(reply).ok()) return SessionEnd::kPeerClosed;
+    Status sent_reply = ch.Send(reply);
+    if (!sent_reply.ok() && sent_reply.code() == ErrorCode::kInvalidInput) {
+      // The reply does not fit in a frame: say so instead of going silent.
+      sent_reply = ch.Send(ErrorReply(id, "reply_too_large", sent_reply.message()));
+    }
+    if (!sent_reply.ok()) return SessionEnd::kPeerClosed;
   }
 }
 

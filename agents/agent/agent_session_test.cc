@@ -133,5 +133,63 @@ TEST_F(AgentSessionTest, CoordinatorVanishingMidFrameEndsTheSession) {
   EXPECT_EQ(End(), SessionEnd::kProtocolError);
 }
 
+TEST_F(AgentSessionTest, ArgumentsOfTheWrongTypeGetBadRequestAndTheAgentLivesOn) {
+  Hello();
+  const std::vector<json> bad = {
+      {{"type", "request"},
+       {"id", 1},
+       {"op", "socket"},
+       {"args", {{"handle", "s"}, {"family", 4}}}},
+      {{"type", "request"}, {"id", 2}, {"op", "socket"}, {"args", "not an object"}},
+      {{"type", "request"}, {"id", 3}, {"op", "socket"}, {"args", {{"handle", 17}}}},
+  };
+  for (const json& m : bad) {
+    ASSERT_TRUE(coordinator_->Send(m).ok());
+    json r = Recv();
+    EXPECT_EQ(r["id"], m["id"]);
+    EXPECT_EQ(r["ok"], false) << r.dump();
+    EXPECT_EQ(r["error"]["code"], "bad_request") << r.dump();
+  }
+  // A socket to read from, then wrong-typed and oversized arguments on it.
+  ASSERT_TRUE(
+      coordinator_
+          ->Send({{"type", "request"}, {"id", 4}, {"op", "socket"}, {"args", {{"handle", "s"}}}})
+          .ok());
+  EXPECT_EQ(Recv()["ok"], true);
+  ASSERT_TRUE(coordinator_
+                  ->Send({{"type", "request"},
+                          {"id", 5},
+                          {"op", "read"},
+                          {"args", {{"handle", "s"}, {"verify", 1}, {"limit_ms", 1}}}})
+                  .ok());
+  EXPECT_EQ(Recv()["error"]["code"], "bad_request");
+  ASSERT_TRUE(coordinator_
+                  ->Send({{"type", "request"},
+                          {"id", 6},
+                          {"op", "write"},
+                          {"args", {{"handle", "s"}, {"bytes", int64_t{1} << 62}}}})
+                  .ok());
+  EXPECT_EQ(Recv()["error"]["code"], "bad_request");
+  ASSERT_TRUE(coordinator_->Send({{"type", "request"}, {"id", 7}, {"op", "bye"}}).ok());
+  EXPECT_EQ(Recv()["ok"], true);
+  EXPECT_EQ(End(), SessionEnd::kBye);
+}
+
+TEST_F(AgentSessionTest, HelloWithFieldsOfTheWrongTypeIsRefusedNotACrash) {
+  ASSERT_TRUE(coordinator_->Send({{"type", 5}, {"protocol", protocol::kVersion}}).ok());
+  EXPECT_EQ(Recv()["error"]["code"], "no_handshake");
+  EXPECT_EQ(End(), SessionEnd::kProtocolError);
+}
+
+TEST_F(AgentSessionTest, RoleOfTheWrongTypeIsIgnored) {
+  ASSERT_TRUE(
+      coordinator_->Send({{"type", "hello"}, {"protocol", protocol::kVersion}, {"role", 7}}).ok());
+  json h = Recv();
+  EXPECT_EQ(h["type"], "hello");
+  EXPECT_EQ(h["role"], "");
+  coordinator_->Close();
+  EXPECT_EQ(End(), SessionEnd::kPeerClosed);
+}
+
 }  // namespace
 }  // namespace lingerlab

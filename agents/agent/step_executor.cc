@@ -48,6 +48,11 @@ Result<int64_t> Int(const json& args, const char* key, std::optional<int64_t> fa
   return it->get<int64_t>();
 }
 
+// The payload is built in memory; 64 MiB is far beyond any matrix's needs.
+constexpr int64_t kMaxWriteBytes = int64_t{64} << 20;
+// Per-read timestamps kept in a read event: ~30 bytes each, well inside a frame.
+constexpr size_t kMaxReadsRecorded = 10000;
+
 int ClampMs(int64_t ms) { return static_cast<int>(std::clamp<int64_t>(ms, -1, 1'000'000'000)); }
 
 }  // namespace
@@ -216,7 +221,8 @@ Result<json> StepExecutor::DoWrite(const json& args) {
   if (!s.ok()) return s.error();
   auto total = Int(args, "bytes");
   if (!total.ok()) return total.error();
-  if (*total < 0) return BadRequest("'bytes' must be >= 0");
+  if (*total < 0 || *total > kMaxWriteBytes)
+    return BadRequest("'bytes' must be 0.." + std::to_string(kMaxWriteBytes));
   Sock* sock = *s;
   std::vector<char> buf(static_cast<size_t>(*total));
   FillPayload(sock->written, buf.data(), buf.size());
@@ -265,6 +271,7 @@ Result<json> StepExecutor::DoRead(const json& args) {
 
   std::vector<char> buf(static_cast<size_t>(*chunk));
   json reads = json::array();
+  uint64_t read_calls = 0;
   uint64_t bytes = 0;
   std::optional<uint64_t> mismatch;
   SysResult last;
@@ -294,7 +301,9 @@ Result<json> StepExecutor::DoRead(const json& args) {
       break;
     }
     const auto n = static_cast<size_t>(last.ret);
-    reads.push_back({RealtimeNs(), n});
+    // Bounded so the event always fits in one frame (doc/protocol.md §1).
+    if (reads.size() < kMaxReadsRecorded) reads.push_back({RealtimeNs(), n});
+    ++read_calls;
     if (verify && !mismatch) mismatch = FirstMismatch(sock->read, buf.data(), n);
     sock->read += n;
     bytes += n;
@@ -304,6 +313,7 @@ Result<json> StepExecutor::DoRead(const json& args) {
   e["bytes"] = bytes;
   e["end"] = end;
   e["reads"] = std::move(reads);
+  e["read_calls"] = read_calls;  // more than reads.size() when the list was capped
   if (verify) {
     e["verified"] = !mismatch.has_value();
     e["first_mismatch"] = mismatch ? json(*mismatch) : json(nullptr);
