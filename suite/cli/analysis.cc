@@ -13,6 +13,18 @@ Analyzer::Analyzer(std::vector<ExpectedTable> tables, std::string forced_family)
 }
 
 void Analyzer::Analyze(json& c, double time_scale) const {
+  if (!c.is_object()) return;
+  try {
+    AnalyzeUnchecked(c, time_scale);
+  } catch (const std::exception& e) {
+    // A results file edited by hand, or from a buggy agent: say which case.
+    c.erase("outcome");
+    c["verdict"] = {{"status", "error"},
+                    {"reason", std::string("cannot analyse this case: ") + e.what()}};
+  }
+}
+
+void Analyzer::AnalyzeUnchecked(json& c, double time_scale) const {
   if (c.value("status", "") != "completed") {
     c["verdict"] = {{"status", "error"}, {"reason", c.value("error", json("did not complete"))}};
     return;
@@ -20,7 +32,9 @@ void Analyzer::Analyze(json& c, double time_scale) const {
   c["outcome"] = ClassifyCase(c);
   std::string family = forced_family_;
   std::string host_os;
-  if (c.contains("agents") && c["agents"].is_object() && c["agents"]["server"].is_object()) {
+  if (c.contains("agents") && c["agents"].is_object() && c["agents"].contains("server") &&
+      c["agents"]["server"].is_object() && c["agents"]["server"].contains("platform") &&
+      c["agents"]["server"]["platform"].is_object()) {
     const json& p = c["agents"]["server"]["platform"];
     if (family.empty()) family = p.value("family", "");
     host_os = p.value("os", "");

@@ -19,13 +19,16 @@ class Analyzer {
   Analyzer(std::vector<ExpectedTable> tables, std::string forced_family);
 
   // Adds "outcome" and "verdict" to a case document. Cases that did not
-  // complete get verdict "error" with the reason.
+  // complete, and documents too malformed to analyse, get verdict "error"
+  // with the reason. Never throws.
   void Analyze(nlohmann::json& case_doc, double time_scale) const;
 
   // Recomputes the "summary" block of a results document.
   static void Summarize(nlohmann::json& results);
 
  private:
+  void AnalyzeUnchecked(nlohmann::json& case_doc, double time_scale) const;
+
   std::map<std::string, ExpectedTable> tables_;
   std::string forced_family_;
 };

@@ -151,6 +151,30 @@ Result<Analyzer> MakeAnalyzer(const std::string& expected_dir, const std::string
   return Analyzer(std::move(*tables), family);
 }
 
+// The parts of a results document that check and report rely on, checked
+// before use so a damaged file is a clear error (exit 2), not a crash.
+Status CheckResultsShape(const json& doc, const std::string& path) {
+  auto bad = [&](const std::string& what) {
+    return MakeError(ErrorCode::kInvalidInput, path + ": " + what);
+  };
+  if (!doc.is_object() || doc.value("format", json()) != json("lingerlab-results/1"))
+    return bad("not a lingerlab-results/1 document");
+  if (!doc.contains("cases") || !doc["cases"].is_array()) return bad("'cases' must be an array");
+  if (doc.contains("environment") && !doc["environment"].is_object())
+    return bad("'environment' must be an object");
+  if (doc.contains("environment") && doc["environment"].contains("time_scale") &&
+      !doc["environment"]["time_scale"].is_number())
+    return bad("environment.time_scale must be a number");
+  for (size_t i = 0; i < doc["cases"].size(); ++i) {
+    const json& c = doc["cases"][i];
+    const std::string where = "cases[" + std::to_string(i) + "]";
+    if (!c.is_object()) return bad(where + " must be an object");
+    for (const char* k : {"id", "name", "status"})
+      if (!c.contains(k) || !c[k].is_string()) return bad(where + "." + k + " must be a string");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string VersionString() {
@@ -280,9 +304,8 @@ int CmdCheck(const CheckArgs& args) {
     spdlog::error("{}", doc.error().message);
     return kExitUsage;
   }
-  if (!doc->is_object() || doc->value("format", "") != "lingerlab-results/1" ||
-      !(*doc)["cases"].is_array()) {
-    spdlog::error("{}: not a lingerlab-results/1 document", args.results);
+  if (Status shape = CheckResultsShape(*doc, args.results); !shape.ok()) {
+    spdlog::error("{}", shape.message());
     return kExitUsage;
   }
   auto analyzer = MakeAnalyzer(args.expected_dir, args.expect_family);
@@ -318,13 +341,20 @@ int CmdReport(const ReportArgs& args) {
       spdlog::error("{}", d.error().message);
       return kExitUsage;
     }
-    if (!d->is_object() || d->value("format", "") != "lingerlab-results/1") {
-      spdlog::error("{}: not a lingerlab-results/1 document", p);
+    if (Status shape = CheckResultsShape(*d, p); !shape.ok()) {
+      spdlog::error("{}", shape.message());
       return kExitUsage;
     }
     docs.push_back(std::move(*d));
   }
-  std::string md = RenderMarkdownReport(*tables, docs);
+  std::string md;
+  try {
+    md = RenderMarkdownReport(*tables, docs);
+  } catch (const std::exception& e) {
+    spdlog::error("cannot render the report: a results file has fields of the wrong type ({})",
+                  e.what());
+    return kExitUsage;
+  }
   if (args.out.empty()) {
     std::fwrite(md.data(), 1, md.size(), stdout);
   } else {

@@ -7,18 +7,66 @@ namespace lingerlab {
 
 using nlohmann::json;
 
+namespace {
+
+// Field readers that never throw: an agent is a peer we do not trust to be
+// well-formed (doc/protocol.md), and a bad reply must become a reported
+// error, not an exception in a case thread.
+std::string Str(const json& m, const char* key) {
+  if (!m.is_object()) return "";
+  auto it = m.find(key);
+  return it != m.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool IsInt(const json& m, const char* key) {
+  return m.is_object() && m.contains(key) && m[key].is_number_integer();
+}
+
+bool IsStamp(const json& m, const char* key) {
+  return m.is_object() && m.contains(key) && IsInt(m[key], "mono_ns") && IsInt(m[key], "real_ns");
+}
+
+}  // namespace
+
+std::string CheckEventShape(const json& e) {
+  if (!e.is_object()) return "event is not an object";
+  if (!IsStamp(e, "clock_start") || !IsStamp(e, "clock_end"))
+    return "event lacks integer clock_start/clock_end stamps";
+  if (!IsInt(e, "ret") || !IsInt(e, "errno")) return "event lacks integer ret/errno";
+  if (!e.contains("errno_name") || !(e["errno_name"].is_null() || e["errno_name"].is_string()))
+    return "errno_name must be null or a string";
+  for (const char* k : {"bytes", "calls", "outq", "inq", "first_mismatch", "read_calls"})
+    if (e.contains(k) && !(e[k].is_number_integer() || e[k].is_null()))
+      return std::string(k) + " must be an integer";
+  for (const char* k : {"end", "step", "handle", "peer", "local"})
+    if (e.contains(k) && !e[k].is_string()) return std::string(k) + " must be a string";
+  if (e.contains("verified") && !e["verified"].is_boolean()) return "verified must be a boolean";
+  if (e.contains("reads")) {
+    if (!e["reads"].is_array()) return "reads must be an array";
+    for (const json& r : e["reads"])
+      if (!r.is_array() || r.size() != 2 || !r[0].is_number_integer() || !r[1].is_number_integer())
+        return "reads entries must be [real_ns, bytes]";
+  }
+  return "";
+}
+
 Result<json> AgentClient::Handshake(Role role) {
   Status s = channel_.Send(
       {{"type", "hello"}, {"protocol", protocol::kVersion}, {"role", RoleName(role)}});
   if (!s.ok()) return MakeError(s.code(), label_ + ": handshake: " + s.message());
   auto r = channel_.Receive(protocol::kHandshakeTimeout);
   if (!r.ok()) return MakeError(r.error().code, label_ + ": handshake: " + r.error().message);
-  if (r->value("type", "") == "error")
+  if (Str(*r, "type") == "error")
     return MakeError(ErrorCode::kInvalidInput,
-                     label_ + ": agent refused the handshake: " + (*r)["error"].dump());
-  if (r->value("type", "") != "hello" || r->value("protocol", -1) != protocol::kVersion)
+                     label_ + ": agent refused the handshake: " + r->dump());
+  if (Str(*r, "type") != "hello" || !IsInt(*r, "protocol") ||
+      (*r)["protocol"].get<int64_t>() != protocol::kVersion)
     return MakeError(ErrorCode::kInvalidInput,
-                     label_ + ": unexpected handshake reply " + r->dump());
+                     label_ + ": unexpected handshake reply " + r->dump().substr(0, 500));
+  if (!r->contains("platform") || !(*r)["platform"].is_object() || !IsInt(*r, "pid"))
+    return MakeError(
+        ErrorCode::kInvalidInput,
+        label_ + ": handshake reply lacks platform or pid: " + r->dump().substr(0, 500));
   return r;
 }
 
@@ -41,16 +89,26 @@ Result<json> AgentClient::Request(const std::string& op, const json& args, int64
       return MakeError(r.error().code, label_ + ": " + op + ": " + what);
     }
     const json& m = *r;
-    if (m.value("type", "") == "error") {
+    const std::string type = Str(m, "type");
+    if (type == "error") {
       lost_ = true;
-      return MakeError(ErrorCode::kInvalidInput, label_ + ": agent error: " + m["error"].dump());
+      return MakeError(ErrorCode::kInvalidInput,
+                       label_ + ": agent error: " + m.dump().substr(0, 500));
     }
-    if (m.value("type", "") != "reply" || m.value("id", json()) != json(id)) continue;  // stale
-    if (m.value("ok", false)) return m.value("event", json::object());
-    const json& e = m.value("error", json::object());
-    return MakeError(
-        ErrorCode::kInvalidInput,
-        label_ + ": " + op + " refused: " + e.value("code", "?") + ": " + e.value("message", ""));
+    if (type != "reply" || !m.contains("id") || m["id"] != json(id)) continue;  // stale
+    const json ok = m.value("ok", json());
+    if (ok == json(true)) {
+      const json event = m.contains("event") ? m["event"] : json();
+      if (std::string bad = CheckEventShape(event); !bad.empty()) {
+        lost_ = true;  // an agent that says this cannot be trusted further
+        return MakeError(ErrorCode::kInvalidInput,
+                         label_ + ": " + op + ": malformed reply from agent: " + bad);
+      }
+      return event;
+    }
+    const json err = m.contains("error") ? m["error"] : json();
+    return MakeError(ErrorCode::kInvalidInput, label_ + ": " + op + " refused: " +
+                                                   Str(err, "code") + ": " + Str(err, "message"));
   }
 }
 
@@ -61,7 +119,7 @@ Result<ClockOffset> AgentClient::EstimateClockOffset(int samples) {
     auto e = Request("time", json::object(), protocol::kHandshakeTimeout);
     const int64_t t1 = RealtimeNs();
     if (!e.ok()) return e.error();
-    const int64_t agent = (*e)["clock_start"]["real_ns"].get<int64_t>();
+    const int64_t agent = (*e)["clock_start"]["real_ns"].get<int64_t>();  // shape checked
     if (t1 - t0 < best.rtt_ns) best = ClockOffset{agent - (t0 + (t1 - t0) / 2), t1 - t0};
   }
   return best;

@@ -22,6 +22,10 @@ struct ClockOffset {
   int64_t rtt_ns = 0;
 };
 
+// Why `event` is not a well-formed event (doc/protocol.md §3.1), or "" if it
+// is: the fields every event has, and the types of the op-specific ones.
+std::string CheckEventShape(const nlohmann::json& event);
+
 class AgentClient {
  public:
   AgentClient(Channel channel, std::string label)
@@ -31,7 +35,8 @@ class AgentClient {
   // channel, an error frame or a protocol version mismatch.
   Result<nlohmann::json> Handshake(Role role);
 
-  // Sends one request and returns the event of its reply.
+  // Sends one request and returns the event of its reply, checked with
+  // CheckEventShape (a malformed one is kInvalidInput and loses the agent).
   // Fails with: kTimeout (no reply within `timeout_ns`: the agent is lost and
   // the channel must not be reused), kClosed (agent gone), kInvalidInput
   // (the agent refused the request: "<code>: <message>").

@@ -74,3 +74,100 @@ TEST(AgentClientTest, AnAgentThatDiesIsReportedAsClosed) {
 
 }  // namespace
 }  // namespace lingerlab
+
+namespace lingerlab {
+namespace {
+
+// A fake agent that answers the hello properly (or not) and then answers
+// every request with `reply` (its id filled in), to feed the coordinator
+// malformed input.
+class ScriptedAgent {
+ public:
+  ScriptedAgent(json hello, json reply) {
+    int fds[2];
+    EXPECT_TRUE(MakeStreamPair(fds).ok());
+    coordinator_fd_ = fds[0];
+    thread_ = std::thread([fd = fds[1], hello, reply] {
+      Channel ch{UniqueFd{fd}};
+      if (!ch.Receive(kNsPerSec).ok()) return;
+      (void)ch.Send(hello);
+      for (;;) {
+        auto req = ch.Receive(2 * kNsPerSec);
+        if (!req.ok()) return;
+        json r = reply;
+        if (r.is_object() && r.contains("id") && r["id"] == "ID") r["id"] = (*req)["id"];
+        (void)ch.Send(r);
+      }
+    });
+  }
+  ~ScriptedAgent() { thread_.join(); }
+  int coordinator_fd() const { return coordinator_fd_; }
+
+ private:
+  int coordinator_fd_;
+  std::thread thread_;
+};
+
+const json kGoodHello = {
+    {"type", "hello"}, {"protocol", 1}, {"platform", {{"os", "Fake"}}}, {"pid", 1}};
+
+TEST(AgentClientTest, MalformedRepliesAreErrorsNotCrashes) {
+  const std::vector<std::pair<json, std::string>> replies = {
+      {{{"type", "reply"}, {"id", "ID"}, {"ok", true}, {"event", {{"step", "time"}}}},
+       "malformed reply"},
+      {{{"type", "reply"}, {"id", "ID"}, {"ok", true}, {"event", "boom"}}, "malformed reply"},
+      {{{"type", "reply"}, {"id", "ID"}, {"ok", false}, {"error", "boom"}}, "refused"},
+      {{{"type", "error"}}, "agent error"},
+      {{{"type", 5}, {"id", "ID"}}, "no reply"},  // not a reply: ignored until the deadline
+  };
+  for (const auto& [reply, expect] : replies) {
+    ScriptedAgent fake(kGoodHello, reply);
+    AgentClient client{Channel{UniqueFd{fake.coordinator_fd()}}, "fake"};
+    ASSERT_TRUE(client.Handshake(Role::kServer).ok());
+    auto r = client.Request("time", json::object(), 300 * kNsPerMs);
+    ASSERT_FALSE(r.ok()) << reply.dump();
+    EXPECT_NE(r.error().message.find(expect), std::string::npos) << r.error().message;
+    auto off = client.EstimateClockOffset(1);
+    EXPECT_FALSE(off.ok());
+  }
+}
+
+TEST(AgentClientTest, HandshakeWithoutPlatformIsRefused) {
+  for (const json& hello :
+       {json{{"type", "hello"}, {"protocol", 1}}, json{{"type", "hello"}, {"protocol", "1"}},
+        json{{"type", 7}}, json{{"type", "hello"}, {"protocol", 1}, {"platform", 3}, {"pid", 1}}}) {
+    ScriptedAgent fake(hello, json::object());
+    AgentClient client{Channel{UniqueFd{fake.coordinator_fd()}}, "fake"};
+    auto h = client.Handshake(Role::kClient);
+    EXPECT_FALSE(h.ok()) << hello.dump();
+  }
+}
+
+TEST(EventShapeTest, AcceptsRealEventsAndNamesWhatIsWrong) {
+  json good = {{"step", "read"},
+               {"ret", 0},
+               {"errno", 0},
+               {"errno_name", nullptr},
+               {"clock_start", {{"mono_ns", 1}, {"real_ns", 2}}},
+               {"clock_end", {{"mono_ns", 3}, {"real_ns", 4}}},
+               {"bytes", 512},
+               {"end", "eof"},
+               {"verified", true},
+               {"reads", {{5, 512}}}};
+  EXPECT_EQ(CheckEventShape(good), "");
+  json e = good;
+  e["reads"] = {{5}};
+  EXPECT_NE(CheckEventShape(e).find("reads"), std::string::npos);
+  e = good;
+  e["errno_name"] = 4;
+  EXPECT_NE(CheckEventShape(e).find("errno_name"), std::string::npos);
+  e = good;
+  e.erase("clock_end");
+  EXPECT_NE(CheckEventShape(e).find("clock"), std::string::npos);
+  e = good;
+  e["verified"] = "yes";
+  EXPECT_NE(CheckEventShape(e).find("verified"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lingerlab

@@ -142,12 +142,11 @@ void CaseDriver::ServerSetup() {
        kQuickStepTimeoutNs);
   auto conn = Step(client_, "connect", {{"handle", "sock"}, {"address", addr}, {"port", p.port}},
                    kQuickStepTimeoutNs);
-  if (conn && (*conn)["ret"] != 0)
-    Fail("client connect failed: " + (*conn)["errno_name"].get<std::string>());
+  if (conn && (*conn)["ret"] != 0) Fail("client connect failed: " + (*conn)["errno_name"].dump());
   auto acc = Step(server_, "accept", {{"handle", "lsock"}, {"as", "csock"}, {"timeout_ms", 3000}},
                   kQuickStepTimeoutNs);
   if (acc && (*acc)["ret"].get<int64_t>() < 0)
-    Fail("server accept failed: " + (*acc)["errno_name"].get<std::string>());
+    Fail("server accept failed: " + (*acc)["errno_name"].dump());
   if (c_.linger && c_.linger->socket == LingerSocket::kConnected)
     Step(server_, "setsockopt", linger("csock"), kQuickStepTimeoutNs);
   Step(server_, "close", {{"handle", "lsock"}}, kQuickStepTimeoutNs);

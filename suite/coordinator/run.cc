@@ -58,7 +58,21 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
           live_labs.erase(i);
       };
       spdlog::info("case {} {}: started", cases[i].id, cases[i].name);
-      json doc = RunCase(cases[i], ctx);
+      json doc;
+      try {
+        doc = RunCase(cases[i], ctx);
+      } catch (const std::exception& e) {
+        // Last resort: RunCase handles agent input itself; a bug here must
+        // cost one case, not the run and its results file.
+        doc = {{"id", cases[i].id},
+               {"name", cases[i].name},
+               {"parameters", ParametersJson(cases[i], options.time_scale)},
+               {"status", "error"},
+               {"error", std::string("internal error: ") + e.what()},
+               {"duration_s", 0.0},
+               {"events", {{"server", json::array()}, {"client", json::array()}}},
+               {"packets", json::array()}};
+      }
       if (options.post_process && doc["status"] == "completed") options.post_process(doc);
       spdlog::info("case {}: {} in {:.2f} s{}", cases[i].id, doc["status"].get<std::string>(),
                    doc["duration_s"].get<double>(),
