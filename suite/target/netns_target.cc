@@ -10,8 +10,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <random>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -42,13 +44,23 @@ std::string LockPath(const std::string& run) {
   return std::string(kRunLockDir) + "/" + run + ".lock";
 }
 
-// True if the run that owns `run` is alive (holds its lock).
-bool RunAlive(const std::string& run) {
-  int fd = ::open(LockPath(run).c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) return false;  // no lock file: nobody can be holding it
-  bool alive = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-  ::close(fd);
-  return alive;
+// Takes the lock of a dead run: the run's lock file exists and nobody holds
+// it. Returns the locked descriptor (keep it while removing that run's
+// leftovers), or an invalid one for a live run, or for namespaces with no
+// lock file at all, which lingerlab did not create (a run creates its lock
+// file before its first namespace) and so never touches.
+UniqueFd LockDeadRun(const std::string& run) {
+  UniqueFd fd(::open(LockPath(run).c_str(), O_RDWR | O_CLOEXEC));
+  if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return UniqueFd();
+  return fd;
+}
+
+// Our namespaces are named ll-<run>-<case>-<s|c>; the run id is 1-12 of
+// [a-z0-9] (commands.cc, --run-id). Returns the run id, or "".
+std::string RunOfNamespace(const std::string& ns) {
+  static const std::regex pattern("ll-([a-z0-9]{1,12})-[A-Za-z0-9]+-[sc]");
+  std::smatch m;
+  return std::regex_match(ns, m, pattern) ? m[1].str() : std::string();
 }
 
 std::vector<std::string> ListNamespaces() {
@@ -68,14 +80,16 @@ bool NamespaceExists(const std::string& name) {
   return ::stat((std::string(kNetnsDir) + "/" + name).c_str(), &st) == 0;
 }
 
-// Kills every process inside namespace `name` by its pid (ip netns pids),
-// then deletes the namespace. Used for leftovers of dead runs.
+// Kills every process inside namespace `name` (listed by `ip netns pids`,
+// each checked to be in that namespace and signalled through a pidfd), then
+// deletes the namespace. Used for leftovers of dead runs.
 Status RemoveNamespace(const std::string& name) {
+  struct stat ns {};
+  if (::stat((std::string(kNetnsDir) + "/" + name).c_str(), &ns) != 0) return Status::Ok();
   CommandResult pids = RunCommand({"ip", "netns", "pids", name});
   std::istringstream in(pids.output);
   pid_t pid;
-  while (in >> pid)
-    if (pid > 1 && pid != ::getpid()) ::kill(pid, SIGKILL);
+  while (in >> pid) KillIfInNetns(pid, static_cast<unsigned long>(ns.st_ino));
   // Give the kernel a moment to reap them so the namespace really goes.
   for (int i = 0; i < 100; ++i) {
     CommandResult left = RunCommand({"ip", "netns", "pids", name});
@@ -211,28 +225,31 @@ class NetnsTarget final : public Target {
 
   Result<std::vector<std::string>> SweepStale() override {
     std::vector<std::string> removed;
-    std::set<std::string> stale_runs;
+    std::map<std::string, std::vector<std::string>> by_run;
     for (const std::string& ns : ListNamespaces()) {
-      std::string rest = ns.substr(std::strlen(kNetnsPrefix));
-      std::string run = rest.substr(0, rest.find('-'));
-      if (run.empty() || RunAlive(run)) continue;
-      Status s = RemoveNamespace(ns);
-      if (!s.ok()) return s.error();
-      removed.push_back("namespace " + ns + " (run " + run + ")");
-      stale_runs.insert(run);
+      std::string run = RunOfNamespace(ns);
+      if (!run.empty() && run != config_.run_id) by_run[run].push_back(ns);
     }
-    // Lock files of dead runs.
+    // Lock files of dead runs, with or without namespaces left.
     if (DIR* d = ::opendir(kRunLockDir)) {
-      std::vector<std::string> locks;
       while (dirent* e = ::readdir(d)) {
         std::string n = e->d_name;
-        if (n.size() > 5 && n.substr(n.size() - 5) == ".lock")
-          locks.push_back(n.substr(0, n.size() - 5));
+        if (n.size() > 5 && n.substr(n.size() - 5) == ".lock") by_run[n.substr(0, n.size() - 5)];
       }
       ::closedir(d);
-      for (const std::string& run : locks)
-        if (!RunAlive(run) && ::unlink(LockPath(run).c_str()) == 0 && !stale_runs.count(run))
-          removed.push_back("lock file of run " + run);
+    }
+    for (auto& [run, namespaces] : by_run) {
+      if (run == config_.run_id) continue;
+      UniqueFd lock = LockDeadRun(run);
+      if (!lock.valid()) continue;  // alive, or not ours
+      for (const std::string& ns : namespaces) {
+        Status s = RemoveNamespace(ns);
+        if (!s.ok()) return s.error();
+        removed.push_back("namespace " + ns + " (run " + run + ")");
+      }
+      // Unlinked while we hold it, so no live run can have locked this file.
+      ::unlink(LockPath(run).c_str());
+      if (namespaces.empty()) removed.push_back("lock file of run " + run);
     }
     return removed;
   }
@@ -241,14 +258,26 @@ class NetnsTarget final : public Target {
   Status AcquireRunLock() {
     if (lock_.valid()) return Status::Ok();
     ::mkdir(kRunLockDir, 0755);
-    UniqueFd fd(::open(LockPath(config_.run_id).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-    if (!fd.valid())
-      return MakeError(ErrorCode::kFailed,
-                       "cannot create " + LockPath(config_.run_id) + ": " + std::strerror(errno));
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
-      return MakeError(ErrorCode::kFailed, "run id " + config_.run_id + " is in use by a live run");
-    lock_ = std::move(fd);
-    return Status::Ok();
+    const std::string path = LockPath(config_.run_id);
+    // A sweeper may unlink the file between our open and our flock; then we
+    // hold a lock on a file no one else can find. Retry until the file we
+    // locked is the one at the path.
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+      if (!fd.valid())
+        return MakeError(ErrorCode::kFailed, "cannot create " + path + ": " + std::strerror(errno));
+      if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
+        return MakeError(ErrorCode::kFailed,
+                         "run id " + config_.run_id + " is in use by a live run");
+      struct stat by_fd {
+      }, by_path{};
+      if (::fstat(fd.get(), &by_fd) == 0 && ::stat(path.c_str(), &by_path) == 0 &&
+          by_fd.st_ino == by_path.st_ino && by_fd.st_dev == by_path.st_dev) {
+        lock_ = std::move(fd);
+        return Status::Ok();
+      }
+    }
+    return MakeError(ErrorCode::kFailed, "cannot take the run lock " + path);
   }
 
   TargetConfig config_;

@@ -8,6 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <random>
 
 #include "agents/platform/stream_io.h"
@@ -113,8 +116,13 @@ TEST_F(NetnsTargetTest, DestroyingALabWithoutTeardownStillCleansUp) {
 }
 
 TEST_F(NetnsTargetTest, SweepRemovesADeadRunsLeftoversButNotALiveRuns) {
-  // A "dead run": namespaces named like ours, an agent inside, no lock held.
-  const std::string dead = "ll-" + RandomRunId() + "-01-s";
+  // A "dead run": its lock file exists but nobody holds it (the run was
+  // killed), a namespace named like ours, an agent inside.
+  const std::string dead_run = RandomRunId();
+  const std::string dead = "ll-" + dead_run + "-01-s";
+  ::mkdir(kRunLockDir, 0755);
+  ::close(::open((std::string(kRunLockDir) + "/" + dead_run + ".lock").c_str(), O_CREAT | O_RDWR,
+                 0644));
   ASSERT_TRUE(RunChecked({"ip", "netns", "add", dead}).ok());
   int fds[2];
   ASSERT_TRUE(MakeStreamPair(fds).ok());
@@ -136,6 +144,36 @@ TEST_F(NetnsTargetTest, SweepRemovesADeadRunsLeftoversButNotALiveRuns) {
   StopProcess(*pid, kNsPerSec);  // reap our child (already killed by the sweep)
   ::close(fds[0]);
   EXPECT_TRUE((*live)->Teardown(kNsPerSec).ok());
+}
+
+TEST_F(NetnsTargetTest, SweepNeverTouchesNamespacesItDidNotCreate) {
+  // One named like ours but with no lock file, one not named like ours; a
+  // process inside each. Neither may be removed, nor its process killed.
+  const std::vector<std::string> foreign = {"ll-" + RandomRunId() + "-01-s", "ll-foreign"};
+  std::vector<pid_t> pids;
+  std::vector<int> fds_to_close;
+  for (const std::string& ns : foreign) {
+    ASSERT_TRUE(RunChecked({"ip", "netns", "add", ns}).ok());
+    int fds[2];
+    ASSERT_TRUE(MakeStreamPair(fds).ok());
+    auto pid = SpawnAgent(LINGERLAB_AGENT_PATH, "/run/netns/" + ns, fds[1]);
+    ASSERT_TRUE(pid.ok());
+    ::close(fds[1]);
+    fds_to_close.push_back(fds[0]);
+    pids.push_back(*pid);
+  }
+  auto removed = target_->SweepStale();
+  ASSERT_TRUE(removed.ok());
+  for (size_t i = 0; i < foreign.size(); ++i) {
+    EXPECT_TRUE(NsExists(foreign[i])) << foreign[i];
+    EXPECT_TRUE(ProcessAlive(pids[i])) << foreign[i];
+    for (const std::string& line : *removed) EXPECT_EQ(line.find(foreign[i]), std::string::npos);
+  }
+  for (size_t i = 0; i < foreign.size(); ++i) {
+    ::close(fds_to_close[i]);  // the agent exits when its channel closes
+    StopProcess(pids[i], kNsPerSec);
+    EXPECT_TRUE(RunChecked({"ip", "netns", "delete", foreign[i]}).ok());
+  }
 }
 
 TEST(AddressesTest, SlotsAreDisjointSlash30sInsideTheBenchmarkRange) {

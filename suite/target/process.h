@@ -39,4 +39,10 @@ bool StopProcess(pid_t pid, int64_t grace_ns);
 // True if a process with this pid exists.
 bool ProcessAlive(pid_t pid);
 
+// SIGKILLs `pid` only if it is (still) inside the network namespace whose
+// nsfs inode is `netns_inode`: the process is pinned with a pidfd first, so
+// a pid reused between listing and signalling is never hit. Returns whether
+// it was signalled.
+bool KillIfInNetns(pid_t pid, unsigned long netns_inode);
+
 }  // namespace lingerlab

@@ -125,6 +125,25 @@ bool StopProcess(pid_t pid, int64_t grace_ns) {
   return false;
 }
 
+bool KillIfInNetns(pid_t pid, unsigned long netns_inode) {
+  if (pid <= 1 || pid == ::getpid()) return false;
+  // Pin the process first; then the /proc check below is about this very
+  // process, and the signal goes to it even if its pid were reused.
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  char link[64] = {};
+  const std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
+  const ssize_t n = ::readlink(path.c_str(), link, sizeof(link) - 1);
+  const bool inside = n > 0 && std::string(link, static_cast<size_t>(n)) ==
+                                   "net:[" + std::to_string(netns_inode) + "]";
+  bool sent = false;
+  if (inside) {
+    sent = pidfd >= 0 ? ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0) == 0
+                      : ::kill(pid, SIGKILL) == 0;  // kernels before 5.3: no pidfd
+  }
+  if (pidfd >= 0) ::close(pidfd);
+  return sent;
+}
+
 bool ProcessAlive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
 
 }  // namespace lingerlab
