@@ -277,24 +277,26 @@ int CmdRun(const RunArgs& args) {
   std::atomic<bool> cancelled{false};
   json results;
   {
+    // Signals stay caught until the results are written and the target has
+    // removed what is left: a second Ctrl-C must not cost the results file.
     SignalWatcher signals(cancelled);
     results = RunMatrix(*cases, **target, opt, cancelled);
+    for (json& c : results["cases"])
+      if (!c.contains("verdict")) an.Analyze(c, args.time_scale);
+    Analyzer::Summarize(results);
+    if (!args.expect_family.empty()) results["environment"]["expect_family"] = args.expect_family;
+    const std::string path = (fs::path(out_dir) / "results.json").string();
+    if (Status s = WriteJsonAtomically(path, results); !s.ok()) {
+      spdlog::error("{}", s.message());
+      return kExitEnvironment;
+    }
+    if (default_out) {
+      fs::remove("results/latest", ec);
+      fs::create_directory_symlink(fs::path(out_dir).filename(), "results/latest", ec);
+    }
+    target->reset();  // removes anything of this run still left, releases the run lock
+    PrintSummary(results, path);
   }
-  for (json& c : results["cases"])
-    if (!c.contains("verdict")) an.Analyze(c, args.time_scale);
-  Analyzer::Summarize(results);
-  if (!args.expect_family.empty()) results["environment"]["expect_family"] = args.expect_family;
-  const std::string path = (fs::path(out_dir) / "results.json").string();
-  if (Status s = WriteJsonAtomically(path, results); !s.ok()) {
-    spdlog::error("{}", s.message());
-    return kExitEnvironment;
-  }
-  if (default_out) {
-    fs::remove("results/latest", ec);
-    fs::create_directory_symlink(fs::path(out_dir).filename(), "results/latest", ec);
-  }
-  target->reset();  // removes anything of this run still left, releases the run lock
-  PrintSummary(results, path);
   return ExitCodeFor(results);
 }
 

@@ -215,6 +215,7 @@ TEST_F(EndToEndTest, InterruptedRunCleansUpAndStillWritesItsResults) {
   EXPECT_EQ((*doc)["cases"].size(), 2u);
   for (const json& c : (*doc)["cases"]) {
     EXPECT_EQ(c["status"], "error");
+    EXPECT_EQ(c["error"], "interrupted") << c["error"];
     for (const char* role : {"server", "client"}) {
       if (c.contains("agents") && c["agents"][role].is_object()) {
         EXPECT_FALSE(ProcessAlive(c["agents"][role]["pid"].get<pid_t>())) << role << " agent alive";

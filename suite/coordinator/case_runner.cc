@@ -99,6 +99,9 @@ std::optional<json> CaseDriver::Step(Side& side, const std::string& op, json arg
   if (Failed()) return std::nullopt;
   auto r = side.agent->Request(op, args, std::min(timeout_ns, LeftNs() + protocol::kReplyMargin));
   if (!r.ok()) {
+    // When the run is being interrupted, the agent was killed on purpose:
+    // say so, rather than reporting the lost agent that follows from it.
+    if (ctx_.cancelled && ctx_.cancelled->load()) Fail("interrupted");
     Fail(r.error().message);
     // The other side may be blocked on a peer that will never act now.
     if (lab_) lab_->KillAgents();
@@ -181,7 +184,7 @@ void CaseDriver::ServerFinish() {
   // Unsent/unacknowledged and unread bytes right before close(): evidence
   // for "data in the send buffer was discarded".
   Step(server_, "queues", {{"handle", "csock"}}, kQuickStepTimeoutNs);
-  Step(server_, "close", {{"handle", "csock"}}, LeftNs());
+  Step(server_, "close", {{"handle", "csock"}}, LeftNs() + protocol::kReplyMargin);
 }
 
 void CaseDriver::ClientRead() {
@@ -194,7 +197,9 @@ void CaseDriver::ClientRead() {
                // The agent ends its own loop before our deadline, so a stuck
                // read is an outcome ("limit"), not a lost agent.
                {"limit_ms", std::max<int64_t>(1, LeftNs() / kNsPerMs)}};
-  auto read = Step(client_, "read", args, LeftNs());
+  // The agent's own limit ends the read first; the margin keeps the reply
+  // from racing our timeout on a loaded machine.
+  auto read = Step(client_, "read", args, LeftNs() + protocol::kReplyMargin);
   // The limit is our case deadline, not a behaviour under test: the case did
   // not complete. Its events stay recorded.
   if (read && (*read)["end"] == "limit")

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <fstream>
 #include <random>
 
 #include "agents/platform/stream_io.h"
@@ -174,6 +175,37 @@ TEST_F(NetnsTargetTest, SweepNeverTouchesNamespacesItDidNotCreate) {
     StopProcess(pids[i], kNsPerSec);
     EXPECT_TRUE(RunChecked({"ip", "netns", "delete", foreign[i]}).ok());
   }
+}
+
+TEST(SpawnAgentTest, AgentsDoNotInheritTheCoordinatorsBlockedSignals) {
+  // The coordinator blocks SIGINT/SIGTERM/SIGHUP in every thread (its signal
+  // watcher); its children must not keep that mask across exec.
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
+  int fds[2];
+  ASSERT_TRUE(MakeStreamPair(fds).ok());
+  auto pid = SpawnAgent(LINGERLAB_AGENT_PATH, "", fds[1]);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  ASSERT_TRUE(pid.ok());
+  ::close(fds[1]);
+  std::string blocked;
+  for (int i = 0; i < 100 && blocked.empty(); ++i) {  // until exec has happened
+    std::ifstream st("/proc/" + std::to_string(*pid) + "/status");
+    std::string line, name;
+    while (std::getline(st, line)) {
+      if (line.rfind("Name:", 0) == 0) name = line;
+      if (line.rfind("SigBlk:", 0) == 0 && name.find("lingerlab-agen") != std::string::npos)
+        blocked = line.substr(7);
+    }
+    if (blocked.empty()) SleepNs(10 * kNsPerMs);
+  }
+  EXPECT_EQ(blocked.find_first_not_of("\t 0"), std::string::npos) << "SigBlk:" << blocked;
+  EXPECT_EQ(::getpgid(*pid), *pid);  // its own process group
+  ::kill(*pid, SIGTERM);
+  EXPECT_TRUE(StopProcess(*pid, 2 * kNsPerSec)) << "SIGTERM did not end the agent";
+  ::close(fds[0]);
 }
 
 TEST(AddressesTest, SlotsAreDisjointSlash30sInsideTheBenchmarkRange) {

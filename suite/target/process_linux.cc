@@ -3,10 +3,12 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -24,7 +26,31 @@ std::vector<char*> Argv(const std::vector<std::string>& args) {
 }
 
 // Closes every descriptor from `first` up, in the child before exec.
-void CloseFrom(int first) { ::syscall(SYS_close_range, first, ~0U, 0); }
+// libpcap opens its packet socket and eventfd without close-on-exec, so this
+// is what keeps them out of agents. `fd_limit` is computed before fork: the
+// fallback loop (kernels before 5.9, seccomp) must not call getrlimit there.
+void CloseFrom(int first, int fd_limit) {
+  if (::syscall(SYS_close_range, first, ~0U, 0) == 0) return;
+  for (int fd = first; fd < fd_limit; ++fd) ::close(fd);
+}
+
+int FdLimit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 65536;
+  return static_cast<int>(std::min<rlim_t>(rl.rlim_cur, 1 << 20));
+}
+
+// In the child before exec: the coordinator blocks SIGINT/SIGTERM/SIGHUP in
+// all its threads (commands.cc) and the mask survives exec; children must
+// get the default, or `kill <agent>` would do nothing. A process group of
+// their own keeps a terminal's Ctrl-C away from them: the coordinator ends
+// them itself, by pid, after recording what they were doing.
+void ResetChildSignals() {
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::setpgid(0, 0);
+}
 
 }  // namespace
 
@@ -36,13 +62,15 @@ CommandResult RunCommand(const std::vector<std::string>& argv) {
     return res;
   }
   auto args = Argv(argv);
+  const int fd_limit = FdLimit();
   pid_t pid = ::fork();
   if (pid == 0) {
+    ResetChildSignals();
     ::dup2(out[1], 1);
     ::dup2(out[1], 2);
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, 0);
-    CloseFrom(3);
+    CloseFrom(3, fd_limit);
     ::execvp(args[0], args.data());
     _exit(127);
   }
@@ -88,19 +116,22 @@ Result<pid_t> SpawnAgent(const std::string& agent_path, const std::string& netns
   std::vector<std::string> argv_s = {agent_path, "--control-fd", "3"};
   auto args = Argv(argv_s);
   const pid_t parent = ::getpid();
+  const int fd_limit = FdLimit();
   pid_t pid = ::fork();
   if (pid == 0) {
     // Only async-signal-safe calls from here to exec.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) _exit(125);  // parent already gone
     if (ns_fd >= 0 && ::setns(ns_fd, CLONE_NEWNET) != 0) _exit(126);
-    if (::dup2(control_fd, 3) < 0) _exit(126);
+    ResetChildSignals();
+    // dup2 onto itself would keep close-on-exec; clear it explicitly then.
+    if (control_fd == 3 ? ::fcntl(3, F_SETFD, 0) < 0 : ::dup2(control_fd, 3) < 0) _exit(126);
     int devnull = ::open("/dev/null", O_RDWR);
     if (devnull >= 0) {
       ::dup2(devnull, 0);
       ::dup2(devnull, 1);
     }
-    CloseFrom(4);  // no pcap handle or other case's channel leaks into an agent
+    CloseFrom(4, fd_limit);  // no pcap handle or other case's channel leaks into an agent
     ::execv(args[0], args.data());
     _exit(127);
   }
