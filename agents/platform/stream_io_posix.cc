@@ -102,6 +102,24 @@ Error Sys(const char* what) {
 }
 }  // namespace
 
+namespace {
+
+// A control connection over TCP whose peer host vanishes (no FIN, no RST)
+// must not leave the other end waiting forever: keepalive probes after 30 s
+// of silence, 3 probes 10 s apart, and unacknowledged data fails after 60 s.
+void EnableControlKeepalive(int fd) {
+  int on = 1, idle = 30, interval = 10, count = 3;
+  unsigned int user_timeout_ms = 60000;
+  ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+  ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof(user_timeout_ms));
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));  // small messages, no Nagle
+}
+
+}  // namespace
+
 Result<UniqueFd> ListenTcp(const std::string& address, int port) {
   sockaddr_storage ss;
   socklen_t len;
@@ -128,8 +146,7 @@ Result<UniqueFd> AcceptControl(int listen_fd) {
   for (;;) {
     int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd >= 0) {
-      int one = 1;  // control messages are small; do not let Nagle delay them
-      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      EnableControlKeepalive(fd);
       return UniqueFd(fd);
     }
     if (errno != EINTR && errno != ECONNABORTED) return Sys("accept");
@@ -160,8 +177,7 @@ Result<UniqueFd> ConnectTcp(const std::string& address, int port, int64_t timeou
   }
   int flags = ::fcntl(fd.get(), F_GETFL);
   ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
-  int one = 1;
-  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  EnableControlKeepalive(fd.get());
   return fd;
 }
 

@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <thread>
 
 #include "agents/agent/agent_session.h"
@@ -30,6 +34,15 @@ TEST(AgentClientTest, SameProtocolWorksOverTcp) {
   });
   auto fd = ConnectTcp("127.0.0.1", port, kNsPerSec);
   ASSERT_TRUE(fd.ok()) << fd.error().message;
+  // A vanished peer host must not leave either end waiting forever.
+  int keepalive = 0;
+  unsigned int user_timeout = 0;
+  socklen_t len = sizeof(keepalive);
+  ::getsockopt(fd->get(), SOL_SOCKET, SO_KEEPALIVE, &keepalive, &len);
+  len = sizeof(user_timeout);
+  ::getsockopt(fd->get(), IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, &len);
+  EXPECT_EQ(keepalive, 1);
+  EXPECT_EQ(user_timeout, 60000u);
   AgentClient client(Channel(std::move(*fd)), "remote");
   auto hello = client.Handshake(Role::kClient);
   ASSERT_TRUE(hello.ok()) << hello.error().message;
