@@ -208,6 +208,19 @@ TEST(SpawnAgentTest, AgentsDoNotInheritTheCoordinatorsBlockedSignals) {
   ::close(fds[0]);
 }
 
+TEST(RunCommandTest, ReportsOutputExitCodeAndKillsACommandThatOverruns) {
+  CommandResult ok = RunCommand({"sh", "-c", "echo hi; echo err >&2; exit 3"});
+  EXPECT_EQ(ok.exit_code, 3);
+  EXPECT_NE(ok.output.find("hi"), std::string::npos);
+  EXPECT_NE(ok.output.find("err"), std::string::npos);
+  const int64_t t0 = MonotonicNs();
+  CommandResult slow = RunCommand({"sleep", "30"}, 200 * kNsPerMs);
+  EXPECT_LT(MonotonicNs() - t0, 5 * kNsPerSec);
+  EXPECT_EQ(slow.exit_code, -1);
+  EXPECT_NE(slow.output.find("killed after 200 ms"), std::string::npos) << slow.output;
+  EXPECT_EQ(RunCommand({"no-such-command-lingerlab"}).exit_code, 127);
+}
+
 TEST(AddressesTest, SlotsAreDisjointSlash30sInsideTheBenchmarkRange) {
   auto a0 = AddressesForIndex(0), a1 = AddressesForIndex(1), last = AddressesForIndex(32767);
   ASSERT_TRUE(a0.ok() && a1.ok() && last.ok());

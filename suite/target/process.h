@@ -19,8 +19,13 @@ struct CommandResult {
   std::string output;  // stdout and stderr together, for error messages
 };
 
-// Runs argv[0] (searched in PATH) with no shell, waits for it.
-CommandResult RunCommand(const std::vector<std::string>& argv);
+// Bound for one helper command (`ip ...` takes milliseconds).
+constexpr int64_t kCommandTimeoutNs = int64_t{30} * 1'000'000'000;
+
+// Runs argv[0] (searched in PATH) with no shell and waits for it, at most
+// `timeout_ns`: then it is killed by its pid and exit_code is -1.
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         int64_t timeout_ns = kCommandTimeoutNs);
 
 // Runs the command and fails with its output unless it exits 0.
 Status RunChecked(const std::vector<std::string>& argv);

@@ -54,7 +54,7 @@ void ResetChildSignals() {
 
 }  // namespace
 
-CommandResult RunCommand(const std::vector<std::string>& argv) {
+CommandResult RunCommand(const std::vector<std::string>& argv, int64_t timeout_ns) {
   CommandResult res;
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) {
@@ -80,15 +80,34 @@ CommandResult RunCommand(const std::vector<std::string>& argv) {
     res.output = std::string("fork: ") + std::strerror(errno);
     return res;
   }
+  // Read until the command closes its output, or kill it (our own child, by
+  // its pid) when it overruns: a wedged `ip` must not hang a run.
+  const int64_t deadline = MonotonicNs() + timeout_ns;
+  bool timed_out = false;
   char buf[4096];
-  ssize_t n;
-  while ((n = ::read(out[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0) res.output.append(buf, static_cast<size_t>(n));
+  for (;;) {
+    const int64_t left = deadline - MonotonicNs();
+    if (left <= 0) {
+      ::kill(pid, SIGKILL);
+      timed_out = true;
+      break;
+    }
+    pollfd p{out[0], POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>((left + kNsPerMs - 1) / kNsPerMs)) <= 0) continue;
+    const ssize_t n = ::read(out[0], buf, sizeof(buf));
+    if (n > 0)
+      res.output.append(buf, static_cast<size_t>(n));
+    else if (n == 0 || errno != EINTR)
+      break;
+  }
   ::close(out[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  res.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  res.exit_code = WIFEXITED(status) && !timed_out ? WEXITSTATUS(status) : -1;
+  if (timed_out)
+    res.output +=
+        "(killed after " + std::to_string(timeout_ns / kNsPerMs) + " ms without finishing)";
   if (res.exit_code == 127 && res.output.empty()) res.output = argv[0] + ": not found";
   return res;
 }
