@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "agents/platform/sockaddr_posix.h"
 #include "agents/platform/socket_api.h"
 
 namespace lingerlab {
@@ -30,38 +31,6 @@ int LevelName(IntOption opt) {
       return SO_RCVBUF;
   }
   return SO_REUSEADDR;
-}
-
-// Fills a sockaddr from text; the family follows from the text.
-bool MakeAddr(const std::string& address, int port, sockaddr_storage* ss, socklen_t* len) {
-  std::memset(ss, 0, sizeof(*ss));
-  auto* v4 = reinterpret_cast<sockaddr_in*>(ss);
-  if (inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(static_cast<uint16_t>(port));
-    *len = sizeof(sockaddr_in);
-    return true;
-  }
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(ss);
-  if (inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(static_cast<uint16_t>(port));
-    *len = sizeof(sockaddr_in6);
-    return true;
-  }
-  return false;
-}
-
-std::string AddrText(const sockaddr_storage& ss) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  if (ss.ss_family == AF_INET) {
-    auto* v4 = reinterpret_cast<const sockaddr_in*>(&ss);
-    inet_ntop(AF_INET, &v4->sin_addr, buf, sizeof(buf));
-    return std::string(buf) + ":" + std::to_string(ntohs(v4->sin_port));
-  }
-  auto* v6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-  inet_ntop(AF_INET6, &v6->sin6_addr, buf, sizeof(buf));
-  return "[" + std::string(buf) + "]:" + std::to_string(ntohs(v6->sin6_port));
 }
 
 int Fd(SocketHandle s) { return static_cast<int>(s); }
@@ -105,7 +74,7 @@ class PosixSocketApi final : public SocketApi {
   SysResult Bind(SocketHandle s, const std::string& address, int port) override {
     sockaddr_storage ss;
     socklen_t len;
-    if (!MakeAddr(address, port, &ss, &len)) return SysResult{-1, EINVAL};
+    if (!ParseSockaddr(address, port, &ss, &len)) return SysResult{-1, EINVAL};
     return FromRet(::bind(Fd(s), reinterpret_cast<sockaddr*>(&ss), len));
   }
   SysResult Listen(SocketHandle s, int backlog) override {
@@ -115,7 +84,7 @@ class PosixSocketApi final : public SocketApi {
     sockaddr_storage ss{};
     socklen_t len = sizeof(ss);
     if (::getsockname(Fd(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "";
-    return AddrText(ss);
+    return SockaddrText(ss);
   }
   SysResult Accept(SocketHandle s, int timeout_ms, std::string* peer) override {
     SysResult ready = PollIn(Fd(s), timeout_ms);
@@ -125,13 +94,13 @@ class PosixSocketApi final : public SocketApi {
     socklen_t len = sizeof(ss);
     int fd = ::accept4(Fd(s), reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC);
     if (fd < 0) return SysResult{-1, errno};
-    if (peer) *peer = AddrText(ss);
+    if (peer) *peer = SockaddrText(ss);
     return SysResult{fd, 0};
   }
   SysResult Connect(SocketHandle s, const std::string& address, int port) override {
     sockaddr_storage ss;
     socklen_t len;
-    if (!MakeAddr(address, port, &ss, &len)) return SysResult{-1, EINVAL};
+    if (!ParseSockaddr(address, port, &ss, &len)) return SysResult{-1, EINVAL};
     return FromRet(::connect(Fd(s), reinterpret_cast<sockaddr*>(&ss), len));
   }
   SysResult Send(SocketHandle s, const char* data, size_t len) override {
@@ -174,8 +143,9 @@ std::string ErrnoName(int err) {
     return #e;
       LL_ERR(EPERM)
       LL_ERR(ENOENT)
-      LL_ERR(EINTR) LL_ERR(EIO) LL_ERR(EBADF) LL_ERR(ENOMEM) LL_ERR(EACCES) LL_ERR(EFAULT)
-          LL_ERR(EBUSY) LL_ERR(EINVAL) LL_ERR(EMFILE) LL_ERR(ENOSPC) LL_ERR(EPIPE) LL_ERR(ENOTSOCK)
+      LL_ERR(EINTR)
+      LL_ERR(EIO) LL_ERR(EBADF) LL_ERR(ENOMEM) LL_ERR(EACCES) LL_ERR(EFAULT) LL_ERR(EBUSY)
+          LL_ERR(EINVAL) LL_ERR(EMFILE) LL_ERR(ENOSPC) LL_ERR(EPIPE) LL_ERR(ENOTSOCK)
               LL_ERR(EDESTADDRREQ) LL_ERR(EMSGSIZE) LL_ERR(EPROTOTYPE) LL_ERR(ENOPROTOOPT)
                   LL_ERR(EPROTONOSUPPORT) LL_ERR(EOPNOTSUPP) LL_ERR(EAFNOSUPPORT) LL_ERR(EADDRINUSE)
                       LL_ERR(EADDRNOTAVAIL) LL_ERR(ENETDOWN) LL_ERR(ENETUNREACH) LL_ERR(ENETRESET)

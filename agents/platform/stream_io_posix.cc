@@ -8,6 +8,7 @@
 #include <string>
 
 #include "agents/base/clock.h"
+#include "agents/platform/sockaddr_posix.h"
 #include "agents/platform/stream_io.h"
 #include "agents/platform/unique_fd.h"
 
@@ -79,24 +80,6 @@ Status ClearCloseOnExec(int fd) {
 
 namespace lingerlab {
 namespace {
-bool ParseAddr(const std::string& address, int port, sockaddr_storage* ss, socklen_t* len) {
-  std::memset(ss, 0, sizeof(*ss));
-  auto* v4 = reinterpret_cast<sockaddr_in*>(ss);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(ss);
-  if (inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(static_cast<uint16_t>(port));
-    *len = sizeof(*v4);
-    return true;
-  }
-  if (inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(static_cast<uint16_t>(port));
-    *len = sizeof(*v6);
-    return true;
-  }
-  return false;
-}
 Error Sys(const char* what) {
   return MakeError(ErrorCode::kFailed, std::string(what) + ": " + std::strerror(errno));
 }
@@ -123,7 +106,7 @@ void EnableControlKeepalive(int fd) {
 Result<UniqueFd> ListenTcp(const std::string& address, int port) {
   sockaddr_storage ss;
   socklen_t len;
-  if (!ParseAddr(address, port, &ss, &len))
+  if (!ParseSockaddr(address, port, &ss, &len))
     return MakeError(ErrorCode::kInvalidInput, "not an IP address: " + address);
   UniqueFd fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return Sys("socket");
@@ -156,7 +139,7 @@ Result<UniqueFd> AcceptControl(int listen_fd) {
 Result<UniqueFd> ConnectTcp(const std::string& address, int port, int64_t timeout_ns) {
   sockaddr_storage ss;
   socklen_t len;
-  if (!ParseAddr(address, port, &ss, &len))
+  if (!ParseSockaddr(address, port, &ss, &len))
     return MakeError(ErrorCode::kInvalidInput, "not an IP address: " + address);
   UniqueFd fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd.valid()) return Sys("socket");
