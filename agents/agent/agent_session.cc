@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "agents/protocol/message.h"
 #include "agents/protocol/protocol.h"
 
 namespace lingerlab {
@@ -27,12 +28,6 @@ json ErrorReply(const json& id, const std::string& code, const std::string& mess
           {"id", id},
           {"ok", false},
           {"error", {{"code", code}, {"message", message}}}};
-}
-
-// A string field of a message, or "" when absent or of another type.
-std::string StringField(const json& m, const char* key) {
-  auto it = m.find(key);
-  return it != m.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 // Performs one request. Never throws: arguments of the wrong JSON type (or
@@ -71,14 +66,14 @@ SessionEnd ServeSession(Channel& ch, StepExecutor& exec, const AgentIdentity& id
       return Fatal(ch, "no_handshake", "no hello within the handshake timeout");
     return Fatal(ch, FaultCode(hello.error().message), hello.error().message);
   }
-  if (StringField(*hello, "type") != "hello")
+  if (MessageString(*hello, "type") != "hello")
     return Fatal(ch, "no_handshake", "the first message must be a hello");
   const json version = hello->value("protocol", json());
   if (!version.is_number_integer() || version.get<int>() != protocol::kVersion)
     return Fatal(ch, "protocol_version",
                  "agent speaks protocol " + std::to_string(protocol::kVersion) + ", peer sent " +
                      version.dump());
-  const std::string role = StringField(*hello, "role");
+  const std::string role = MessageString(*hello, "role");
   Status sent = ch.Send(
       {{"type", "hello"},
        {"protocol", protocol::kVersion},

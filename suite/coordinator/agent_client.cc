@@ -1,6 +1,7 @@
 #include "suite/coordinator/agent_client.h"
 
 #include "agents/base/clock.h"
+#include "agents/protocol/message.h"
 #include "agents/protocol/protocol.h"
 
 namespace lingerlab {
@@ -12,12 +13,6 @@ namespace {
 // Field readers that never throw: an agent is a peer we do not trust to be
 // well-formed (doc/protocol.md), and a bad reply must become a reported
 // error, not an exception in a case thread.
-std::string Str(const json& m, const char* key) {
-  if (!m.is_object()) return "";
-  auto it = m.find(key);
-  return it != m.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 bool IsInt(const json& m, const char* key) {
   return m.is_object() && m.contains(key) && m[key].is_number_integer();
 }
@@ -56,10 +51,10 @@ Result<json> AgentClient::Handshake(Role role) {
   if (!s.ok()) return MakeError(s.code(), label_ + ": handshake: " + s.message());
   auto r = channel_.Receive(protocol::kHandshakeTimeout);
   if (!r.ok()) return MakeError(r.error().code, label_ + ": handshake: " + r.error().message);
-  if (Str(*r, "type") == "error")
+  if (MessageString(*r, "type") == "error")
     return MakeError(ErrorCode::kInvalidInput,
                      label_ + ": agent refused the handshake: " + r->dump());
-  if (Str(*r, "type") != "hello" || !IsInt(*r, "protocol") ||
+  if (MessageString(*r, "type") != "hello" || !IsInt(*r, "protocol") ||
       (*r)["protocol"].get<int64_t>() != protocol::kVersion)
     return MakeError(ErrorCode::kInvalidInput,
                      label_ + ": unexpected handshake reply " + r->dump().substr(0, 500));
@@ -89,7 +84,7 @@ Result<json> AgentClient::Request(const std::string& op, const json& args, int64
       return MakeError(r.error().code, label_ + ": " + op + ": " + what);
     }
     const json& m = *r;
-    const std::string type = Str(m, "type");
+    const std::string type = MessageString(m, "type");
     if (type == "error") {
       lost_ = true;
       return MakeError(ErrorCode::kInvalidInput,
@@ -107,8 +102,9 @@ Result<json> AgentClient::Request(const std::string& op, const json& args, int64
       return event;
     }
     const json err = m.contains("error") ? m["error"] : json();
-    return MakeError(ErrorCode::kInvalidInput, label_ + ": " + op + " refused: " +
-                                                   Str(err, "code") + ": " + Str(err, "message"));
+    return MakeError(ErrorCode::kInvalidInput, label_ + ": " + op +
+                                                   " refused: " + MessageString(err, "code") +
+                                                   ": " + MessageString(err, "message"));
   }
 }
 
