@@ -56,17 +56,4 @@ void Analyzer::AnalyzeUnchecked(json& c, double time_scale) const {
       CompareCase(it->second, c["id"].get<std::string>(), c["outcome"]["claims"], linger, opt);
 }
 
-void Analyzer::Summarize(json& results) {
-  json s = {{"cases", results["cases"].size()}, {"completed", 0}, {"error", 0}};
-  for (const json& c : results["cases"]) {
-    std::string st = c.value("status", "error");
-    s[st] = s.value(st, 0) + 1;
-    if (c.contains("verdict")) {
-      std::string v = c["verdict"].value("status", "");
-      if (!v.empty() && v != "error") s[v] = s.value(v, 0) + 1;
-    }
-  }
-  results["summary"] = s;
-}
-
 }  // namespace lingerlab

@@ -23,9 +23,6 @@ class Analyzer {
   // with the reason. Never throws.
   void Analyze(nlohmann::json& case_doc, double time_scale) const;
 
-  // Recomputes the "summary" block of a results document.
-  static void Summarize(nlohmann::json& results);
-
  private:
   void AnalyzeUnchecked(nlohmann::json& case_doc, double time_scale) const;
 

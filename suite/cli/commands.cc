@@ -283,7 +283,7 @@ int CmdRun(const RunArgs& args) {
     results = RunMatrix(*cases, **target, opt, cancelled);
     for (json& c : results["cases"])
       if (!c.contains("verdict")) an.Analyze(c, args.time_scale);
-    Analyzer::Summarize(results);
+    SummarizeResults(results);
     if (!args.expect_family.empty()) results["environment"]["expect_family"] = args.expect_family;
     const std::string path = (fs::path(out_dir) / "results.json").string();
     if (Status s = WriteJsonAtomically(path, results); !s.ok()) {
@@ -317,7 +317,7 @@ int CmdCheck(const CheckArgs& args) {
   }
   const double scale = (*doc)["environment"].value("time_scale", 1.0);
   for (json& c : (*doc)["cases"]) analyzer->Analyze(c, scale);
-  Analyzer::Summarize(*doc);
+  SummarizeResults(*doc);
   if (!args.write_back.empty()) {
     if (Status s = WriteJsonAtomically(args.write_back, *doc); !s.ok()) {
       spdlog::error("{}", s.message());

@@ -26,6 +26,36 @@ std::string IsoTimeUtc(int64_t real_ns) {
   return out;
 }
 
+namespace {
+
+// The document of a case that produced none of its own: interrupted before
+// it started, or lost to an internal error.
+json ErrorCaseDoc(const MatrixCase& c, double time_scale, const std::string& error) {
+  return {{"id", c.id},
+          {"name", c.name},
+          {"parameters", ParametersJson(c, time_scale)},
+          {"status", "error"},
+          {"error", error},
+          {"duration_s", 0.0},
+          {"events", {{"server", json::array()}, {"client", json::array()}}},
+          {"packets", json::array()}};
+}
+
+}  // namespace
+
+void SummarizeResults(json& results) {
+  json s = {{"cases", results["cases"].size()}, {"completed", 0}, {"error", 0}};
+  for (const json& c : results["cases"]) {
+    std::string st = c.value("status", "error");
+    s[st] = s.value(st, 0) + 1;
+    if (c.contains("verdict")) {
+      std::string v = c["verdict"].value("status", "");
+      if (!v.empty() && v != "error") s[v] = s.value(v, 0) + 1;  // already counted as status
+    }
+  }
+  results["summary"] = s;
+}
+
 json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOptions& options,
                std::atomic<bool>& cancelled) {
   const int64_t started_real = RealtimeNs();
@@ -64,14 +94,8 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
       } catch (const std::exception& e) {
         // Last resort: RunCase handles agent input itself; a bug here must
         // cost one case, not the run and its results file.
-        doc = {{"id", cases[i].id},
-               {"name", cases[i].name},
-               {"parameters", ParametersJson(cases[i], options.time_scale)},
-               {"status", "error"},
-               {"error", std::string("internal error: ") + e.what()},
-               {"duration_s", 0.0},
-               {"events", {{"server", json::array()}, {"client", json::array()}}},
-               {"packets", json::array()}};
+        doc =
+            ErrorCaseDoc(cases[i], options.time_scale, std::string("internal error: ") + e.what());
       }
       if (options.post_process && doc["status"] == "completed") options.post_process(doc);
       spdlog::info("case {}: {} in {:.2f} s{}", cases[i].id, doc["status"].get<std::string>(),
@@ -108,24 +132,11 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
   watcher.join();
 
   json out_cases = json::array();
-  json summary = {{"cases", cases.size()}, {"completed", 0}, {"error", 0}};
   json agent_platform = nullptr;
   for (size_t i = 0; i < cases.size(); ++i) {
     json& d = docs[i];
-    if (d.is_null()) {
-      d = {{"id", cases[i].id},
-           {"name", cases[i].name},
-           {"parameters", ParametersJson(cases[i], options.time_scale)},
-           {"status", "error"},
-           {"error", "interrupted before it started"},
-           {"events", {{"server", json::array()}, {"client", json::array()}}},
-           {"packets", json::array()}};
-    }
-    summary[d["status"].get<std::string>()] = summary.value(d["status"].get<std::string>(), 0) + 1;
-    if (d.contains("verdict")) {
-      std::string v = d["verdict"].value("status", "");
-      if (!v.empty()) summary[v] = summary.value(v, 0) + 1;
-    }
+    if (d.is_null())
+      d = ErrorCaseDoc(cases[i], options.time_scale, "interrupted before it started");
     if (agent_platform.is_null() && d.contains("agents") && d["agents"].is_object() &&
         d["agents"]["server"].is_object())
       agent_platform = d["agents"]["server"]["platform"];
@@ -143,10 +154,12 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
               {"started_at", IsoTimeUtc(started_real)},
               {"finished_at", IsoTimeUtc(finished_real)},
               {"wall_s", static_cast<double>(MonotonicNs() - started_mono) / 1e9}};
-  return {{"format", "lingerlab-results/1"},
-          {"environment", env},
-          {"summary", summary},
-          {"cases", out_cases}};
+  json results = {{"format", "lingerlab-results/1"},
+                  {"environment", env},
+                  {"summary", nullptr},  // keeps the documented key order
+                  {"cases", out_cases}};
+  SummarizeResults(results);
+  return results;
 }
 
 }  // namespace lingerlab

@@ -34,6 +34,11 @@ struct RunOptions {
 nlohmann::json RunMatrix(const std::vector<MatrixCase>& cases, Target& target,
                          const RunOptions& options, std::atomic<bool>& cancelled);
 
+// Recomputes the "summary" block of a results document from its cases:
+// counts per status, and per verdict status except "error" (a case whose
+// verdict is error is already counted by its status).
+void SummarizeResults(nlohmann::json& results);
+
 // "2026-11-21T12:00:00.123Z"
 std::string IsoTimeUtc(int64_t real_ns);
 
