@@ -80,12 +80,13 @@ bool CaseDriver::Failed() {
   return !error_.empty();
 }
 
+// `e` has passed CheckEventShape (agent_client.h): both stamps are there.
 json CaseDriver::Annotate(json e, const Side& side) const {
   auto rel = [&](int64_t agent_real) {
     return static_cast<double>(agent_real - side.offset.offset_ns - t0_real_) / 1e9;
   };
-  if (e.contains("clock_start")) e["t_start"] = rel(e["clock_start"]["real_ns"].get<int64_t>());
-  if (e.contains("clock_end")) e["t_end"] = rel(e["clock_end"]["real_ns"].get<int64_t>());
+  e["t_start"] = rel(e["clock_start"]["real_ns"].get<int64_t>());
+  e["t_end"] = rel(e["clock_end"]["real_ns"].get<int64_t>());
   if (e.contains("reads")) {
     json times = json::array();
     for (auto& r : e["reads"]) times.push_back({rel(r[0].get<int64_t>()), r[1]});
@@ -216,12 +217,10 @@ json CaseDriver::Run() {
   }
   lab_ = std::move(*lab);
   if (ctx_.on_lab) ctx_.on_lab(lab_.get());
-  spdlog::debug("case {}: hosts {} ({}) and {} ({})", c_.id, lab_->host(Role::kServer).address,
-                lab_->host(Role::kServer).netns, lab_->host(Role::kClient).address,
-                lab_->host(Role::kClient).netns);
-
   const HostInfo server_host = lab_->host(Role::kServer);
   const HostInfo client_host = lab_->host(Role::kClient);
+  spdlog::debug("case {}: hosts {} ({}) and {} ({})", c_.id, server_host.address, server_host.netns,
+                client_host.address, client_host.netns);
   const std::string pcap_rel = "pcaps/" + CaseStem(c_) + ".pcap";
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(ctx_.out_dir) / "pcaps", ec);
