@@ -70,8 +70,16 @@ inline constexpr double kSilenceMinGapS = 1.0;
 // HZ=250 a 20 s linger lands in 2.048 s buckets; measured 20.0-21.96 s).
 // The fraction scales with the applied linger seconds; the floor covers
 // scheduling, which does not scale.
+// The one definition of these tolerances: the comparison with the expected
+// tables (suite/expect/compare.h) uses them too.
 inline constexpr double kLingerToleranceFraction = 0.125;
 inline constexpr double kLingerToleranceMinS = 0.25;
+
+// A kernel-constant time (BSD's 120 s linger block, Darwin's 0.2 s; compared
+// only at time scale 1) may be this much early, and late by at most
+// max(this, kLingerToleranceFraction * the constant): classic BSD's slow
+// timeout runs every 500 ms, hence the larger floor.
+inline constexpr double kKernelTimeToleranceMinS = 0.5;
 
 // The EOF wait "ran to its limit" when it lasted within
 // max(kEofLimitToleranceMinS, kEofLimitToleranceFraction * limit) of the

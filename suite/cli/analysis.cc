@@ -1,7 +1,9 @@
 #include "suite/cli/analysis.h"
 
 #include "suite/classify/classifier.h"
+#include "suite/classify/thresholds.h"
 #include "suite/expect/compare.h"
+#include "suite/expect/results_doc.h"
 
 namespace lingerlab {
 
@@ -29,16 +31,10 @@ void Analyzer::AnalyzeUnchecked(json& c, double time_scale) const {
     c["verdict"] = {{"status", "error"}, {"reason", c.value("error", json("did not complete"))}};
     return;
   }
-  c["outcome"] = ClassifyCase(c);
-  std::string family = forced_family_;
-  std::string host_os;
-  if (c.contains("agents") && c["agents"].is_object() && c["agents"].contains("server") &&
-      c["agents"]["server"].is_object() && c["agents"]["server"].contains("platform") &&
-      c["agents"]["server"]["platform"].is_object()) {
-    const json& p = c["agents"]["server"]["platform"];
-    if (family.empty()) family = p.value("family", "");
-    host_os = p.value("os", "");
-  }
+  // The run's time scale, not one derived from the case's parameters: one
+  // value for classification and comparison.
+  c["outcome"] = ClassifyCase(c, ClassifyThresholds::FromCase(c, time_scale));
+  const std::string family = forced_family_.empty() ? CaseFamily(c) : forced_family_;
   auto it = tables_.find(family);
   if (it == tables_.end()) {
     c["verdict"] = {{"status", "no-expectation"},
@@ -51,7 +47,7 @@ void Analyzer::AnalyzeUnchecked(json& c, double time_scale) const {
       applied.value("linger_s", json(0)).is_number() ? applied["linger_s"].get<double>() : 0;
   CompareOptions opt;
   opt.time_scale = time_scale;
-  opt.host_os = host_os;
+  opt.host_os = CaseHostOs(c);
   c["verdict"] =
       CompareCase(it->second, c["id"].get<std::string>(), c["outcome"]["claims"], linger, opt);
 }

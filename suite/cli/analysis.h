@@ -18,7 +18,10 @@ class Analyzer {
   // "" to use the family each case's agent reported.
   Analyzer(std::vector<ExpectedTable> tables, std::string forced_family);
 
-  // Adds "outcome" and "verdict" to a case document. Cases that did not
+  // Adds "outcome" and "verdict" to a case document, compared with the table
+  // of --expect or else of the server agent's family (CaseFamily). `time_scale`
+  // is the run's (RunOptions::time_scale, environment.time_scale of a saved
+  // file) for both classification and comparison. Cases that did not
   // complete, and documents too malformed to analyse, get verdict "error"
   // with the reason. Never throws.
   void Analyze(nlohmann::json& case_doc, double time_scale) const;

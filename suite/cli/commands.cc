@@ -17,11 +17,12 @@
 #include "agents/base/version.h"
 #include "suite/cli/analysis.h"
 #include "suite/cli/exit_codes.h"
-#include "suite/coordinator/matrix.h"
 #include "suite/coordinator/results_writer.h"
 #include "suite/coordinator/run.h"
 #include "suite/expect/expected_table.h"
 #include "suite/expect/report.h"
+#include "suite/expect/results_doc.h"
+#include "suite/matrix/matrix.h"
 #include "suite/target/target.h"
 
 #ifndef LINGERLAB_SOURCE_DIR
@@ -134,8 +135,9 @@ int ExitCodeFor(const json& results) {
   return kExitOk;
 }
 
-Result<Analyzer> MakeAnalyzer(const std::string& expected_dir, const std::string& family) {
-  auto tables = LoadExpectedDir(RepoPath(expected_dir));
+Result<Analyzer> MakeAnalyzer(const std::string& expected_dir, const std::string& family,
+                              const Matrix& matrix) {
+  auto tables = LoadExpectedDir(RepoPath(expected_dir), matrix);
   if (!tables.ok()) return tables.error();
   if (!family.empty()) {
     bool known = false;
@@ -151,26 +153,17 @@ Result<Analyzer> MakeAnalyzer(const std::string& expected_dir, const std::string
   return Analyzer(std::move(*tables), family);
 }
 
-// The parts of a results document that check and report rely on, checked
-// before use so a damaged file is a clear error (exit 2), not a crash.
-Status CheckResultsShape(const json& doc, const std::string& path) {
-  auto bad = [&](const std::string& what) {
-    return MakeError(ErrorCode::kInvalidInput, path + ": " + what);
-  };
-  if (!doc.is_object() || doc.value("format", json()) != json("lingerlab-results/1"))
-    return bad("not a lingerlab-results/1 document");
-  if (!doc.contains("cases") || !doc["cases"].is_array()) return bad("'cases' must be an array");
-  if (doc.contains("environment") && !doc["environment"].is_object())
-    return bad("'environment' must be an object");
-  if (doc.contains("environment") && doc["environment"].contains("time_scale") &&
-      !doc["environment"]["time_scale"].is_number())
-    return bad("environment.time_scale must be a number");
+// A completed case whose analysis failed (verdict "error") means the file's
+// events or packets are malformed: a bad input file, not a verdict.
+Status CheckAnalysed(const json& doc, const std::string& path) {
   for (size_t i = 0; i < doc["cases"].size(); ++i) {
     const json& c = doc["cases"][i];
-    const std::string where = "cases[" + std::to_string(i) + "]";
-    if (!c.is_object()) return bad(where + " must be an object");
-    for (const char* k : {"id", "name", "status"})
-      if (!c.contains(k) || !c[k].is_string()) return bad(where + "." + k + " must be a string");
+    if (c["status"] == "completed" && c.contains("verdict") && c["verdict"].is_object() &&
+        c["verdict"].value("status", json()) == json("error"))
+      return MakeError(ErrorCode::kInvalidInput,
+                       path + ": cases[" + std::to_string(i) + "] (case " +
+                           c["id"].get<std::string>() +
+                           "): " + c["verdict"].value("reason", json("cannot be analysed")).dump());
   }
   return Status::Ok();
 }
@@ -231,7 +224,7 @@ int CmdRun(const RunArgs& args) {
     spdlog::error("{}", cases.error().message);
     return kExitUsage;
   }
-  auto analyzer = MakeAnalyzer(args.expected_dir, args.expect_family);
+  auto analyzer = MakeAnalyzer(args.expected_dir, args.expect_family, *matrix);
   if (!analyzer.ok()) {
     spdlog::error("{}", analyzer.error().message);
     return kExitUsage;
@@ -270,7 +263,9 @@ int CmdRun(const RunArgs& args) {
   opt.version = LINGERLAB_VERSION;
   opt.commit = LINGERLAB_GIT_COMMIT;
   const Analyzer& an = *analyzer;
-  opt.post_process = [&](json& c) { an.Analyze(c, args.time_scale); };
+  // One time scale for the run: RunMatrix writes opt.time_scale into
+  // environment.time_scale and every case's parameters, and analysis uses it.
+  opt.post_process = [&](json& c) { an.Analyze(c, opt.time_scale); };
   spdlog::info("running {} case(s) of {} at time scale {} on target {}; output in {}",
                cases->size(), matrix->name, args.time_scale, args.target, out_dir);
 
@@ -282,7 +277,7 @@ int CmdRun(const RunArgs& args) {
     SignalWatcher signals(cancelled);
     results = RunMatrix(*cases, **target, opt, cancelled);
     for (json& c : results["cases"])
-      if (!c.contains("verdict")) an.Analyze(c, args.time_scale);
+      if (!c.contains("verdict")) an.Analyze(c, opt.time_scale);
     SummarizeResults(results);
     if (!args.expect_family.empty()) results["environment"]["expect_family"] = args.expect_family;
     const std::string path = (fs::path(out_dir) / "results.json").string();
@@ -301,22 +296,27 @@ int CmdRun(const RunArgs& args) {
 }
 
 int CmdCheck(const CheckArgs& args) {
-  auto doc = ReadJsonFile(args.results);
+  auto matrix = LoadMatrix(RepoPath(args.matrix));
+  if (!matrix.ok()) {
+    spdlog::error("{}", matrix.error().message);
+    return kExitUsage;
+  }
+  auto doc = LoadResultsFile(args.results, *matrix);
   if (!doc.ok()) {
     spdlog::error("{}", doc.error().message);
     return kExitUsage;
   }
-  if (Status shape = CheckResultsShape(*doc, args.results); !shape.ok()) {
-    spdlog::error("{}", shape.message());
-    return kExitUsage;
-  }
-  auto analyzer = MakeAnalyzer(args.expected_dir, args.expect_family);
+  auto analyzer = MakeAnalyzer(args.expected_dir, args.expect_family, *matrix);
   if (!analyzer.ok()) {
     spdlog::error("{}", analyzer.error().message);
     return kExitUsage;
   }
-  const double scale = (*doc)["environment"].value("time_scale", 1.0);
+  const double scale = RunTimeScale(*doc);
   for (json& c : (*doc)["cases"]) analyzer->Analyze(c, scale);
+  if (Status s = CheckAnalysed(*doc, args.results); !s.ok()) {
+    spdlog::error("{}", s.message());
+    return kExitUsage;
+  }
   SummarizeResults(*doc);
   if (!args.write_back.empty()) {
     if (Status s = WriteJsonAtomically(args.write_back, *doc); !s.ok()) {
@@ -331,32 +331,26 @@ int CmdCheck(const CheckArgs& args) {
 }
 
 int CmdReport(const ReportArgs& args) {
-  auto tables = LoadExpectedDir(RepoPath(args.expected_dir));
+  auto matrix = LoadMatrix(RepoPath(args.matrix));
+  if (!matrix.ok()) {
+    spdlog::error("{}", matrix.error().message);
+    return kExitUsage;
+  }
+  auto tables = LoadExpectedDir(RepoPath(args.expected_dir), *matrix);
   if (!tables.ok()) {
     spdlog::error("{}", tables.error().message);
     return kExitUsage;
   }
   std::vector<json> docs;
   for (const std::string& p : args.results) {
-    auto d = ReadJsonFile(p);
+    auto d = LoadResultsFile(p, *matrix);
     if (!d.ok()) {
       spdlog::error("{}", d.error().message);
       return kExitUsage;
     }
-    if (Status shape = CheckResultsShape(*d, p); !shape.ok()) {
-      spdlog::error("{}", shape.message());
-      return kExitUsage;
-    }
     docs.push_back(std::move(*d));
   }
-  std::string md;
-  try {
-    md = RenderMarkdownReport(*tables, docs);
-  } catch (const std::exception& e) {
-    spdlog::error("cannot render the report: a results file has fields of the wrong type ({})",
-                  e.what());
-    return kExitUsage;
-  }
+  const std::string md = RenderMarkdownReport(*matrix, *tables, docs);
   if (args.out.empty()) {
     std::fwrite(md.data(), 1, md.size(), stdout);
   } else {

@@ -27,12 +27,14 @@ struct RunArgs {
 };
 struct CheckArgs {
   std::string results;
+  std::string matrix = "matrix/so_linger.json";
   std::string expect_family;
   std::string expected_dir = "matrix/expected";
   std::string write_back;
 };
 struct ReportArgs {
   std::vector<std::string> results;
+  std::string matrix = "matrix/so_linger.json";
   std::string format = "md";
   std::string expected_dir = "matrix/expected";
   std::string out;

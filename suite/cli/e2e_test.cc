@@ -17,9 +17,9 @@
 
 #include "agents/base/clock.h"
 #include "suite/capture/pcap_file.h"
-#include "suite/coordinator/matrix.h"
 #include "suite/coordinator/results_writer.h"
 #include "suite/coordinator/run.h"
+#include "suite/matrix/matrix.h"
 #include "suite/target/process.h"
 #include "suite/target/target.h"
 

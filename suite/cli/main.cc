@@ -5,8 +5,36 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <cmath>
+#include <exception>
+#include <string>
+
 #include "suite/cli/commands.h"
 #include "suite/cli/exit_codes.h"
+
+namespace {
+
+// A number in [min, max]. CLI11's Range lets NaN through (every comparison
+// with NaN is false), and NonNegativeNumber lets infinity through.
+CLI::Validator FiniteIn(double min, double max) {
+  return CLI::Validator(
+      [min, max](std::string& v) {
+        double d = 0;
+        size_t used = 0;
+        try {
+          d = std::stod(v, &used);
+        } catch (const std::exception&) {
+          return std::string("must be a number");
+        }
+        if (used != v.size() || !std::isfinite(d) || d < min || d > max)
+          return "must be a number from " + CLI::detail::to_string(min) + " to " +
+                 CLI::detail::to_string(max);
+        return std::string();
+      },
+      "NUMBER in [" + std::to_string(min) + " - " + std::to_string(max) + "]");
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace lingerlab;
@@ -32,10 +60,10 @@ int main(int argc, char** argv) {
   run_cmd
       ->add_option("--time-scale", run.time_scale,
                    "multiply every time the suite controls (1 = the published timings)")
-      ->check(CLI::Range(0.001, 100.0))
+      ->check(FiniteIn(0.001, 100.0))
       ->capture_default_str();
   run_cmd->add_option("--jobs,-j", run.jobs, "cases run at the same time (0 = all)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, 1024))
       ->capture_default_str();
   run_cmd->add_option("--out", run.out,
                       "output directory (default: results/run-<UTC time>; results/latest points "
@@ -45,7 +73,7 @@ int main(int argc, char** argv) {
   run_cmd
       ->add_option("--case-timeout", run.case_timeout_s,
                    "seconds before a case is abandoned (default: its budget + 150 s)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(FiniteIn(0, 7 * 86400.0));
   run_cmd->add_option("--expect", run.expect_family,
                       "compare with this family's table (default: the agents' platform)");
   run_cmd->add_option("--expected-dir", run.expected_dir, "directory of expected tables")
@@ -73,6 +101,8 @@ int main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand(
       "check", "classify and compare a saved results file; exit 1 on a deviation");
   check_cmd->add_option("results", check.results, "results JSON")->required();
+  check_cmd->add_option("--matrix", check.matrix, "the matrix the results and tables are about")
+      ->capture_default_str();
   check_cmd->add_option("--expect", check.expect_family, "family to compare with");
   check_cmd->add_option("--expected-dir", check.expected_dir, "directory of expected tables")
       ->capture_default_str();
@@ -83,6 +113,8 @@ int main(int argc, char** argv) {
   auto* report_cmd = app.add_subcommand(
       "report", "render the summary tables (Markdown) from expected tables and results files");
   report_cmd->add_option("results", report.results, "results JSON files");
+  report_cmd->add_option("--matrix", report.matrix, "the matrix the results and tables are about")
+      ->capture_default_str();
   report_cmd->add_option("--format", report.format, "output format")
       ->check(CLI::IsMember({"md"}))
       ->capture_default_str();

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/base/clock.h"
-#include "suite/coordinator/matrix.h"
+#include "suite/matrix/matrix.h"
 #include "suite/target/target.h"
 
 namespace lingerlab {

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "suite/coordinator/matrix.h"
+#include "suite/matrix/matrix.h"
 #include "suite/target/target.h"
 
 namespace lingerlab {

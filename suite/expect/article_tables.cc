@@ -52,9 +52,6 @@ void Append(ArticleCell& to, const ArticleCell& from) {
   to.inputs.insert(to.inputs.end(), from.inputs.begin(), from.inputs.end());
 }
 
-const std::vector<std::string> kNoShutdown20 = {"06", "09"};
-const std::vector<std::string> kShutdown20 = {"26", "30"};
-
 }  // namespace
 
 CaseClaims ClaimsOfTable(const ExpectedTable& table) {
@@ -96,17 +93,20 @@ const std::vector<std::string>& OnTwentyHeadings() {
   return kHeadings;
 }
 
-std::vector<ArticleCell> OnZeroRow(const CaseClaims& claims) {
-  return {
-      Combine(claims, {"03", "33"}, "abort_on_close"), Combine(claims, {"04"}, "abort_on_close"),
-      Combine(claims, {"20", "34"}, "abort_on_close"), Combine(claims, {"22"}, "abort_on_close")};
+std::vector<ArticleCell> OnZeroRow(const CaseClaims& claims, const SummaryTableCases& cases) {
+  return {Combine(claims, cases.on_zero_listening, "abort_on_close"),
+          Combine(claims, cases.on_zero_connected, "abort_on_close"),
+          Combine(claims, cases.on_zero_listening_after_shutdown, "abort_on_close"),
+          Combine(claims, cases.on_zero_connected_after_shutdown, "abort_on_close")};
 }
 
-std::vector<ArticleCell> OnTwentyRow(const CaseClaims& claims) {
+std::vector<ArticleCell> OnTwentyRow(const CaseClaims& claims, const SummaryTableCases& cases) {
   std::vector<ArticleCell> row;
+  const std::vector<std::string>& no_shutdown = cases.on_twenty;
+  const std::vector<std::string>& after_shutdown_ids = cases.on_twenty_after_shutdown;
 
-  ArticleCell block = Combine(claims, kNoShutdown20, "close_blocks");
-  const ArticleCell after_shutdown = Combine(claims, kShutdown20, "close_blocks");
+  ArticleCell block = Combine(claims, no_shutdown, "close_blocks");
+  const ArticleCell after_shutdown = Combine(claims, after_shutdown_ids, "close_blocks");
   Append(block, after_shutdown);
   if (after_shutdown.text != "—" && after_shutdown.text != block.text) {
     // The article's "*": blocks without shutdown(), not after it.
@@ -116,15 +116,15 @@ std::vector<ArticleCell> OnTwentyRow(const CaseClaims& claims) {
   }
   row.push_back(block);
 
-  ArticleCell time = Combine(claims, kNoShutdown20, "close_blocked_s");
+  ArticleCell time = Combine(claims, no_shutdown, "close_blocked_s");
   if (time.text == "—") {
-    const ArticleCell ended = Combine(claims, kNoShutdown20, "close_ended_by");
+    const ArticleCell ended = Combine(claims, no_shutdown, "close_ended_by");
     if (ended.text == "peer_acked") time = ArticleCell{"Until FIN is ACK'd", ended.inputs};
   }
   row.push_back(time);
 
-  row.push_back(Combine(claims, kNoShutdown20, "abort_on_linger_timeout"));
-  row.push_back(Combine(claims, kNoShutdown20, "ewouldblock_on_linger_timeout"));
+  row.push_back(Combine(claims, no_shutdown, "abort_on_linger_timeout"));
+  row.push_back(Combine(claims, no_shutdown, "ewouldblock_on_linger_timeout"));
   return row;
 }
 

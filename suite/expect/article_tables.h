@@ -1,5 +1,8 @@
 // The article's two summary tables ("Effect of SO_LINGER set to {on, 0}" and
-// "{on, 20}"), derived from per-case claims rather than typed in.
+// "{on, 20}"), derived from per-case claims rather than typed in. Which cases
+// a cell is built from is data about the matrix ("summary_tables" in
+// matrix/so_linger.json, validated against its cases when it is loaded);
+// what each column means (its claim) is here.
 //
 // The same derivation serves the expected files (to check they reproduce the
 // article) and a run's observed claims (its measured row in the report). Each
@@ -16,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "suite/expect/expected_table.h"
+#include "suite/matrix/matrix.h"
 
 namespace lingerlab {
 
@@ -38,15 +42,17 @@ struct ArticleCell {
 const std::vector<std::string>& OnZeroHeadings();    // 4 columns
 const std::vector<std::string>& OnTwentyHeadings();  // 4 columns
 
-// {on,0}: Abort on close() Listening (#03, #33) / Connected (#04); Abort on
-// close() after shutdown() Listening (#20, #34) / Connected (#22).
-std::vector<ArticleCell> OnZeroRow(const CaseClaims& claims);
+// {on,0}: abort_on_close of the cases of Abort on close() Listening (so_linger:
+// #03, #33) / Connected (#04); Abort on close() after shutdown() Listening
+// (#20, #34) / Connected (#22).
+std::vector<ArticleCell> OnZeroRow(const CaseClaims& claims, const SummaryTableCases& cases);
 
-// {on,20}: Block on close() (#06, #09; "Yes *" when #26/#30 do not block),
+// {on,20}, from the on_twenty cases (so_linger: #06, #09): Block on close()
+// ("Yes *" when the on_twenty_after_shutdown cases #26/#30 do not block),
 // Time spent blocking (close_blocked_s, else "Until FIN is ACK'd" when close
 // ended by the peer's ACK), Abort on linger timeout, Return EWOULDBLOCK on
-// linger timeout (#06, #09).
-std::vector<ArticleCell> OnTwentyRow(const CaseClaims& claims);
+// linger timeout.
+std::vector<ArticleCell> OnTwentyRow(const CaseClaims& claims, const SummaryTableCases& cases);
 
 // The article's footnote for "Yes *".
 inline constexpr const char* kWindowsShutdownFootnote =

@@ -2,6 +2,7 @@
 // must equal the article's text row for row (rows copied verbatim from
 // "Cross-Platform Testing of SO_LINGER", Nybek 2015).
 #include "suite/expect/article_tables.h"
+#include "suite/expect/test_matrix.h"
 
 #include <gtest/gtest.h>
 
@@ -25,7 +26,8 @@ const char* const kOnTwentyRows[] = {
 };
 
 std::vector<ExpectedTable> Tables() {
-  auto tables = LoadExpectedDir(std::string(LINGERLAB_SOURCE_DIR) + "/matrix/expected");
+  auto tables =
+      LoadExpectedDir(std::string(LINGERLAB_SOURCE_DIR) + "/matrix/expected", SoLingerMatrix());
   EXPECT_TRUE(tables.ok()) << tables.error().message;
   return tables.ok() ? tables.value() : std::vector<ExpectedTable>{};
 }
@@ -40,7 +42,8 @@ TEST(ArticleTablesTest, OnZeroTableEqualsTheArticle) {
   const auto tables = Tables();
   ASSERT_EQ(tables.size(), 6u);
   for (size_t i = 0; i < tables.size(); ++i) {
-    EXPECT_EQ(Line(tables[i].title, OnZeroRow(ClaimsOfTable(tables[i]))), kOnZeroRows[i]);
+    EXPECT_EQ(Line(tables[i].title, OnZeroRow(ClaimsOfTable(tables[i]), SoLingerSummaryTables())),
+              kOnZeroRows[i]);
   }
 }
 
@@ -48,13 +51,14 @@ TEST(ArticleTablesTest, OnTwentyTableEqualsTheArticle) {
   const auto tables = Tables();
   ASSERT_EQ(tables.size(), 6u);
   for (size_t i = 0; i < tables.size(); ++i) {
-    EXPECT_EQ(Line(tables[i].title, OnTwentyRow(ClaimsOfTable(tables[i]))), kOnTwentyRows[i]);
+    EXPECT_EQ(Line(tables[i].title, OnTwentyRow(ClaimsOfTable(tables[i]), SoLingerSummaryTables())),
+              kOnTwentyRows[i]);
   }
 }
 
 TEST(ArticleTablesTest, CellsNameTheirInputs) {
   CaseClaims claims = {{"03", {{"abort_on_close", false}}}, {"33", {{"abort_on_close", false}}}};
-  auto row = OnZeroRow(claims);
+  auto row = OnZeroRow(claims, SoLingerSummaryTables());
   ASSERT_EQ(row.size(), 4u);
   EXPECT_EQ(row[0].text, "No");
   ASSERT_EQ(row[0].inputs.size(), 2u);
@@ -65,7 +69,7 @@ TEST(ArticleTablesTest, CellsNameTheirInputs) {
 
 TEST(ArticleTablesTest, DisagreeingCasesAreListed) {
   CaseClaims claims = {{"03", {{"abort_on_close", false}}}, {"33", {{"abort_on_close", true}}}};
-  EXPECT_EQ(OnZeroRow(claims)[0].text, "No (#03) / Yes (#33)");
+  EXPECT_EQ(OnZeroRow(claims, SoLingerSummaryTables())[0].text, "No (#03) / Yes (#33)");
 }
 
 TEST(ArticleTablesTest, OnTwentyFromMeasuredClaims) {
@@ -76,18 +80,18 @@ TEST(ArticleTablesTest, OnTwentyFromMeasuredClaims) {
       {"09", {{"close_blocks", true}, {"close_blocked_s", 1.0149}}},
       {"26", {{"close_blocks", true}}},
   };
-  auto row = OnTwentyRow(claims);
+  auto row = OnTwentyRow(claims, SoLingerSummaryTables());
   EXPECT_EQ(row[0].text, "Yes");
   EXPECT_EQ(row[1].text, "1.01");
   EXPECT_EQ(row[2].text, "No");
   EXPECT_EQ(row[3].text, "—");
   // Blocking only without shutdown(): the article's "*".
   claims["26"]["close_blocks"] = false;
-  EXPECT_EQ(OnTwentyRow(claims)[0].text, "Yes *");
+  EXPECT_EQ(OnTwentyRow(claims, SoLingerSummaryTables())[0].text, "Yes *");
   claims["06"]["close_blocks"] = false;
   claims["09"]["close_blocks"] = false;
   claims["26"]["close_blocks"] = true;
-  EXPECT_EQ(OnTwentyRow(claims)[0].text, "No (after shutdown(): Yes)");
+  EXPECT_EQ(OnTwentyRow(claims, SoLingerSummaryTables())[0].text, "No (after shutdown(): Yes)");
 }
 
 TEST(ArticleTablesTest, ClaimsOfResultsReadsOutcomeClaims) {

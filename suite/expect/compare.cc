@@ -98,12 +98,11 @@ Check CompareOne(const Expectation& e, const json& observed_claims, double appli
       c.note = "linger-based time but the run reported no applied linger";
       return c;
     }
-    c = CompareSeconds(c.observed, applied_linger_s, kCompareLingerToleranceFloorS,
-                       kCompareLingerToleranceFraction,
+    c = CompareSeconds(c.observed, applied_linger_s, kLingerToleranceMinS, kLingerToleranceFraction,
                        "the applied linger time (article: " + Seconds(e.value.get<double>()) + ")");
   } else if (e.time_basis == "kernel") {
-    c = CompareSeconds(c.observed, e.value.get<double>(), kCompareKernelToleranceFloorS,
-                       kCompareKernelToleranceFraction, "kernel constant");
+    c = CompareSeconds(c.observed, e.value.get<double>(), kKernelTimeToleranceMinS,
+                       kLingerToleranceFraction, "kernel constant");
   } else {
     c.result = SameValue(e.value, c.observed) ? "pass" : "deviation";
   }

@@ -11,22 +11,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "suite/classify/thresholds.h"
 #include "suite/expect/expected_table.h"
 
 namespace lingerlab {
 
-// Tolerance for time claims. Kernel timers never fire early but may fire
-// late: Linux's timer wheel batches long timeouts into coarser buckets, up to
-// 12.5% late (at HZ=250 a 20 s linger lands in 2.048 s buckets: measured
-// 20.0-21.96 s on Linux 6.18). So an observed time passes when it is at most
-// the floor early and at most max(floor, fraction * expected) late.
-// Linger-based times (doc/expected-format.md): floor for scheduling noise.
-inline constexpr double kCompareLingerToleranceFloorS = 0.25;
-inline constexpr double kCompareLingerToleranceFraction = 0.125;
-// Kernel-constant times (only compared at time scale 1): classic BSD's slow
-// timeout runs every 500 ms, hence the larger floor.
-inline constexpr double kCompareKernelToleranceFloorS = 0.5;
-inline constexpr double kCompareKernelToleranceFraction = 0.125;
+// Time claims are compared with the tolerances the classifier uses
+// (suite/classify/thresholds.h, the one definition): at most the floor early
+// and at most max(floor, kLingerToleranceFraction * expected) late, because
+// kernel timers never fire early but may fire late. Linger-based times use
+// kLingerToleranceMinS as the floor, kernel-constant times
+// kKernelTimeToleranceMinS.
 
 struct CompareOptions {
   double time_scale = 1.0;

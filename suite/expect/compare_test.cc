@@ -1,5 +1,6 @@
 // CompareCase: each check result and the overall verdict status.
 #include "suite/expect/compare.h"
+#include "suite/expect/test_matrix.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +11,7 @@ using nlohmann::json;
 
 ExpectedTable Table() {
   auto t = ParseExpectedTable(json::parse(R"({
-    "format": "lingerlab-expected/1", "family": "bsd", "title": "BSD",
+    "format": "lingerlab-expected/1", "matrix": "so_linger", "family": "bsd", "title": "BSD",
     "source": {"document": "d", "platforms": ["p"]},
     "cases": {
       "04": {"abort_on_close": {"value": true, "source": "t0 connected"}},
@@ -22,7 +23,7 @@ ExpectedTable Table() {
       "01": {"idle_abort": {"value": true, "only": ["FreeBSD"], "source": "sec idle"}},
       "31": {"late_setsockopt_errno": {"value": null, "inferred": true, "source": "sec illumos"}}
     }})"),
-                              "inline");
+                              "inline", SoLingerMatrix());
   EXPECT_TRUE(t.ok()) << t.error().message;
   return t.value();
 }
@@ -104,10 +105,9 @@ TEST(CompareTest, LingerTimeComparesWithAppliedLingerWithinTolerance) {
 }
 
 TEST(CompareTest, LingerToleranceConstantsAreTheDocumentedOnes) {
-  EXPECT_EQ(kCompareLingerToleranceFloorS, 0.25);
-  EXPECT_EQ(kCompareLingerToleranceFraction, 0.125);
-  EXPECT_EQ(kCompareKernelToleranceFloorS, 0.5);
-  EXPECT_EQ(kCompareKernelToleranceFraction, 0.125);
+  EXPECT_EQ(kLingerToleranceMinS, 0.25);
+  EXPECT_EQ(kLingerToleranceFraction, 0.125);
+  EXPECT_EQ(kKernelTimeToleranceMinS, 0.5);
 }
 
 TEST(CompareTest, NonNumericObservedTimeIsADeviation) {

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "suite/expect/expected_table.h"
-#include "suite/expect/matrix_cases.h"
+#include "suite/expect/test_matrix.h"
 
 namespace lingerlab {
 namespace {
@@ -19,7 +19,7 @@ const std::string kDir = std::string(LINGERLAB_SOURCE_DIR) + "/matrix/expected";
 class ExpectedFilesTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto loaded = LoadExpectedDir(kDir);
+    auto loaded = LoadExpectedDir(kDir, SoLingerMatrix());
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     tables_ = new std::vector<ExpectedTable>(std::move(loaded).value());
   }
@@ -189,7 +189,7 @@ CaseShape Shape(const std::string& name) {
 TEST_F(ExpectedFilesTest, ClaimsFitTheCaseParameters) {
   for (const ExpectedTable& t : *tables_) {
     for (const auto& [id, expectations] : t.cases) {
-      const CaseShape shape = Shape(FindMatrixCase(id)->name);
+      const CaseShape shape = Shape(SoLingerMatrix().Find(id)->name);
       for (const Expectation& e : expectations) {
         const std::string what = t.family + " " + id + " " + e.claim;
         // Every value says where the article states it.

@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-#include "suite/expect/matrix_cases.h"
+#include "suite/matrix/json_file.h"
 
 namespace lingerlab {
 namespace {
@@ -18,6 +18,9 @@ using nlohmann::json;
 Error Invalid(const std::string& origin, const std::string& where, const std::string& what) {
   return MakeError(ErrorCode::kInvalidInput, origin + ": " + where + ": " + what);
 }
+
+// A key as it may appear in a message: at most 40 characters.
+std::string Shorten(const std::string& s) { return s.size() > 40 ? s.substr(0, 40) + "..." : s; }
 
 bool IsNonEmptyString(const json& j) { return j.is_string() && !j.get<std::string>().empty(); }
 
@@ -43,10 +46,6 @@ bool IsFamilyName(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
   });
-}
-
-bool IsTwoDigitId(const std::string& s) {
-  return s.size() == 2 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9';
 }
 
 size_t ClaimOrder(const std::string& claim) {
@@ -159,27 +158,6 @@ struct DuplicateKeyGuard {
   }
 };
 
-// "line 3, column 7" for a 1-based byte offset into `text`.
-std::string Position(const std::string& text, size_t byte) {
-  size_t line = 1, column = 1;
-  for (size_t i = 0; i + 1 < byte && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return "line " + std::to_string(line) + ", column " + std::to_string(column);
-}
-
-// The parser's explanation without its "[json.exception...] parse error at
-// line L, column C: " prefix (we state the position ourselves).
-std::string ParseErrorDetail(const std::string& what) {
-  const size_t colon = what.find(": ");
-  return colon == std::string::npos ? what : what.substr(colon + 2);
-}
-
 }  // namespace
 
 const std::vector<std::string>& ArticleFamilies() {
@@ -202,10 +180,11 @@ const Expectation* ExpectedTable::Find(const std::string& case_id, const std::st
   return nullptr;
 }
 
-Result<ExpectedTable> ParseExpectedTable(const json& doc, const std::string& origin) {
+Result<ExpectedTable> ParseExpectedTable(const json& doc, const std::string& origin,
+                                         const Matrix& matrix) {
   if (!doc.is_object()) return Invalid(origin, "(top level)", "must be a JSON object");
-  if (auto key = UnknownKey(doc, {"format", "family", "title", "source", "cases"})) {
-    return Invalid(origin, "(top level)", "unknown field \"" + *key + "\"");
+  if (auto key = UnknownKey(doc, {"format", "matrix", "family", "title", "source", "cases"})) {
+    return Invalid(origin, "(top level)", "unknown field \"" + Shorten(*key) + "\"");
   }
   if (!doc.contains("format") || doc.at("format") != kExpectedFormat) {
     return Invalid(origin, "format", std::string("must be \"") + kExpectedFormat + "\"");
@@ -213,6 +192,16 @@ Result<ExpectedTable> ParseExpectedTable(const json& doc, const std::string& ori
 
   ExpectedTable table;
   table.path = origin;
+  if (!doc.contains("matrix") || !IsNonEmptyString(doc.at("matrix"))) {
+    return Invalid(origin, "matrix",
+                   "must name the matrix the case ids belong to (\"" + matrix.name + "\")");
+  }
+  table.matrix = doc.at("matrix").get<std::string>();
+  if (table.matrix != matrix.name) {
+    return Invalid(origin, "matrix",
+                   "\"" + Shorten(table.matrix) + "\" is not the loaded matrix \"" + matrix.name +
+                       "\" (" + matrix.path + ")");
+  }
   if (!doc.contains("family") || !doc.at("family").is_string() ||
       !IsFamilyName(doc.at("family").get<std::string>())) {
     return Invalid(origin, "family",
@@ -240,10 +229,11 @@ Result<ExpectedTable> ParseExpectedTable(const json& doc, const std::string& ori
     return Invalid(origin, "cases", "must be an object keyed by case id");
   }
   for (const auto& [id, claims] : doc.at("cases").items()) {
-    const std::string where = "cases." + id;
-    if (!IsTwoDigitId(id))
-      return Invalid(origin, where, "case id must be a two-digit string (\"03\")");
-    if (!FindMatrixCase(id)) return Invalid(origin, where, "no such case in the matrix (01..34)");
+    const std::string where = "cases." + Shorten(id);
+    if (!matrix.Find(id)) {
+      return Invalid(origin, where,
+                     "no such case in matrix \"" + matrix.name + "\" (" + matrix.path + ")");
+    }
     if (!claims.is_object() || claims.empty()) {
       return Invalid(origin, where, "must be a non-empty object keyed by claim");
     }
@@ -251,7 +241,7 @@ Result<ExpectedTable> ParseExpectedTable(const json& doc, const std::string& ori
     for (const auto& [claim, body] : claims.items()) {
       const ClaimInfo* info = FindClaim(claim);
       if (!info) {
-        return Invalid(origin, where + "." + claim,
+        return Invalid(origin, where + "." + Shorten(claim),
                        "unknown claim (see the vocabulary in doc/results-format.md)");
       }
       auto e = ParseExpectation(origin, where + "." + claim, *info, body);
@@ -265,30 +255,19 @@ Result<ExpectedTable> ParseExpectedTable(const json& doc, const std::string& ori
   return table;
 }
 
-Result<ExpectedTable> LoadExpectedTable(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError(ErrorCode::kNotFound, path + ": cannot open");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
-
+Result<ExpectedTable> LoadExpectedTable(const std::string& path, const Matrix& matrix) {
   DuplicateKeyGuard guard;
-  json doc;
-  try {
-    doc = json::parse(text, std::ref(guard));
-  } catch (const json::parse_error& e) {
-    return MakeError(
-        ErrorCode::kInvalidInput,
-        path + ": invalid JSON at " + Position(text, e.byte) + ": " + ParseErrorDetail(e.what()));
-  }
+  auto doc = LoadJsonFile(path, std::ref(guard));
+  if (!doc.ok()) return doc.error();
   if (!guard.duplicate.empty()) {
-    return MakeError(ErrorCode::kInvalidInput, path + ": duplicate key \"" + guard.duplicate +
+    return MakeError(ErrorCode::kInvalidInput, path + ": duplicate key \"" +
+                                                   Shorten(guard.duplicate) +
                                                    "\" (JSON would keep only the last)");
   }
-  return ParseExpectedTable(doc, path);
+  return ParseExpectedTable(*doc, path, matrix);
 }
 
-Result<std::vector<ExpectedTable>> LoadExpectedDir(const std::string& dir) {
+Result<std::vector<ExpectedTable>> LoadExpectedDir(const std::string& dir, const Matrix& matrix) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     return MakeError(ErrorCode::kNotFound, dir + ": not a directory");
@@ -304,7 +283,7 @@ Result<std::vector<ExpectedTable>> LoadExpectedDir(const std::string& dir) {
 
   std::vector<ExpectedTable> tables;
   for (const std::string& path : paths) {
-    auto table = LoadExpectedTable(path);
+    auto table = LoadExpectedTable(path, matrix);
     if (!table.ok()) return table.error();
     tables.push_back(std::move(table).value());
   }

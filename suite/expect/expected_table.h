@@ -2,8 +2,10 @@
 // each case of the matrix, loaded from matrix/expected/<family>.json
 // (format: doc/expected-format.md).
 //
-// Loading validates everything the comparison relies on: the format string,
-// that the family matches the file name, case ids, claim names, each value's
+// A table is about one matrix (its "matrix" field names it, e.g.
+// "so_linger") and is validated against that matrix as loaded: every case id
+// must be one of its cases. Loading validates everything the comparison
+// relies on: the format string, that the family matches the file name, claim names, each value's
 // type, a non-empty source, and time_basis exactly on time-valued claims. Any
 // violation fails the whole file with kInvalidInput and a message naming the
 // file and the field ("bsd.json: cases.03.abort_on_close: value must be a
@@ -19,6 +21,7 @@
 
 #include "agents/base/result.h"
 #include "suite/expect/claims.h"
+#include "suite/matrix/matrix.h"
 
 namespace lingerlab {
 
@@ -42,6 +45,7 @@ struct Expectation {
 
 struct ExpectedTable {
   std::string family, title, path;
+  std::string matrix;     // the name of the matrix its case ids belong to
   nlohmann::json source;  // {"document": ..., "platforms": [...]}
   // Case id -> expectations, in claim-vocabulary order.
   std::map<std::string, std::vector<Expectation>> cases;
@@ -53,14 +57,17 @@ struct ExpectedTable {
 };
 
 // `origin` names the document in messages; when it ends in ".json" its base
-// name must be the family ("linux.json" holds family "linux").
-Result<ExpectedTable> ParseExpectedTable(const nlohmann::json& doc, const std::string& origin);
+// name must be the family ("linux.json" holds family "linux"). The table's
+// "matrix" must be `matrix.name` and its case ids cases of `matrix`.
+Result<ExpectedTable> ParseExpectedTable(const nlohmann::json& doc, const std::string& origin,
+                                         const Matrix& matrix);
 
-// Reads and parses `path`. JSON syntax errors name the line and column.
-Result<ExpectedTable> LoadExpectedTable(const std::string& path);
+// Reads (LoadJsonFile: bounded size and depth, duplicate keys refused) and
+// parses `path`. JSON syntax errors name the line and column.
+Result<ExpectedTable> LoadExpectedTable(const std::string& path, const Matrix& matrix);
 
 // Every *.json in `dir` (not recursive), sorted by family. Fails on the first
 // invalid file, or if there is none.
-Result<std::vector<ExpectedTable>> LoadExpectedDir(const std::string& dir);
+Result<std::vector<ExpectedTable>> LoadExpectedDir(const std::string& dir, const Matrix& matrix);
 
 }  // namespace lingerlab

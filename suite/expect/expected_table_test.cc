@@ -1,6 +1,7 @@
 // Loading and validation of expected tables: every malformation must fail
 // with a message that names the file and the field.
 #include "suite/expect/expected_table.h"
+#include "suite/expect/test_matrix.h"
 
 #include <gtest/gtest.h>
 
@@ -34,21 +35,21 @@ std::string WriteFile(const fs::path& path, const std::string& text) {
 
 json Minimal() {
   return json::parse(R"({
-    "format": "lingerlab-expected/1", "family": "linux", "title": "Linux",
+    "format": "lingerlab-expected/1", "matrix": "so_linger", "family": "linux", "title": "Linux",
     "source": {"document": "the article", "platforms": ["CentOS 7"]},
     "cases": {"03": {"abort_on_close": {"value": true, "source": "table {on,0}"}}}})");
 }
 
 // The error message of parsing `doc` as linux.json; "" if it parsed.
 std::string ParseError(const json& doc, const std::string& origin = "dir/linux.json") {
-  auto t = ParseExpectedTable(doc, origin);
+  auto t = ParseExpectedTable(doc, origin, SoLingerMatrix());
   if (t.ok()) return "";
   EXPECT_EQ(t.error().code, ErrorCode::kInvalidInput);
   return t.error().message;
 }
 
 TEST(ExpectedTableTest, ParsesMinimalTable) {
-  auto t = ParseExpectedTable(Minimal(), "dir/linux.json");
+  auto t = ParseExpectedTable(Minimal(), "dir/linux.json", SoLingerMatrix());
   ASSERT_TRUE(t.ok()) << t.error().message;
   EXPECT_EQ(t->family, "linux");
   EXPECT_EQ(t->title, "Linux");
@@ -68,7 +69,7 @@ TEST(ExpectedTableTest, ParsesAllOptionalFields) {
       "close_errno": {"value": "EWOULDBLOCK", "depends_on_kernel_time": true, "source": "s"},
       "idle_abort": {"value": true, "only": ["FreeBSD"], "source": "s", "note": "why"},
       "late_setsockopt_errno": {"value": null, "inferred": true, "source": "s"}})");
-  auto t = ParseExpectedTable(doc, "linux.json");
+  auto t = ParseExpectedTable(doc, "linux.json", SoLingerMatrix());
   ASSERT_TRUE(t.ok()) << t.error().message;
   const auto* list = t->Find("33");
   ASSERT_NE(list, nullptr);
@@ -175,10 +176,80 @@ TEST(ExpectedTableTest, RejectsBadCaseIds) {
     const std::string msg = ParseError(doc);
     EXPECT_NE(msg.find(std::string("dir/linux.json: cases.") + id + ": "), std::string::npos)
         << msg;
-    EXPECT_TRUE(msg.find("two-digit") != std::string::npos ||
-                msg.find("no such case") != std::string::npos)
-        << msg;
+    EXPECT_NE(msg.find("no such case in matrix \"so_linger\""), std::string::npos) << msg;
   }
+}
+
+// The table names its matrix; the ids are checked against that matrix as
+// loaded (was: against a hand-written list of 34 ids in C++).
+TEST(ExpectedTableTest, TheMatrixFieldNamesTheLoadedMatrix) {
+  json doc = Minimal();
+  doc.erase("matrix");
+  EXPECT_EQ(ParseError(doc),
+            "dir/linux.json: matrix: must name the matrix the case ids belong to (\"so_linger\")");
+  doc["matrix"] = 5;
+  EXPECT_NE(ParseError(doc).find("dir/linux.json: matrix: must name"), std::string::npos);
+  doc["matrix"] = "other";
+  EXPECT_NE(ParseError(doc).find("dir/linux.json: matrix: \"other\" is not the loaded matrix "
+                                 "\"so_linger\""),
+            std::string::npos)
+      << ParseError(doc);
+
+  // A second matrix needs no C++: its own ids are valid, so_linger's are not.
+  auto other = ParseMatrix(json::parse(R"({
+    "format": "lingerlab-matrix/1", "name": "mini",
+    "defaults": {"payload_bytes": 1024, "read_chunk": 512, "port": 5001},
+    "cases": [{"id": "T01", "name": "fast-client__no-linger", "client": "fast"}]})"),
+                           "mini.json");
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  json mini = Minimal();
+  mini["matrix"] = "mini";
+  mini["cases"] = {{"T01", {{"close_blocks", {{"value", false}, {"source", "s"}}}}}};
+  auto t = ParseExpectedTable(mini, "linux.json", *other);
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_NE(t->Find("T01", "close_blocks"), nullptr);
+  mini["cases"]["03"] = Minimal()["cases"]["03"];
+  auto bad = ParseExpectedTable(mini, "linux.json", *other);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message,
+            "linux.json: cases.03: no such case in matrix \"mini\" (mini.json)");
+}
+
+// Wrong-typed values anywhere are errors naming the field, never exceptions.
+TEST(ExpectedTableTest, WrongTypedFieldsAreNamed) {
+  json doc = Minimal();
+  doc["family"] = 3;
+  EXPECT_NE(ParseError(doc).find("dir/linux.json: family: must be"), std::string::npos);
+  doc = Minimal();
+  doc["title"] = json::array();
+  EXPECT_EQ(ParseError(doc), "dir/linux.json: title: must be a non-empty string");
+  doc = Minimal();
+  doc["cases"]["03"]["abort_on_close"]["source"] = 1;
+  EXPECT_NE(ParseError(doc).find("dir/linux.json: cases.03.abort_on_close: source must be"),
+            std::string::npos);
+  doc = Minimal();
+  doc["cases"]["03"]["abort_on_close"]["note"] = json::object();
+  EXPECT_EQ(ParseError(doc), "dir/linux.json: cases.03.abort_on_close: note must be a string");
+  doc = Minimal();
+  doc["cases"]["03"]["abort_on_close"]["only"] = {1};
+  EXPECT_EQ(ParseError(doc),
+            "dir/linux.json: cases.03.abort_on_close: only must hold non-empty OS names");
+}
+
+// Was: a deeply nested value was parsed and then overflowed the stack.
+TEST(ExpectedTableTest, LoadRefusesDeepNestingAndDirectories) {
+  const std::string path =
+      WriteFile(TestDir() / "linux.json",
+                R"({"format": "lingerlab-expected/1", "note": )" + std::string(100000, '[') + "}");
+  auto t = LoadExpectedTable(path, SoLingerMatrix());
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message.find(path + ": invalid JSON: JSON nests deeper than"),
+            std::string::npos)
+      << t.error().message;
+  auto d = LoadExpectedTable(TestDir().string(), SoLingerMatrix());
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().code, ErrorCode::kInvalidInput);
+  EXPECT_NE(d.error().message.find("is a directory"), std::string::npos);
 }
 
 TEST(ExpectedTableTest, RejectsEmptyCase) {
@@ -245,24 +316,25 @@ TEST(ExpectedTableTest, RejectsBadTopLevelSourceAndTitle) {
 }
 
 TEST(ExpectedTableTest, LoadReportsJsonSyntaxErrorWithPosition) {
-  const std::string path = WriteFile(TestDir() / "linux.json",
-                                     "{\n  \"format\": \"lingerlab-expected/1\",\n"
-                                     "  \"family\" \"linux\"\n}\n");
-  auto t = LoadExpectedTable(path);
+  const std::string path =
+      WriteFile(TestDir() / "linux.json",
+                "{\n  \"format\": \"lingerlab-expected/1\",\n  \"matrix\": \"so_linger\",\n"
+                "  \"family\" \"linux\"\n}\n");
+  auto t = LoadExpectedTable(path, SoLingerMatrix());
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.error().code, ErrorCode::kInvalidInput);
-  EXPECT_EQ(t.error().message.rfind(path + ": invalid JSON at line 3, column ", 0), 0u)
+  EXPECT_EQ(t.error().message.rfind(path + ": invalid JSON at line 4, column ", 0), 0u)
       << t.error().message;
   EXPECT_NE(t.error().message.find("syntax error"), std::string::npos) << t.error().message;
 }
 
 TEST(ExpectedTableTest, LoadRejectsDuplicateKeys) {
   const std::string path = WriteFile(TestDir() / "linux.json", R"({
-    "format": "lingerlab-expected/1", "family": "linux", "title": "Linux",
+    "format": "lingerlab-expected/1", "matrix": "so_linger", "family": "linux", "title": "Linux",
     "source": {"document": "d", "platforms": ["p"]},
     "cases": {"03": {"abort_on_close": {"value": true, "source": "a"},
                      "abort_on_close": {"value": false, "source": "b"}}}})");
-  auto t = LoadExpectedTable(path);
+  auto t = LoadExpectedTable(path, SoLingerMatrix());
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.error().message,
             path + ": duplicate key \"abort_on_close\" (JSON would keep only the last)");
@@ -272,13 +344,13 @@ TEST(ExpectedTableTest, LoadValidatesAndNamesTheFile) {
   json doc = Minimal();
   doc["cases"]["03"]["abort_on_close"]["value"] = "true";
   const std::string path = WriteFile(TestDir() / "linux.json", doc.dump(2));
-  auto t = LoadExpectedTable(path);
+  auto t = LoadExpectedTable(path, SoLingerMatrix());
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.error().message, path + ": cases.03.abort_on_close: value must be a boolean");
 }
 
 TEST(ExpectedTableTest, LoadMissingFileIsNotFound) {
-  auto t = LoadExpectedTable((TestDir() / "nope.json").string());
+  auto t = LoadExpectedTable((TestDir() / "nope.json").string(), SoLingerMatrix());
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.error().code, ErrorCode::kNotFound);
 }
@@ -291,7 +363,7 @@ TEST(ExpectedTableTest, LoadDirSortsByFamilyAndIgnoresOtherFiles) {
     WriteFile(dir / (std::string(family) + ".json"), doc.dump());
   }
   WriteFile(dir / "README.txt", "not a table");
-  auto tables = LoadExpectedDir(dir.string());
+  auto tables = LoadExpectedDir(dir.string(), SoLingerMatrix());
   ASSERT_TRUE(tables.ok()) << tables.error().message;
   ASSERT_EQ(tables->size(), 3u);
   EXPECT_EQ((*tables)[0].family, "bsd");
@@ -301,11 +373,12 @@ TEST(ExpectedTableTest, LoadDirSortsByFamilyAndIgnoresOtherFiles) {
 
 TEST(ExpectedTableTest, LoadDirFailsOnAnyBadFileOrNone) {
   const fs::path dir = TestDir();
-  EXPECT_EQ(LoadExpectedDir(dir.string()).error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(LoadExpectedDir((dir / "missing").string()).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(LoadExpectedDir(dir.string(), SoLingerMatrix()).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(LoadExpectedDir((dir / "missing").string(), SoLingerMatrix()).error().code,
+            ErrorCode::kNotFound);
   WriteFile(dir / "linux.json", Minimal().dump());
   WriteFile(dir / "bsd.json", Minimal().dump());  // family "linux" in bsd.json
-  auto tables = LoadExpectedDir(dir.string());
+  auto tables = LoadExpectedDir(dir.string(), SoLingerMatrix());
   ASSERT_FALSE(tables.ok());
   EXPECT_NE(tables.error().message.find("bsd.json: family: \"linux\" does not match"),
             std::string::npos)

@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "suite/expect/article_tables.h"
-#include "suite/expect/matrix_cases.h"
 #include "suite/expect/run_view.h"
 
 namespace lingerlab {
@@ -68,10 +67,10 @@ std::vector<const ExpectedTable*> InArticleOrder(const std::vector<ExpectedTable
 std::string RunName(size_t index) { return "R" + std::to_string(index + 1); }
 
 // All deviations of all runs, numbered in run, matrix-case, check order.
-std::vector<Deviation> CollectDeviations(const std::vector<RunView>& runs) {
+std::vector<Deviation> CollectDeviations(const Matrix& matrix, const std::vector<RunView>& runs) {
   std::vector<Deviation> out;
   for (size_t r = 0; r < runs.size(); ++r) {
-    for (const MatrixCase& mc : MatrixCases()) {
+    for (const MatrixCase& mc : matrix.cases) {
       auto it = runs[r].cases.find(mc.id);
       if (it == runs[r].cases.end() || !it->second.verdict.is_object()) continue;
       for (const json& check : it->second.verdict["checks"]) {
@@ -101,23 +100,24 @@ std::string Marks(const std::vector<Deviation>& deviations, size_t r,
   return out;
 }
 
-using RowFn = std::vector<ArticleCell> (*)(const CaseClaims&);
+using RowFn = std::vector<ArticleCell> (*)(const CaseClaims&, const SummaryTableCases&);
 
 void SummaryTable(std::ostringstream& out, const std::vector<const ExpectedTable*>& tables,
                   const std::vector<RunView>& runs, const std::vector<CaseClaims>& run_claims,
                   const std::vector<Deviation>& deviations,
-                  const std::vector<std::string>& headings, RowFn row_of) {
+                  const std::vector<std::string>& headings, const SummaryTableCases& cases,
+                  RowFn row_of) {
   std::vector<std::string> header = {"Platform"};
   header.insert(header.end(), headings.begin(), headings.end());
   out << Row(header) << Separator(header.size());
   for (const ExpectedTable* t : tables) {
     std::vector<std::string> cells = {t->title};
-    for (const ArticleCell& c : row_of(ClaimsOfTable(*t))) cells.push_back(c.text);
+    for (const ArticleCell& c : row_of(ClaimsOfTable(*t), cases)) cells.push_back(c.text);
     out << Row(cells);
   }
   for (size_t r = 0; r < runs.size(); ++r) {
     std::vector<std::string> cells = {"**" + RunName(r) + ": " + runs[r].label + "**"};
-    for (const ArticleCell& c : row_of(run_claims[r])) {
+    for (const ArticleCell& c : row_of(run_claims[r], cases)) {
       cells.push_back(c.text + Marks(deviations, r, c.inputs));
     }
     out << Row(cells);
@@ -171,13 +171,14 @@ std::string MeasuredCell(const RunView& run, size_t r, const std::string& id,
   return out;
 }
 
-void Grid(std::ostringstream& out, const std::vector<const ExpectedTable*>& tables,
-          const std::vector<RunView>& runs, const std::vector<Deviation>& deviations) {
+void Grid(std::ostringstream& out, const Matrix& matrix,
+          const std::vector<const ExpectedTable*>& tables, const std::vector<RunView>& runs,
+          const std::vector<Deviation>& deviations) {
   std::vector<std::string> header = {"#", "Case"};
   for (const ExpectedTable* t : tables) header.push_back(t->title);
   for (size_t r = 0; r < runs.size(); ++r) header.push_back(RunName(r) + ": " + runs[r].label);
   out << Row(header) << Separator(header.size());
-  for (const MatrixCase& mc : MatrixCases()) {
+  for (const MatrixCase& mc : matrix.cases) {
     std::vector<std::string> cells = {mc.id, mc.name};
     for (const ExpectedTable* t : tables) cells.push_back(ExpectedCell(t->Find(mc.id)));
     for (size_t r = 0; r < runs.size(); ++r) {
@@ -195,9 +196,16 @@ std::string Sources(const std::vector<const ExpectedTable*>& tables) {
   return document;
 }
 
+// "#03, #33" (or "#03 and #33" with sep " and "): the ids of a cell's cases.
+std::string Ids(const std::vector<std::string>& ids, const std::string& sep = ", ") {
+  std::string out;
+  for (const std::string& id : ids) out += (out.empty() ? "#" : sep + "#") + id;
+  return out;
+}
+
 }  // namespace
 
-std::string RenderMarkdownReport(const std::vector<ExpectedTable>& all_tables,
+std::string RenderMarkdownReport(const Matrix& matrix, const std::vector<ExpectedTable>& all_tables,
                                  const std::vector<json>& results_docs) {
   const std::vector<const ExpectedTable*> tables = InArticleOrder(all_tables);
   std::vector<RunView> runs;
@@ -206,7 +214,7 @@ std::string RenderMarkdownReport(const std::vector<ExpectedTable>& all_tables,
     runs.push_back(MakeRunView(doc, all_tables));
     run_claims.push_back(ClaimsOfResults(doc));
   }
-  const std::vector<Deviation> deviations = CollectDeviations(runs);
+  const std::vector<Deviation> deviations = CollectDeviations(matrix, runs);
 
   std::ostringstream out;
   out << "# SO_LINGER: expected and measured\n\n";
@@ -224,35 +232,42 @@ std::string RenderMarkdownReport(const std::vector<ExpectedTable>& all_tables,
     }
   }
 
-  out << "\n## Effect of SO_LINGER set to {on, 0}\n\n";
-  SummaryTable(out, tables, runs, run_claims, deviations, OnZeroHeadings(), &OnZeroRow);
-  out << "\nCells are `abort_on_close` of cases Listening #03, #33; Connected #04; after "
-         "shutdown() Listening #20, #34; Connected #22.\n";
+  if (const auto& cases = matrix.summary_tables) {
+    out << "\n## Effect of SO_LINGER set to {on, 0}\n\n";
+    SummaryTable(out, tables, runs, run_claims, deviations, OnZeroHeadings(), *cases, &OnZeroRow);
+    out << "\nCells are `abort_on_close` of cases Listening " << Ids(cases->on_zero_listening)
+        << "; Connected " << Ids(cases->on_zero_connected) << "; after shutdown() Listening "
+        << Ids(cases->on_zero_listening_after_shutdown) << "; Connected "
+        << Ids(cases->on_zero_connected_after_shutdown) << ".\n";
 
-  out << "\n## Effect of SO_LINGER set to {on, 20}\n\n";
-  SummaryTable(out, tables, runs, run_claims, deviations, OnTwentyHeadings(), &OnTwentyRow);
-  out << "\n\\* " << kWindowsShutdownFootnote << "\n\n"
-      << "Cells come from cases #06 and #09 (`close_blocks`, `close_blocked_s` or "
-         "`close_ended_by`, "
-         "`abort_on_linger_timeout`, `ewouldblock_on_linger_timeout`); the \"*\" from "
-         "`close_blocks` of #26 and #30. Measured times are at the run's time scale: a linger "
-         "time shrinks with it, a kernel constant does not.\n";
+    out << "\n## Effect of SO_LINGER set to {on, 20}\n\n";
+    SummaryTable(out, tables, runs, run_claims, deviations, OnTwentyHeadings(), *cases,
+                 &OnTwentyRow);
+    out << "\n\\* " << kWindowsShutdownFootnote << "\n\n"
+        << "Cells come from cases " << Ids(cases->on_twenty, " and ")
+        << " (`close_blocks`, `close_blocked_s` or `close_ended_by`, "
+           "`abort_on_linger_timeout`, `ewouldblock_on_linger_timeout`); the \"*\" from "
+           "`close_blocks` of "
+        << Ids(cases->on_twenty_after_shutdown, " and ")
+        << ". Measured times are at the run's time scale: a linger "
+           "time shrinks with it, a kernel constant does not.\n";
+  }
 
   out << "\n## Case by case\n\n"
       << "Family columns list the stated claims: (linger) a time equal to the applied linger, "
          "(kernel) a kernel-constant time, (kernel-timed) true only at time scale 1, (inferred) "
          "read from the article's framing, [OS] only on that OS. Run columns give the verdict "
          "against the run's family, then each check: ✓ pass, ⚠N deviation.\n\n";
-  Grid(out, tables, runs, deviations);
+  Grid(out, matrix, tables, runs, deviations);
 
   out << "\n## Deviations\n\n";
   if (deviations.empty()) out << "None.\n";
   for (const Deviation& d : deviations) {
-    const MatrixCase* mc = FindMatrixCase(d.case_id);
+    const MatrixCase* mc = matrix.Find(d.case_id);
     out << "- ⚠" << d.number << " " << RunName(d.run) << ", case " << d.case_id << " ("
-        << (mc ? mc->name : "?") << "), `" << d.claim << "`: expected " << Value(d.expected)
-        << ", observed " << Value(d.observed) << (d.note.empty() ? "" : " (" + d.note + ")")
-        << ". Source: " << d.source << ".\n";
+        << (mc ? mc->name : std::string("?")) << "), `" << d.claim << "`: expected "
+        << Value(d.expected) << ", observed " << Value(d.observed)
+        << (d.note.empty() ? "" : " (" + d.note + ")") << ". Source: " << d.source << ".\n";
   }
   return out.str();
 }

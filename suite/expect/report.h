@@ -1,5 +1,5 @@
 // The Markdown report: the article's two summary tables and a case-by-case
-// grid, rebuilt from the expected files, with one measured row (tables) or
+// grid of the matrix's cases, rebuilt from the expected files, with one measured row (tables) or
 // column (grid) per results document.
 //
 // A measured cell that deviates from its family's expectation is marked
@@ -15,10 +15,15 @@
 #include <nlohmann/json.hpp>
 
 #include "suite/expect/expected_table.h"
+#include "suite/matrix/matrix.h"
 
 namespace lingerlab {
 
-std::string RenderMarkdownReport(const std::vector<ExpectedTable>& tables,
+// Rows of the grid are `matrix`'s cases, in its order; the two summary tables
+// appear when the matrix has "summary_tables". `tables` and `results_docs`
+// are expected to be validated against `matrix` (LoadExpectedDir,
+// CheckResultsDoc).
+std::string RenderMarkdownReport(const Matrix& matrix, const std::vector<ExpectedTable>& tables,
                                  const std::vector<nlohmann::json>& results_docs);
 
 }  // namespace lingerlab

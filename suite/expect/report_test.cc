@@ -6,6 +6,7 @@
 //
 //   LINGERLAB_UPDATE_GOLDEN=1 ./expect_test --gtest_filter='ReportTest.*'
 #include "suite/expect/report.h"
+#include "suite/expect/test_matrix.h"
 
 #include <gtest/gtest.h>
 
@@ -28,7 +29,8 @@ std::string ReadText(const std::string& path) {
 }
 
 std::vector<ExpectedTable> Tables() {
-  auto tables = LoadExpectedDir(std::string(LINGERLAB_SOURCE_DIR) + "/matrix/expected");
+  auto tables =
+      LoadExpectedDir(std::string(LINGERLAB_SOURCE_DIR) + "/matrix/expected", SoLingerMatrix());
   EXPECT_TRUE(tables.ok()) << tables.error().message;
   return tables.ok() ? tables.value() : std::vector<ExpectedTable>{};
 }
@@ -39,7 +41,7 @@ std::vector<json> Docs() {
 }
 
 TEST(ReportTest, MatchesGoldenFile) {
-  const std::string report = RenderMarkdownReport(Tables(), Docs());
+  const std::string report = RenderMarkdownReport(SoLingerMatrix(), Tables(), Docs());
   const std::string golden_path = kTestdata + "/report_golden.md";
   const char* update = std::getenv("LINGERLAB_UPDATE_GOLDEN");
   if (update && std::string(update) == "1") {
@@ -54,7 +56,7 @@ TEST(ReportTest, MatchesGoldenFile) {
 
 // Independent of the golden file: the facts the report exists to show.
 TEST(ReportTest, ReproducesArticleRowsAndMarksDeviations) {
-  const std::string report = RenderMarkdownReport(Tables(), Docs());
+  const std::string report = RenderMarkdownReport(SoLingerMatrix(), Tables(), Docs());
   EXPECT_NE(report.find("| BSD | No | Yes | No | Yes |"), std::string::npos);
   EXPECT_NE(report.find("| Windows (Native) | Yes | Yes | No | No |"), std::string::npos);
   EXPECT_NE(report.find("| Darwin | Yes | 0.2 | No | No |"), std::string::npos);
@@ -76,7 +78,7 @@ TEST(ReportTest, ReproducesArticleRowsAndMarksDeviations) {
 }
 
 TEST(ReportTest, RendersWithoutResults) {
-  const std::string report = RenderMarkdownReport(Tables(), {});
+  const std::string report = RenderMarkdownReport(SoLingerMatrix(), Tables(), {});
   EXPECT_NE(report.find("No results documents were given."), std::string::npos);
   EXPECT_NE(report.find("| 34 | idle-client__linger-lsock-0__shutdown-10 |"), std::string::npos);
   EXPECT_NE(report.find("## Deviations\n\nNone.\n"), std::string::npos);
@@ -85,7 +87,7 @@ TEST(ReportTest, RendersWithoutResults) {
 TEST(ReportTest, UnknownFamilyIsShownUnmarked) {
   json doc = Docs()[0];
   doc["environment"]["expect_family"] = "plan9";
-  const std::string report = RenderMarkdownReport(Tables(), {doc});
+  const std::string report = RenderMarkdownReport(SoLingerMatrix(), Tables(), {doc});
   EXPECT_NE(report.find("compared with family `plan9` (no expected table: nothing marked)"),
             std::string::npos);
   EXPECT_EQ(report.find("⚠1"), std::string::npos);

@@ -4,6 +4,7 @@
 #include <initializer_list>
 
 #include "suite/expect/compare.h"
+#include "suite/expect/results_doc.h"
 
 namespace lingerlab {
 namespace {
@@ -33,23 +34,23 @@ double NumberAt(const json& doc, std::initializer_list<const char*> path, double
 
 RunView MakeRunView(const json& doc, const std::vector<ExpectedTable>& tables) {
   RunView run;
-  const std::string os = StringAt(doc, {"environment", "host", "os"});
-  const std::string release = StringAt(doc, {"environment", "host", "release"});
+  static const json kNone = json::object();
+  const json* platform = RunPlatform(doc);
+  const std::string os = StringAt(platform ? *platform : kNone, {"os"});
+  const std::string release = StringAt(platform ? *platform : kNone, {"release"});
   const std::string target = StringAt(doc, {"environment", "target"});
-  run.time_scale = NumberAt(doc, {"environment", "time_scale"}, 1.0);
+  run.time_scale = RunTimeScale(doc);
   char scale[32];
   std::snprintf(scale, sizeof scale, "%g", run.time_scale);
-  run.label = (os.empty() ? std::string("unknown host") : os) +
+  run.label = (os.empty() ? std::string("unknown platform") : os) +
               (release.empty() ? "" : " " + release) + ", " +
               (target.empty() ? std::string("unknown target") : target) + ", time scale " + scale;
 
-  run.family = StringAt(doc, {"environment", "expect_family"});
-  if (run.family.empty()) run.family = StringAt(doc, {"environment", "host", "family"});
+  run.family = RunFamily(doc);
   for (const ExpectedTable& t : tables) {
     if (t.family == run.family) run.table = &t;
   }
 
-  const CompareOptions options{run.time_scale, os};
   if (!doc.contains("cases") || !doc.at("cases").is_array()) return run;
   for (const json& c : doc.at("cases")) {
     RunCase rc;
@@ -63,6 +64,7 @@ RunView MakeRunView(const json& doc, const std::vector<ExpectedTable>& tables) {
     }
     if (rc.status != "error" && run.table) {
       const double linger = NumberAt(c, {"parameters", "applied", "linger_s"}, 0.0);
+      const CompareOptions options{run.time_scale, CaseHostOs(c)};
       rc.verdict = CompareCase(*run.table, rc.id, rc.claims, linger, options);
     }
     run.cases[rc.id] = std::move(rc);

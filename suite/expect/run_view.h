@@ -3,9 +3,11 @@
 // claims with a verdict recomputed against the current expected files.
 //
 // Recomputing (rather than reading the stored `verdict`) keeps the report's
-// marks consistent with the expected tables it prints beside them. Missing
-// or malformed fields never fail: they fall back to "unknown" / no claims,
-// and a family without an expected table gets no verdicts.
+// marks consistent with the expected tables it prints beside them. Platform,
+// family and time scale are read by results_doc.h (the agents' platform,
+// never the coordinator's host). Missing or malformed fields never fail:
+// they fall back to "unknown" / no claims, and a family without an expected
+// table gets no verdicts.
 #pragma once
 
 #include <map>
@@ -27,8 +29,8 @@ struct RunCase {
 };
 
 struct RunView {
-  std::string label;   // "Linux 6.1.0, netns, time scale 0.05"
-  std::string family;  // environment.expect_family, else environment.host.family
+  std::string label;   // "Linux 6.1.0, netns, time scale 0.05" (the server agent's platform)
+  std::string family;  // RunFamily: environment.expect_family, else the server agent's family
   double time_scale = 1.0;
   const ExpectedTable* table = nullptr;  // into the `tables` given to MakeRunView
   std::map<std::string, RunCase> cases;  // by case id

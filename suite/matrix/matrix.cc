@@ -1,10 +1,15 @@
-#include "suite/coordinator/matrix.h"
+#include "suite/matrix/matrix.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
-#include <fstream>
-#include <regex>
+#include <cstdint>
+#include <limits>
 #include <set>
 #include <sstream>
+#include <tuple>
+
+#include "suite/matrix/json_file.h"
 
 namespace lingerlab {
 namespace {
@@ -25,7 +30,7 @@ Status ReadParam(const json& obj, const char* key, T* out, double min, double ma
     return Bad(origin, where + "." + key,
                std::is_integral_v<T> ? "must be an integer" : "must be a number");
   double v = it->get<double>();
-  if (v < min || v > max)
+  if (!std::isfinite(v) || v < min || v > max)
     return Bad(origin, where + "." + key,
                "must be between " + json(min).dump() + " and " + json(max).dump());
   *out = static_cast<T>(v);
@@ -39,7 +44,7 @@ Status ReadParams(const json& obj, CaseParams* p, const std::string& origin,
       "payload_bytes",  "server_sndbuf",   "client_rcvbuf", "read_chunk",       "port",
       "server_pause_s", "read_interval_s", "idle_s",        "eof_wait_limit_s", "settle_s"};
   for (auto& [k, v] : obj.items())
-    if (!known.count(k)) return Bad(origin, where + "." + k, "unknown parameter");
+    if (!known.count(k)) return Bad(origin, where + "." + k.substr(0, 40), "unknown parameter");
   const double day = 86400;
   for (Status s : {ReadParam(obj, "payload_bytes", &p->payload_bytes, 0, 1 << 30, origin, where),
                    ReadParam(obj, "server_sndbuf", &p->server_sndbuf, 0, 1 << 30, origin, where),
@@ -53,6 +58,90 @@ Status ReadParams(const json& obj, CaseParams* p, const std::string& origin,
                    ReadParam(obj, "settle_s", &p->settle_s, 0, day, origin, where)})
     if (!s.ok()) return s;
   return Status::Ok();
+}
+
+const std::set<std::string> kTopLevelFields = {"format",   "name",  "title",         "source",
+                                               "defaults", "cases", "summary_tables"};
+const std::set<std::string> kCaseFields = {"id",     "name",     "client",
+                                           "linger", "shutdown", "overrides"};
+
+// A field name as it may appear in a message: at most 40 characters.
+std::string Shorten(const std::string& s) { return s.size() > 40 ? s.substr(0, 40) + "..." : s; }
+
+// obj[key] as a string of at most `max_len` bytes. A missing key is an error
+// when `required`, else `fallback`.
+Result<std::string> ReadString(const json& obj, const char* key, const std::string& origin,
+                               const std::string& where, size_t max_len, bool optional = false,
+                               const std::string& fallback = "") {
+  auto it = obj.find(key);
+  if (it == obj.end()) {
+    if (optional) return fallback;
+    return Bad(origin, where, "is required");
+  }
+  if (!it->is_string()) return Bad(origin, where, "must be a string");
+  const std::string& v = it->get_ref<const std::string&>();
+  if (v.size() > max_len)
+    return Bad(origin, where, "is longer than " + std::to_string(max_len) + " characters");
+  return v;
+}
+
+// obj[key] when it is an integer in [min, max] (unsigned values beyond the
+// signed range included: 2^32+20 must not become 20).
+std::optional<int64_t> IntegerIn(const json& obj, const char* key, int64_t min, int64_t max) {
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_number_integer()) return std::nullopt;
+  if (it->is_number_unsigned() &&
+      it->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+    return std::nullopt;
+  const int64_t v = it->get<int64_t>();
+  if (v < min || v > max) return std::nullopt;
+  return v;
+}
+
+// "03", "T12": optional letters, then two or more digits. Checked by hand:
+// std::regex recurses once per character and overflowed the stack on a
+// 200,000-character id.
+bool IsCaseId(const std::string& id) {
+  size_t i = 0;
+  while (i < id.size() && std::isalpha(static_cast<unsigned char>(id[i]))) ++i;
+  const size_t digits = id.size() - i;
+  if (digits < 2) return false;
+  for (; i < id.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(id[i]))) return false;
+  return true;
+}
+
+Result<SummaryTableCases> ReadSummaryTables(const json& j, const Matrix& m,
+                                            const std::string& origin) {
+  SummaryTableCases t;
+  const std::vector<std::pair<const char*, std::vector<std::string>*>> groups = {
+      {"on_zero_listening", &t.on_zero_listening},
+      {"on_zero_connected", &t.on_zero_connected},
+      {"on_zero_listening_after_shutdown", &t.on_zero_listening_after_shutdown},
+      {"on_zero_connected_after_shutdown", &t.on_zero_connected_after_shutdown},
+      {"on_twenty", &t.on_twenty},
+      {"on_twenty_after_shutdown", &t.on_twenty_after_shutdown}};
+  if (!j.is_object()) return Bad(origin, "summary_tables", "must be an object");
+  for (auto& [k, v] : j.items()) {
+    bool known = false;
+    for (auto& g : groups) known |= k == g.first;
+    if (!known) return Bad(origin, "summary_tables." + Shorten(k), "unknown field");
+  }
+  for (auto& [key, out] : groups) {
+    const std::string where = std::string("summary_tables.") + key;
+    if (!j.contains(key) || !j[key].is_array() || j[key].empty())
+      return Bad(origin, where, "must be a non-empty array of case ids");
+    for (size_t i = 0; i < j[key].size(); ++i) {
+      const json& id = j[key][i];
+      const std::string at = where + "[" + std::to_string(i) + "]";
+      if (!id.is_string()) return Bad(origin, at, "must be a case id (string)");
+      if (!m.Find(id.get<std::string>()))
+        return Bad(origin, at,
+                   "\"" + Shorten(id.get<std::string>()) + "\" is not a case of this matrix");
+      out->push_back(id.get<std::string>());
+    }
+  }
+  return t;
 }
 
 std::string Fmt(double v) {
@@ -110,14 +199,23 @@ std::string DerivedCaseName(const MatrixCase& c) {
 
 Result<Matrix> ParseMatrix(const json& doc, const std::string& origin) {
   if (!doc.is_object()) return Bad(origin, "top level", "must be an object");
-  if (doc.value("format", "") != "lingerlab-matrix/1")
+  for (auto& [k, v] : doc.items())
+    if (!kTopLevelFields.count(k)) return Bad(origin, Shorten(k), "unknown field");
+  auto format = ReadString(doc, "format", origin, "format", 64);
+  if (!format.ok()) return format.error();
+  if (*format != "lingerlab-matrix/1")
     return Bad(origin, "format", "must be \"lingerlab-matrix/1\"");
   Matrix m;
   m.path = origin;
-  m.name = doc.value("name", "");
-  m.title = doc.value("title", m.name);
-  m.source = doc.value("source", "");
+  for (auto [key, out, max] :
+       {std::tuple{"name", &m.name, size_t{64}}, std::tuple{"title", &m.title, size_t{512}},
+        std::tuple{"source", &m.source, size_t{4096}}}) {
+    auto v = ReadString(doc, key, origin, key, max, std::string(key) != "name");
+    if (!v.ok()) return v.error();
+    *out = *v;
+  }
   if (m.name.empty()) return Bad(origin, "name", "is required");
+  if (m.title.empty()) m.title = m.name;
   CaseParams defaults;
   if (doc.contains("defaults")) {
     Status s = ReadParams(doc["defaults"], &defaults, origin, "defaults");
@@ -125,53 +223,63 @@ Result<Matrix> ParseMatrix(const json& doc, const std::string& origin) {
   }
   if (!doc.contains("cases") || !doc["cases"].is_array() || doc["cases"].empty())
     return Bad(origin, "cases", "must be a non-empty array");
-  static const std::regex id_re("[A-Za-z]*[0-9]{2,}");
   std::set<std::string> seen;
   for (size_t i = 0; i < doc["cases"].size(); ++i) {
     const json& j = doc["cases"][i];
     std::string where = "cases[" + std::to_string(i) + "]";
     if (!j.is_object()) return Bad(origin, where, "must be an object");
+    for (auto& [k, v] : j.items())
+      if (!kCaseFields.count(k)) return Bad(origin, where + "." + Shorten(k), "unknown field");
     MatrixCase c;
-    c.id = j.value("id", "");
-    if (!std::regex_match(c.id, id_re))
+    auto id = ReadString(j, "id", origin, where + ".id", kMaxCaseIdLength);
+    if (!id.ok()) return id.error();
+    c.id = *id;
+    if (!IsCaseId(c.id))
       return Bad(origin, where + ".id", "must be two or more digits, optionally after a prefix");
     where = "case " + c.id;
     if (!seen.insert(c.id).second) return Bad(origin, where, "duplicate id");
-    c.name = j.value("name", "");
-    std::string client = j.value("client", "");
-    if (client == "idle")
+    auto name = ReadString(j, "name", origin, where + ".name", kMaxCaseNameLength);
+    if (!name.ok()) return name.error();
+    c.name = *name;
+    auto client = ReadString(j, "client", origin, where + ".client", 16);
+    if (!client.ok()) return client.error();
+    if (*client == "idle")
       c.client = ClientKind::kIdle;
-    else if (client == "slow")
+    else if (*client == "slow")
       c.client = ClientKind::kSlow;
-    else if (client == "fast")
+    else if (*client == "fast")
       c.client = ClientKind::kFast;
     else
       return Bad(origin, where + ".client", "must be idle, slow or fast");
     if (j.contains("linger") && !j["linger"].is_null()) {
       const json& l = j["linger"];
       if (!l.is_object()) return Bad(origin, where + ".linger", "must be an object or null");
+      for (auto& [k, v] : l.items())
+        if (k != "socket" && k != "seconds")
+          return Bad(origin, where + ".linger." + Shorten(k), "unknown field");
       LingerSetting ls;
-      std::string sock = l.value("socket", "");
-      if (sock == "lsock")
+      auto sock = ReadString(l, "socket", origin, where + ".linger.socket", 16);
+      if (!sock.ok()) return sock.error();
+      if (*sock == "lsock")
         ls.socket = LingerSocket::kListening;
-      else if (sock == "csock")
+      else if (*sock == "csock")
         ls.socket = LingerSocket::kConnected;
-      else if (sock == "csock_late")
+      else if (*sock == "csock_late")
         ls.socket = LingerSocket::kConnectedLate;
       else
         return Bad(origin, where + ".linger.socket", "must be lsock, csock or csock_late");
-      if (!l.contains("seconds") || !l["seconds"].is_number_integer() ||
-          l["seconds"].get<int>() < 0 || l["seconds"].get<int>() > 3600)
-        return Bad(origin, where + ".linger.seconds", "must be an integer 0..3600");
-      ls.seconds = l["seconds"].get<int>();
+      auto seconds = IntegerIn(l, "seconds", 0, 3600);
+      if (!seconds) return Bad(origin, where + ".linger.seconds", "must be an integer 0..3600");
+      ls.seconds = static_cast<int>(*seconds);
       c.linger = ls;
     }
-    std::string sd = j.value("shutdown", "none");
-    if (sd == "none")
+    auto sd = ReadString(j, "shutdown", origin, where + ".shutdown", 32, true, "none");
+    if (!sd.ok()) return sd.error();
+    if (*sd == "none")
       c.shutdown = ShutdownMode::kNone;
-    else if (sd == "wait_eof")
+    else if (*sd == "wait_eof")
       c.shutdown = ShutdownMode::kWaitEof;
-    else if (sd == "wait_eof_limited")
+    else if (*sd == "wait_eof_limited")
       c.shutdown = ShutdownMode::kWaitEofLimited;
     else
       return Bad(origin, where + ".shutdown", "must be none, wait_eof or wait_eof_limited");
@@ -191,19 +299,24 @@ Result<Matrix> ParseMatrix(const json& doc, const std::string& origin) {
                  "is \"" + c.name + "\" but the parameters say \"" + derived + "\"");
     m.cases.push_back(std::move(c));
   }
+  if (doc.contains("summary_tables")) {
+    auto tables = ReadSummaryTables(doc["summary_tables"], m, origin);
+    if (!tables.ok()) return tables.error();
+    m.summary_tables = std::move(tables).value();
+  }
   return m;
 }
 
 Result<Matrix> LoadMatrix(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return MakeError(ErrorCode::kNotFound, path + ": cannot open matrix file");
-  json doc;
-  try {
-    doc = json::parse(in);
-  } catch (const json::parse_error& e) {
-    return MakeError(ErrorCode::kInvalidInput, path + ": not valid JSON: " + e.what());
-  }
-  return ParseMatrix(doc, path);
+  auto doc = LoadJsonFile(path);
+  if (!doc.ok()) return doc.error();
+  return ParseMatrix(*doc, path);
+}
+
+const MatrixCase* Matrix::Find(const std::string& id) const {
+  for (const MatrixCase& c : cases)
+    if (c.id == id) return &c;
+  return nullptr;
 }
 
 Result<std::vector<MatrixCase>> SelectCases(const Matrix& m, const std::string& ids) {

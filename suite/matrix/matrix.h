@@ -1,9 +1,13 @@
 // The test matrix: which cases exist and with what parameters. Matrices are
-// data (matrix/*.json, format "lingerlab-matrix/1"); this file loads and
-// validates them and applies --time-scale.
+// data (matrix/*.json, format "lingerlab-matrix/1", doc/matrix-format.md) and
+// the only place a case is defined: expected tables are validated against
+// the matrix they name, and reports take their rows from it. This file loads
+// and validates matrices and applies --time-scale.
 //
 // A case's name is derived from its parameters and must match the name in
-// the file, so a matrix cannot say one thing and test another.
+// the file, so a matrix cannot say one thing and test another. Every field's
+// type and every number's range is checked before it is read; a bad file is
+// kInvalidInput naming the file and the field, never an exception.
 #pragma once
 
 #include <optional>
@@ -48,16 +52,37 @@ struct MatrixCase {
   CaseParams params;  // defaults merged with the case's overrides
 };
 
+// Which cases the article's two summary tables are built from ("summary_tables"
+// in the matrix file; suite/expect/article_tables.h renders them). Every id is
+// a case of the same matrix.
+struct SummaryTableCases {
+  // {on,0}: abort on close(), listening / connected socket, without and after shutdown().
+  std::vector<std::string> on_zero_listening, on_zero_connected;
+  std::vector<std::string> on_zero_listening_after_shutdown, on_zero_connected_after_shutdown;
+  // {on,20}: the cases without shutdown() and the ones after it (the "*").
+  std::vector<std::string> on_twenty, on_twenty_after_shutdown;
+};
+
 struct Matrix {
   std::string path;
   std::string name;
   std::string title;
   std::string source;
   std::vector<MatrixCase> cases;
+  std::optional<SummaryTableCases> summary_tables;  // absent: no article tables
+
+  // nullptr when the matrix has no case `id`.
+  const MatrixCase* Find(const std::string& id) const;
 };
 
-// Loads and validates a matrix file. Errors are kInvalidInput (or kNotFound
-// for a missing file) and name the file and the offending field.
+// Bounds on ids and names: long enough for any real matrix, short enough for
+// one line of a message.
+inline constexpr size_t kMaxCaseIdLength = 16;
+inline constexpr size_t kMaxCaseNameLength = 128;
+
+// Loads and validates a matrix file (through LoadJsonFile: bounded size and
+// depth). Errors are kInvalidInput (or kNotFound for a missing file) and name
+// the file and the offending field.
 Result<Matrix> LoadMatrix(const std::string& path);
 Result<Matrix> ParseMatrix(const nlohmann::json& doc, const std::string& origin);
 

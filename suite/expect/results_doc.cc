@@ -1,0 +1,188 @@
+#include "suite/expect/results_doc.h"
+
+#include <cmath>
+
+#include "suite/expect/claims.h"
+#include "suite/matrix/json_file.h"
+
+namespace lingerlab {
+namespace {
+
+using nlohmann::json;
+
+const json* Member(const json& j, const char* key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
+}
+
+std::string StringMember(const json* j, const char* key) {
+  const json* v = j ? Member(*j, key) : nullptr;
+  return v && v->is_string() ? v->get<std::string>() : "";
+}
+
+std::string Shorten(const std::string& s) { return s.size() > 40 ? s.substr(0, 40) + "..." : s; }
+
+class Checker {
+ public:
+  explicit Checker(const std::string& path) : path_(path) {}
+
+  Status Bad(const std::string& where, const std::string& what) const {
+    return MakeError(ErrorCode::kInvalidInput, path_ + ": " + where + ": " + what);
+  }
+  // `key` of `obj`, when present, must be a string (or null when `nullable`).
+  Status OptionalString(const json& obj, const char* key, const std::string& where,
+                        bool nullable = false) const {
+    const json* v = Member(obj, key);
+    if (!v || v->is_string() || (nullable && v->is_null())) return Status::Ok();
+    return Bad(where + "." + key, nullable ? "must be a string or null" : "must be a string");
+  }
+  // `key` of `obj`, when present, must be an object (or null when `nullable`).
+  Status OptionalObject(const json& obj, const char* key, const std::string& where,
+                        bool nullable = false) const {
+    const json* v = Member(obj, key);
+    if (!v || v->is_object() || (nullable && v->is_null())) return Status::Ok();
+    return Bad(where + "." + key, nullable ? "must be an object or null" : "must be an object");
+  }
+
+ private:
+  std::string path_;
+};
+
+Status CheckPlatform(const Checker& ck, const json& platform, const std::string& where) {
+  for (const char* key : {"os", "release", "family", "kernel_version", "arch"})
+    if (Status s = ck.OptionalString(platform, key, where); !s.ok()) return s;
+  return Status::Ok();
+}
+
+Status CheckCase(const Checker& ck, const json& c, const std::string& where, const Matrix& matrix,
+                 double time_scale) {
+  if (!c.is_object()) return ck.Bad(where, "must be an object");
+  for (const char* key : {"id", "name", "status"}) {
+    const json* v = Member(c, key);
+    if (!v || !v->is_string()) return ck.Bad(where + "." + key, "must be a string");
+  }
+  const std::string id = c.at("id").get<std::string>();
+  if (!matrix.Find(id))
+    return ck.Bad(where + ".id",
+                  "\"" + Shorten(id) + "\" is not a case of matrix \"" + matrix.name + "\"");
+  const std::string status = c.at("status").get<std::string>();
+  if (status != "completed" && status != "error")
+    return ck.Bad(where + ".status", "must be \"completed\" or \"error\"");
+  if (Status s = ck.OptionalString(c, "error", where, true); !s.ok()) return s;
+
+  if (Status s = ck.OptionalObject(c, "parameters", where, true); !s.ok()) return s;
+  if (const json* p = Member(c, "parameters"); p && p->is_object()) {
+    if (const json* ts = Member(*p, "time_scale")) {
+      if (!ts->is_number() || ts->get<double>() != time_scale)
+        return ck.Bad(where + ".parameters.time_scale",
+                      "must equal environment.time_scale (" + json(time_scale).dump() + ")");
+    }
+    for (const char* block : {"nominal", "applied"}) {
+      if (Status s = ck.OptionalObject(*p, block, where + ".parameters", true); !s.ok()) return s;
+      const json* b = Member(*p, block);
+      const json* linger = b ? Member(*b, "linger_s") : nullptr;
+      if (linger && !linger->is_null() && !(linger->is_number() && linger->get<double>() >= 0))
+        return ck.Bad(where + ".parameters." + block + ".linger_s",
+                      "must be a number >= 0 or null");
+    }
+  }
+
+  if (Status s = ck.OptionalObject(c, "agents", where, true); !s.ok()) return s;
+  if (const json* agents = Member(c, "agents"); agents && agents->is_object()) {
+    for (const char* role : {"server", "client"}) {
+      const std::string at = where + ".agents";
+      if (Status s = ck.OptionalObject(*agents, role, at, true); !s.ok()) return s;
+      const json* agent = Member(*agents, role);
+      if (!agent || !agent->is_object()) continue;
+      const std::string on = at + "." + role;
+      if (Status s = ck.OptionalObject(*agent, "platform", on, true); !s.ok()) return s;
+      if (const json* p = Member(*agent, "platform"); p && p->is_object())
+        if (Status s = CheckPlatform(ck, *p, on + ".platform"); !s.ok()) return s;
+    }
+  }
+
+  if (Status s = ck.OptionalObject(c, "outcome", where, true); !s.ok()) return s;
+  if (const json* outcome = Member(c, "outcome"); outcome && outcome->is_object()) {
+    if (Status s = ck.OptionalObject(*outcome, "claims", where + ".outcome"); !s.ok()) return s;
+    if (const json* claims = Member(*outcome, "claims")) {
+      for (const auto& [name, value] : claims->items()) {
+        const std::string at = where + ".outcome.claims." + Shorten(name);
+        const ClaimInfo* info = FindClaim(name);
+        if (!info) return ck.Bad(at, "unknown claim");
+        if (std::string why = CheckClaimValue(*info, value); !why.empty())
+          return ck.Bad(at, "must " + why);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const json* ServerPlatform(const json& case_doc) {
+  const json* agents = Member(case_doc, "agents");
+  const json* server = agents ? Member(*agents, "server") : nullptr;
+  const json* platform = server ? Member(*server, "platform") : nullptr;
+  return platform && platform->is_object() ? platform : nullptr;
+}
+
+std::string CaseFamily(const json& case_doc) {
+  return StringMember(ServerPlatform(case_doc), "family");
+}
+
+std::string CaseHostOs(const json& case_doc) {
+  return StringMember(ServerPlatform(case_doc), "os");
+}
+
+const json* RunPlatform(const json& results_doc) {
+  const json* cases = Member(results_doc, "cases");
+  if (!cases || !cases->is_array()) return nullptr;
+  for (const json& c : *cases)
+    if (const json* p = ServerPlatform(c)) return p;
+  return nullptr;
+}
+
+std::string RunFamily(const json& results_doc) {
+  std::string forced = StringMember(Member(results_doc, "environment"), "expect_family");
+  return forced.empty() ? StringMember(RunPlatform(results_doc), "family") : forced;
+}
+
+double RunTimeScale(const json& results_doc) {
+  const json* env = Member(results_doc, "environment");
+  const json* ts = env ? Member(*env, "time_scale") : nullptr;
+  return ts && ts->is_number() ? ts->get<double>() : 1.0;
+}
+
+Status CheckResultsDoc(const json& doc, const std::string& path, const Matrix& matrix) {
+  const Checker ck(path);
+  if (!doc.is_object() || Member(doc, "format") == nullptr ||
+      *Member(doc, "format") != json("lingerlab-results/1"))
+    return ck.Bad("format", "not a lingerlab-results/1 document");
+  const json* env = Member(doc, "environment");
+  if (!env || !env->is_object()) return ck.Bad("environment", "must be an object");
+  const json* ts = Member(*env, "time_scale");
+  if (!ts || !ts->is_number() || !std::isfinite(ts->get<double>()) || ts->get<double>() <= 0 ||
+      ts->get<double>() > 100)
+    return ck.Bad("environment.time_scale", "must be a number in (0, 100]");
+  for (const char* key : {"expect_family", "target", "matrix"})
+    if (Status s = ck.OptionalString(*env, key, "environment"); !s.ok()) return s;
+  if (Status s = ck.OptionalObject(*env, "host", "environment", true); !s.ok()) return s;
+  const json* cases = Member(doc, "cases");
+  if (!cases || !cases->is_array()) return ck.Bad("cases", "must be an array");
+  for (size_t i = 0; i < cases->size(); ++i) {
+    Status s =
+        CheckCase(ck, (*cases)[i], "cases[" + std::to_string(i) + "]", matrix, ts->get<double>());
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Result<json> LoadResultsFile(const std::string& path, const Matrix& matrix) {
+  auto doc = LoadJsonFile(path);
+  if (!doc.ok()) return doc.error();
+  if (Status s = CheckResultsDoc(*doc, path, matrix); !s.ok()) return s.error();
+  return doc;
+}
+
+}  // namespace lingerlab

@@ -1,0 +1,108 @@
+// The one reader of a results document: where family, OS and time scale come
+// from, and the shape check that makes a damaged file an error naming the
+// file and the field.
+#include "suite/expect/results_doc.h"
+
+#include <gtest/gtest.h>
+
+#include "suite/expect/test_matrix.h"
+
+namespace lingerlab {
+namespace {
+
+using nlohmann::json;
+
+json Doc() {
+  return json::parse(R"({
+    "format": "lingerlab-results/1",
+    "environment": {"host": {"os": "Linux", "family": "linux"}, "time_scale": 0.05,
+                    "target": "netns"},
+    "cases": [
+      {"id": "04", "name": "slow-client__linger-csock-0", "status": "completed",
+       "parameters": {"time_scale": 0.05, "applied": {"linger_s": 0}},
+       "agents": {"server": {"platform": {"os": "FreeBSD", "release": "14.0", "family": "bsd"}},
+                  "client": {"platform": {"os": "FreeBSD", "family": "bsd"}}},
+       "outcome": {"claims": {"abort_on_close": true}}},
+      {"id": "02", "name": "slow-client__no-linger", "status": "error", "error": "lost"}
+    ]})");
+}
+
+std::string Problem(const json& doc) {
+  Status s = CheckResultsDoc(doc, "r.json", SoLingerMatrix());
+  return s.ok() ? "" : s.message();
+}
+
+TEST(ResultsDocTest, FamilyAndOsComeFromTheServerAgentNotTheHost) {
+  const json doc = Doc();
+  EXPECT_EQ(CaseFamily(doc["cases"][0]), "bsd");
+  EXPECT_EQ(CaseHostOs(doc["cases"][0]), "FreeBSD");
+  EXPECT_EQ(CaseFamily(doc["cases"][1]), "");
+  EXPECT_EQ(RunFamily(doc), "bsd");  // environment.host says linux
+  json forced = doc;
+  forced["environment"]["expect_family"] = "darwin";
+  EXPECT_EQ(RunFamily(forced), "darwin");
+  EXPECT_EQ(RunTimeScale(doc), 0.05);
+}
+
+TEST(ResultsDocTest, AWellFormedDocumentPasses) { EXPECT_EQ(Problem(Doc()), ""); }
+
+// Was: `check` on a file without environment aborted (134).
+TEST(ResultsDocTest, EnvironmentAndTimeScaleAreRequired) {
+  json doc = Doc();
+  doc.erase("environment");
+  EXPECT_EQ(Problem(doc), "r.json: environment: must be an object");
+  doc = Doc();
+  doc["environment"].erase("time_scale");
+  EXPECT_EQ(Problem(doc), "r.json: environment.time_scale: must be a number in (0, 100]");
+  doc["environment"]["time_scale"] = -1;
+  EXPECT_EQ(Problem(doc), "r.json: environment.time_scale: must be a number in (0, 100]");
+}
+
+// Was: a number as platform.family made every verdict "error" and check exit 0.
+TEST(ResultsDocTest, WrongTypedPlatformFieldsAreNamed) {
+  json doc = Doc();
+  doc["cases"][0]["agents"]["server"]["platform"]["family"] = 7;
+  EXPECT_EQ(Problem(doc), "r.json: cases[0].agents.server.platform.family: must be a string");
+  doc = Doc();
+  doc["cases"][0]["agents"]["server"] = 3;
+  EXPECT_EQ(Problem(doc), "r.json: cases[0].agents.server: must be an object or null");
+}
+
+// One time scale: a case applied with another scale than the run's is refused.
+TEST(ResultsDocTest, CaseTimeScaleMustEqualTheRuns) {
+  json doc = Doc();
+  doc["cases"][0]["parameters"]["time_scale"] = 1;
+  EXPECT_EQ(Problem(doc),
+            "r.json: cases[0].parameters.time_scale: must equal environment.time_scale (0.05)");
+}
+
+TEST(ResultsDocTest, CaseFieldsAreTypedAndIdsBelongToTheMatrix) {
+  json doc = Doc();
+  doc["cases"][0]["id"] = 4;
+  EXPECT_EQ(Problem(doc), "r.json: cases[0].id: must be a string");
+  doc = Doc();
+  doc["cases"][0]["id"] = "99";
+  EXPECT_EQ(Problem(doc), "r.json: cases[0].id: \"99\" is not a case of matrix \"so_linger\"");
+  doc = Doc();
+  doc["cases"][1]["status"] = "running";
+  EXPECT_EQ(Problem(doc), "r.json: cases[1].status: must be \"completed\" or \"error\"");
+  doc = Doc();
+  doc["cases"][1]["error"] = 5;
+  EXPECT_EQ(Problem(doc), "r.json: cases[1].error: must be a string or null");
+  doc = Doc();
+  doc["cases"][0]["parameters"]["applied"]["linger_s"] = "20";
+  EXPECT_EQ(Problem(doc),
+            "r.json: cases[0].parameters.applied.linger_s: must be a number >= 0 or null");
+}
+
+TEST(ResultsDocTest, ClaimsAreOfTheVocabularyAndTyped) {
+  json doc = Doc();
+  doc["cases"][0]["outcome"]["claims"]["abort_on_close"] = "yes";
+  EXPECT_EQ(Problem(doc), "r.json: cases[0].outcome.claims.abort_on_close: must be a boolean");
+  doc = Doc();
+  doc["cases"][0]["outcome"]["claims"]["abort_on_clos"] = true;
+  EXPECT_EQ(Problem(doc), "r.json: cases[0].outcome.claims.abort_on_clos: unknown claim");
+}
+
+}  // namespace
+}  // namespace lingerlab
