@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "agents/base/clock.h"
 #include "suite/capture/pcap_file.h"
@@ -300,6 +302,154 @@ TEST(ReportCommandTest, ExpectedTablesAloneReproduceTheArticlesRows) {
   EXPECT_NE(out.find("| Darwin | Yes | 0.2 | No | No |"), std::string::npos);
   EXPECT_NE(out.find("| Windows (Cygwin) | Yes * | Until FIN is ACK'd | No | No |"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace lingerlab
+
+namespace lingerlab {
+namespace {
+
+// --- bad input files and options: exit 2, naming the file and the field -----
+// (Before: uncaught exceptions aborted with 134, stack overflows gave 139.)
+
+class BadInputTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ll-badinput-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const json& doc) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << doc.dump();
+    return path;
+  }
+  static json Load(const std::string& relative) {
+    std::ifstream in(std::string(LINGERLAB_SOURCE_DIR) + "/" + relative);
+    return json::parse(in);
+  }
+  // Runs lingerlab; expects exit 2 and every one of `needles` in its output.
+  void ExpectUsageError(const std::vector<std::string>& args,
+                        const std::vector<std::string>& needles) {
+    std::string out;
+    const int rc = RunBinary(args, &out);
+    std::string cmd;
+    for (const std::string& a : args) cmd += " " + a.substr(0, 80);
+    EXPECT_EQ(rc, 2) << "lingerlab" << cmd << "\n" << out;
+    for (const std::string& n : needles)
+      EXPECT_NE(out.find(n), std::string::npos) << "lingerlab" << cmd << ": no '" << n << "' in\n"
+                                                << out;
+  }
+  fs::path dir_;
+};
+
+TEST_F(BadInputTest, MatrixWithWrongTypesOrRangesIsExit2NamingFileAndField) {
+  const json good = Load("matrix/so_linger.json");
+  struct Bad {
+    std::string pointer;
+    json value;
+    std::string field;
+  };
+  const std::vector<Bad> bad = {
+      {"/format", 1, "format"},
+      {"/name", 1, "name"},
+      {"/title", 1, "title"},
+      {"/source", 1, "source"},
+      {"/cases/3/id", 1, "cases[3].id"},
+      {"/cases/3/name", 1, "case 04.name"},
+      {"/cases/3/client", 1, "case 04.client"},
+      {"/cases/3/linger/socket", 1, "case 04.linger.socket"},
+      {"/cases/3/shutdown", 1, "case 04.shutdown"},
+      {"/cases/3/id", std::string(200000, '7'), "cases[3].id"},
+      {"/cases/5/linger/seconds", (uint64_t{1} << 32) + 20, "case 06.linger.seconds"},
+      {"/defaults/port", 70000, "defaults.port"},
+      {"/defaults/payload_bytes", -5, "defaults.payload_bytes"},
+      {"/defaults/idle_s", 1e300, "defaults.idle_s"},
+      {"/summary_tables/on_zero_connected/0", "99", "summary_tables.on_zero_connected[0]"},
+  };
+  for (size_t i = 0; i < bad.size(); ++i) {
+    json doc = good;
+    doc[json::json_pointer(bad[i].pointer)] = bad[i].value;
+    const std::string path = Write("matrix" + std::to_string(i) + ".json", doc);
+    ExpectUsageError({"list", "--matrix", path}, {path + ": " + bad[i].field + ": "});
+  }
+  ExpectUsageError({"list", "--matrix", dir_.string()}, {dir_.string() + ": is a directory"});
+  ExpectUsageError({"run", "--matrix", dir_.string()}, {dir_.string() + ": is a directory"});
+  json deep = good;
+  deep["source"] = json::array();
+  std::string text = good.dump();
+  text.insert(text.size() - 1, ", \"x\": " + std::string(100000, '[') + std::string(100000, ']'));
+  const std::string deep_path = (dir_ / "deep.json").string();
+  std::ofstream(deep_path) << text;
+  ExpectUsageError({"list", "--matrix", deep_path}, {deep_path + ": invalid JSON: "});
+}
+
+TEST_F(BadInputTest, DamagedResultsFilesAreExit2ForCheckAndReport) {
+  const json good = Load("results/reference-scale0.05/results.json");
+  struct Bad {
+    std::string name;
+    std::function<void(json&)> damage;
+    std::string field;
+  };
+  const std::vector<Bad> bad = {
+      {"no-environment", [](json& d) { d.erase("environment"); }, "environment: "},
+      {"family-number",
+       [](json& d) {
+         for (json& c : d["cases"]) c["agents"]["server"]["platform"]["family"] = 7;
+       },
+       "cases[0].agents.server.platform.family: "},
+      {"time-scale-string", [](json& d) { d["environment"]["time_scale"] = "fast"; },
+       "environment.time_scale: "},
+      {"case-time-scale", [](json& d) { d["cases"][2]["parameters"]["time_scale"] = 1; },
+       "cases[2].parameters.time_scale: "},
+      {"id-number", [](json& d) { d["cases"][1]["id"] = 2; }, "cases[1].id: "},
+      {"claim-type", [](json& d) { d["cases"][0]["outcome"]["claims"]["client_bytes"] = "all"; },
+       "cases[0].outcome.claims.client_bytes: "},
+  };
+  for (const Bad& b : bad) {
+    json doc = good;
+    b.damage(doc);
+    const std::string path = Write(b.name + ".json", doc);
+    ExpectUsageError({"check", path}, {path + ": " + b.field});
+    ExpectUsageError({"report", path}, {path + ": " + b.field});
+  }
+  std::string text = good.dump();
+  text.insert(text.size() - 1, ", \"x\": " + std::string(100000, '{') + std::string(100000, '}'));
+  const std::string deep = (dir_ / "deep.json").string();
+  std::ofstream(deep) << text;
+  ExpectUsageError({"check", deep}, {deep + ": invalid JSON: "});
+  ExpectUsageError({"report", deep}, {deep + ": invalid JSON: "});
+  ExpectUsageError({"check", dir_.string()}, {dir_.string() + ": is a directory"});
+  ExpectUsageError({"report", dir_.string()}, {dir_.string() + ": is a directory"});
+}
+
+TEST_F(BadInputTest, BadExpectedTableIsExit2NamingFileAndField) {
+  fs::create_directories(dir_ / "expected");
+  json linux_table = Load("matrix/expected/linux.json");
+  linux_table["cases"]["03"]["abort_on_close"]["value"] = "yes";
+  const std::string path = Write("expected/linux.json", linux_table);
+  const std::string ref =
+      std::string(LINGERLAB_SOURCE_DIR) + "/results/reference-scale0.05/results.json";
+  ExpectUsageError({"check", ref, "--expected-dir", (dir_ / "expected").string()},
+                   {path + ": cases.03.abort_on_close: value must be a boolean"});
+  linux_table = Load("matrix/expected/linux.json");
+  linux_table["matrix"] = "other";
+  Write("expected/linux.json", linux_table);
+  ExpectUsageError({"report", "--expected-dir", (dir_ / "expected").string()},
+                   {path + ": matrix: "});
+}
+
+TEST_F(BadInputTest, NonFiniteOrAbsurdOptionsAreExit2) {
+  for (const char* scale : {"nan", "NaN", "inf", "-inf", "0", "-1", "1e9", "0.05x", ""})
+    ExpectUsageError({"run", "--time-scale", scale}, {"--time-scale"});
+  for (const char* timeout : {"nan", "inf", "-1", "1e12", "abc"})
+    ExpectUsageError({"run", "--case-timeout", timeout}, {"--case-timeout"});
+  for (const char* jobs : {"abc", "-1", "100000", "1.5"})
+    ExpectUsageError({"run", "--jobs", jobs}, {"--jobs"});
+  for (const char* cases : {"zz", "03,,zz", ",,,"}) ExpectUsageError({"run", "--cases", cases}, {});
 }
 
 }  // namespace
