@@ -416,6 +416,11 @@ TEST_F(BadInputTest, DamagedResultsFilesAreExit2ForCheckAndReport) {
     ExpectUsageError({"check", path}, {path + ": " + b.field});
     ExpectUsageError({"report", path}, {path + ": " + b.field});
   }
+  // Events the classifier would have skipped: check used to exit 0 on them.
+  json doc = good;
+  doc["cases"][0]["events"]["server"] = 5;
+  const std::string events = Write("events.json", doc);
+  ExpectUsageError({"check", events}, {events + ": cases[0].events.server: "});
   std::string text = good.dump();
   text.insert(text.size() - 1, ", \"x\": " + std::string(100000, '{') + std::string(100000, '}'));
   const std::string deep = (dir_ / "deep.json").string();

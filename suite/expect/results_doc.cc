@@ -102,6 +102,44 @@ Status CheckCase(const Checker& ck, const json& c, const std::string& where, con
     }
   }
 
+  // What the classifier reads: event lists of objects with a step, packets
+  // with their documented fields (doc/results-format.md).
+  if (Status s = ck.OptionalObject(c, "events", where, true); !s.ok()) return s;
+  if (const json* events = Member(c, "events"); events && events->is_object()) {
+    for (const char* role : {"server", "client"}) {
+      const json* list = Member(*events, role);
+      if (!list) continue;
+      const std::string at = where + ".events." + role;
+      if (!list->is_array()) return ck.Bad(at, "must be an array");
+      for (size_t i = 0; i < list->size(); ++i) {
+        const json& e = (*list)[i];
+        const std::string on = at + "[" + std::to_string(i) + "]";
+        if (!e.is_object()) return ck.Bad(on, "must be an object");
+        const json* step = Member(e, "step");
+        if (!step || !step->is_string()) return ck.Bad(on + ".step", "must be a string");
+      }
+    }
+  }
+  if (const json* packets = Member(c, "packets")) {
+    if (!packets->is_null() && !packets->is_array())
+      return ck.Bad(where + ".packets", "must be an array or null");
+    for (size_t i = 0; packets->is_array() && i < packets->size(); ++i) {
+      const json& p = (*packets)[i];
+      const std::string on = where + ".packets[" + std::to_string(i) + "]";
+      if (!p.is_object()) return ck.Bad(on, "must be an object");
+      const json* t = Member(p, "t");
+      if (!t || !t->is_number()) return ck.Bad(on + ".t", "must be a number");
+      for (const char* key : {"dir", "flags"}) {
+        const json* v = Member(p, key);
+        if (!v || !v->is_string()) return ck.Bad(on + "." + key, "must be a string");
+      }
+      for (const char* key : {"seq", "ack", "len"}) {
+        const json* v = Member(p, key);
+        if (!v || !v->is_number_integer()) return ck.Bad(on + "." + key, "must be an integer");
+      }
+    }
+  }
+
   if (Status s = ck.OptionalObject(c, "outcome", where, true); !s.ok()) return s;
   if (const json* outcome = Member(c, "outcome"); outcome && outcome->is_object()) {
     if (Status s = ck.OptionalObject(*outcome, "claims", where + ".outcome"); !s.ok()) return s;

@@ -42,8 +42,9 @@ double RunTimeScale(const nlohmann::json& results_doc);
 // string expect_family, target), cases (objects with a string id that is a
 // case of `matrix`, name, status "completed" or "error", error string or
 // null, parameters whose time_scale equals the environment's, agents'
-// platform fields as strings, outcome claims of the vocabulary with values
-// of their type). kInvalidInput "<path>: <field>: <what>" on the first
+// platform fields as strings, event lists of objects with a string step,
+// packets with t, dir, flags, seq, ack and len, outcome claims of the
+// vocabulary with values of their type). kInvalidInput "<path>: <field>: <what>" on the first
 // problem.
 Status CheckResultsDoc(const nlohmann::json& doc, const std::string& path, const Matrix& matrix);
 

@@ -95,6 +95,27 @@ TEST(ResultsDocTest, CaseFieldsAreTypedAndIdsBelongToTheMatrix) {
             "r.json: cases[0].parameters.applied.linger_s: must be a number >= 0 or null");
 }
 
+// Was: events or packets of the wrong shape were silently skipped by the
+// classifier, and `check` exited 0 on a file it could not read.
+TEST(ResultsDocTest, EventsAndPacketsAreShapeChecked) {
+  json doc = Doc();
+  doc["cases"][0]["events"] = 5;
+  EXPECT_EQ(Problem(doc), "r.json: cases[0].events: must be an object or null");
+  doc["cases"][0]["events"] = {{"server", {{{"step", "close"}}, 3}}};
+  EXPECT_EQ(Problem(doc), "r.json: cases[0].events.server[1]: must be an object");
+  doc["cases"][0]["events"] = {{"client", {{{"step", 1}}}}};
+  EXPECT_EQ(Problem(doc), "r.json: cases[0].events.client[0].step: must be a string");
+  doc = Doc();
+  doc["cases"][0]["packets"] = {
+      {{"t", 0.1}, {"dir", "s2c"}, {"flags", "R."}, {"seq", 1}, {"ack", 1}, {"len", 0}}};
+  EXPECT_EQ(Problem(doc), "");
+  doc["cases"][0]["packets"][0]["t"] = "x";
+  EXPECT_EQ(Problem(doc), "r.json: cases[0].packets[0].t: must be a number");
+  doc["cases"][0]["packets"][0]["t"] = 0.1;
+  doc["cases"][0]["packets"][0]["seq"] = 1.5;
+  EXPECT_EQ(Problem(doc), "r.json: cases[0].packets[0].seq: must be an integer");
+}
+
 TEST(ResultsDocTest, ClaimsAreOfTheVocabularyAndTyped) {
   json doc = Doc();
   doc["cases"][0]["outcome"]["claims"]["abort_on_close"] = "yes";
