@@ -168,6 +168,29 @@ TEST_F(EndToEndTest, BadMatrixIsAUsageErrorWithTheFileNamed) {
   EXPECT_NE(out.find("34 idle-client__linger-lsock-0__shutdown-10"), std::string::npos);
 }
 
+// The binary end to end: a run that completes exits 0 and compares with the
+// server agent's family. (With two struct lingerlab::MatrixCase in one binary,
+// the coordinator's and a hand-written one in suite/expect, a Release build
+// crashed here at exit in ~vector<MatrixCase>: SIGSEGV, exit 139.)
+TEST_F(EndToEndTest, RunOfCase04ExitsZeroAndPassesAgainstTheAgentsFamily) {
+  fs::create_directories(out_);
+  std::string out;
+  const std::string run_id = "ok" + std::to_string(::getpid() % 100000);
+  ASSERT_EQ(RunBinary({"run", "--cases", "04", "--time-scale", "0.05", "--run-id", run_id, "--out",
+                       out_.string()},
+                      &out),
+            0)
+      << out;
+  auto doc = ReadJsonFile((out_ / "results.json").string());
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  const json& c = (*doc)["cases"][0];
+  EXPECT_EQ(c["verdict"]["status"], "pass") << c["verdict"].dump();
+  EXPECT_EQ(c["verdict"]["family"], c["agents"]["server"]["platform"]["family"]);
+  EXPECT_EQ(c["parameters"]["time_scale"], (*doc)["environment"]["time_scale"]);
+  EXPECT_EQ(RunBinary({"check", (out_ / "results.json").string()}, &out), 0) << out;
+  EXPECT_TRUE(Namespaces("ll-" + run_id).empty());
+}
+
 TEST_F(EndToEndTest, InterruptedRunCleansUpAndStillWritesItsResults) {
   fs::create_directories(out_);
   const std::string run_id = "int" + std::to_string(::getpid() % 100000);
