@@ -69,13 +69,13 @@ const std::set<std::string> kCaseFields = {"id",     "name",     "client",
 std::string Shorten(const std::string& s) { return s.size() > 40 ? s.substr(0, 40) + "..." : s; }
 
 // obj[key] as a string of at most `max_len` bytes. A missing key is an error
-// when `required`, else `fallback`.
+// unless `may_be_absent`, then it reads as `fallback`.
 Result<std::string> ReadString(const json& obj, const char* key, const std::string& origin,
-                               const std::string& where, size_t max_len, bool optional = false,
+                               const std::string& where, size_t max_len, bool may_be_absent = false,
                                const std::string& fallback = "") {
   auto it = obj.find(key);
   if (it == obj.end()) {
-    if (optional) return fallback;
+    if (may_be_absent) return fallback;
     return Bad(origin, where, "is required");
   }
   if (!it->is_string()) return Bad(origin, where, "must be a string");
