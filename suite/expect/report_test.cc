@@ -84,6 +84,21 @@ TEST(ReportTest, RendersWithoutResults) {
   EXPECT_NE(report.find("## Deviations\n\nNone.\n"), std::string::npos);
 }
 
+// Rows come from the loaded matrix, not a list in C++: a second matrix
+// without summary_tables gets its own grid and no article tables.
+TEST(ReportTest, RowsComeFromTheLoadedMatrix) {
+  auto mini = ParseMatrix(json::parse(R"({
+    "format": "lingerlab-matrix/1", "name": "mini",
+    "defaults": {"payload_bytes": 1024, "read_chunk": 512, "port": 5001},
+    "cases": [{"id": "T01", "name": "fast-client__no-linger", "client": "fast"}]})"),
+                          "mini.json");
+  ASSERT_TRUE(mini.ok()) << mini.error().message;
+  const std::string report = RenderMarkdownReport(*mini, {}, {});
+  EXPECT_NE(report.find("| T01 | fast-client__no-linger |"), std::string::npos) << report;
+  EXPECT_EQ(report.find("| 34 |"), std::string::npos);
+  EXPECT_EQ(report.find("Effect of SO_LINGER"), std::string::npos);
+}
+
 TEST(ReportTest, UnknownFamilyIsShownUnmarked) {
   json doc = Docs()[0];
   doc["environment"]["expect_family"] = "plan9";
