@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "agents/base/bounded_json.h"
 
@@ -38,9 +39,15 @@ Result<nlohmann::json> LoadJsonFile(const std::string& path,
     // becomes "invalid JSON at line 3, column 7: ...".
     const std::string& why = doc.error().message;
     const size_t at = why.find("parse error at ");
-    return MakeError(ErrorCode::kInvalidInput,
-                     path + ": invalid JSON" +
-                         (at == std::string::npos ? ": " + why : " " + why.substr(at + 12)));
+    std::string message = path + ": invalid JSON";
+    if (at == std::string::npos) {
+      message += ": ";
+      message += why;
+    } else {
+      message += ' ';
+      message.append(why, at + 12);
+    }
+    return MakeError(ErrorCode::kInvalidInput, std::move(message));
   }
   return doc;
 }
