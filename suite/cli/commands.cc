@@ -153,8 +153,9 @@ Result<Analyzer> MakeAnalyzer(const std::string& expected_dir, const std::string
   return Analyzer(std::move(*tables), family);
 }
 
-// A completed case whose analysis failed (verdict "error") means the file's
-// events or packets are malformed: a bad input file, not a verdict.
+// A completed case whose analysis failed (verdict "error": the Analyzer
+// caught an exception) has content CheckResultsDoc did not foresee: a bad
+// input file (exit 2), not a verdict that would leave `check` at exit 0.
 Status CheckAnalysed(const json& doc, const std::string& path) {
   for (size_t i = 0; i < doc["cases"].size(); ++i) {
     const json& c = doc["cases"][i];
