@@ -226,6 +226,7 @@ Status PcapCapture::OpenHandle() {
   pcap_t* p = pcap_.get();
   pcap_set_snaplen(p, options_.snaplen);
   pcap_set_promisc(p, 0);
+  if (options_.buffer_bytes > 0) pcap_set_buffer_size(p, options_.buffer_bytes);
   // Without immediate mode the kernel hands packets over in blocks, and
   // poll() would not report them until a block fills or times out.
   pcap_set_immediate_mode(p, 1);
