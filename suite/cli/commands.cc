@@ -248,6 +248,14 @@ int CmdRun(const RunArgs& args) {
     spdlog::error("{}", analyzer.error().message);
     return kExitUsage;
   }
+  // An explicit --out that already holds results is refused unless
+  // --overwrite says replacing them is intended.
+  if (!args.out.empty() && !args.overwrite && fs::exists(fs::path(args.out) / "results.json")) {
+    spdlog::error(
+        "{} already holds results.json; choose another --out, or pass --overwrite to replace it",
+        args.out);
+    return kExitUsage;
+  }
   const std::string agent = args.agent.empty() ? AgentBesideUs() : args.agent;
   auto target = MakeTarget(args.target,
                            TargetConfig{agent, args.run_id.empty() ? RandomRunId() : args.run_id});
@@ -265,15 +273,7 @@ int CmdRun(const RunArgs& args) {
     spdlog::warn("could not sweep leftovers of earlier runs: {}", swept.error().message);
   }
 
-  // An explicit --out that already holds results is refused unless
-  // --overwrite says replacing them is intended.
   const bool default_out = args.out.empty();
-  if (!default_out && !args.overwrite && fs::exists(fs::path(args.out) / "results.json")) {
-    spdlog::error(
-        "{} already holds results.json; choose another --out, or pass --overwrite to replace it",
-        args.out);
-    return kExitUsage;
-  }
   std::string out_dir = args.out;
   std::error_code ec;
   if (default_out) {
