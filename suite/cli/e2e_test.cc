@@ -431,6 +431,7 @@ TEST_F(EndToEndTest, AnAgentKilledDuringSettleIsAWarningOnTheCase) {
   ASSERT_GT(killed.load(), 0);
   const json& c = results["cases"][0];
   EXPECT_EQ(c["status"], "completed") << c.dump();
+  EXPECT_EQ(results["summary"]["warnings"], 1) << results["summary"];
   ASSERT_EQ(c["warnings"].size(), 1u) << c["warnings"];
   const std::string w = c["warnings"][0];
   EXPECT_NE(w.find("server agent (pid " + std::to_string(killed.load()) + ") exited"),

@@ -55,6 +55,8 @@ void SummarizeResults(json& results) {
   for (const json& c : results["cases"]) {
     std::string st = c.value("status", "error");
     s[st] = s.value(st, 0) + 1;
+    if (c.contains("warnings") && c["warnings"].is_array() && !c["warnings"].empty())
+      s["warnings"] = s.value("warnings", 0) + 1;  // cases with warnings; absent when none
     if (c.contains("verdict")) {
       std::string v = c["verdict"].value("status", "");
       if (!v.empty() && v != "error") s[v] = s.value(v, 0) + 1;  // already counted as status

@@ -44,7 +44,8 @@ nlohmann::json RunMatrix(const std::vector<MatrixCase>& cases, Target& target,
 
 // Recomputes the "summary" block of a results document from its cases:
 // counts per status, and per verdict status except "error" (a case whose
-// verdict is error is already counted by its status).
+// verdict is error is already counted by its status), and "warnings": the
+// number of cases with warnings, present only when there are some.
 void SummarizeResults(nlohmann::json& results);
 
 // "2026-11-21T12:00:00.123Z"
