@@ -40,6 +40,12 @@ struct CaptureOptions {
   std::string bpf_filter;  // e.g. "tcp and host 198.18.0.1 and port 5001"; "" = everything
   std::string pcap_path;   // file to write (pcap, nanosecond timestamps); "" = no file
   int snaplen = 256;       // bytes kept per frame; headers are enough
+  // The kernel's capture buffer (libpcap's ring). libpcap's default, 2 MiB,
+  // is mapped whole into our memory for every capture (34 at once in a full
+  // run); a case's connection is a few hundred packets at most and the ring
+  // is drained as packets arrive, so 256 KiB (~500 frames at this snaplen)
+  // leaves a wide margin. Drops would show in Dropped().
+  int buffer_bytes = 256 * 1024;
 };
 
 }  // namespace lingerlab

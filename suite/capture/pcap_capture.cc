@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <system_error>
@@ -82,6 +83,7 @@ class PcapCapture final : public CaptureSource {
   int linktype_ = 0;
   int precision_ = PCAP_TSTAMP_PRECISION_MICRO;
   Status final_status_;  // read by Stop() after join()
+  int write_errno_ = 0;  // first error writing the pcap file; 0 if none
 
   std::mutex control_mu_;  // serialises Start() and Stop()
   bool stopped_ = false;   // guarded by control_mu_
@@ -224,6 +226,7 @@ Status PcapCapture::OpenHandle() {
   pcap_t* p = pcap_.get();
   pcap_set_snaplen(p, options_.snaplen);
   pcap_set_promisc(p, 0);
+  if (options_.buffer_bytes > 0) pcap_set_buffer_size(p, options_.buffer_bytes);
   // Without immediate mode the kernel hands packets over in blocks, and
   // poll() would not report them until a block fills or times out.
   pcap_set_immediate_mode(p, 1);
@@ -352,12 +355,21 @@ Status PcapCapture::Finish(Status loop_status) {
   if (pcap_) UpdateDropped();
   Status status = std::move(loop_status);
   if (dumper_) {
-    // Flush explicitly: pcap_dump_close() cannot report a failed write.
-    if (pcap_dump_flush(dumper_.get()) != 0 && status.ok()) {
+    // pcap_dump() cannot report a failed write and pcap_dump_close() cannot
+    // report a failed close; a write that failed while the stdio buffer
+    // spilled leaves only the stream's error flag (a later fflush() of the
+    // now empty buffer succeeds). So: flush, check the flag, fsync, and close
+    // the file ourselves once the data is known to be on disk.
+    FILE* f = pcap_dump_file(dumper_.get());
+    if (pcap_dump_flush(dumper_.get()) != 0 && write_errno_ == 0)
+      write_errno_ = errno ? errno : EIO;
+    if (std::ferror(f) && write_errno_ == 0) write_errno_ = EIO;
+    if (write_errno_ == 0 && ::fsync(::fileno(f)) != 0) write_errno_ = errno;
+    dumper_.reset();  // fclose: nothing left to write, so nothing left to fail
+    if (write_errno_ != 0 && status.ok()) {
       status = MakeError(ErrorCode::kFailed,
-                         "writing pcap file " + options_.pcap_path + ": " + Errno(errno));
+                         "writing pcap file " + options_.pcap_path + ": " + Errno(write_errno_));
     }
-    dumper_.reset();
   }
   dead_.reset();
   if (have_filter_) pcap_freecode(&filter_);
@@ -383,6 +395,9 @@ void PcapCapture::OnFrame(const pcap_pkthdr* header, const u_char* bytes) {
     out.ts.tv_sec = static_cast<time_t>(t_ns / kNsPerSec);
     out.ts.tv_usec = static_cast<suseconds_t>(t_ns % kNsPerSec);
     pcap_dump(reinterpret_cast<u_char*>(dumper_.get()), &out, bytes);
+    // The first failed write's errno (ENOSPC, EIO): the stream only keeps a flag.
+    if (write_errno_ == 0 && std::ferror(pcap_dump_file(dumper_.get())))
+      write_errno_ = errno ? errno : EIO;
   }
   auto packet = ParseFrame(linktype_, bytes, header->caplen, t_ns, header->len);
   if (!packet) return;

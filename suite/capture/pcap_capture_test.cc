@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -352,6 +354,86 @@ TEST(PcapCaptureTest, ClearErrors) {
 
   e = OpenError(CaptureOptions{});
   EXPECT_EQ(e.code, ErrorCode::kInvalidInput) << e.message;
+}
+
+// A size-limited tmpfs mounted on a fresh directory for one test, unmounted
+// (lazily, should a file still be open) and removed when it ends.
+class SmallTmpfs {
+ public:
+  explicit SmallTmpfs(const std::string& size) {
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/llcap-full-XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr) return;
+    dir_ = tmpl;
+    mounted_ = mount("tmpfs", dir_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
+                     ("size=" + size + ",mode=0700").c_str()) == 0;
+  }
+  ~SmallTmpfs() {
+    if (mounted_ && umount2(dir_.c_str(), MNT_DETACH) != 0)
+      ADD_FAILURE() << "could not unmount " << dir_;
+    if (!dir_.empty()) rmdir(dir_.c_str());
+  }
+  SmallTmpfs(const SmallTmpfs&) = delete;
+  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
+
+  bool ok() const { return mounted_; }
+  std::string File(const std::string& name) const { return dir_ + "/" + name; }
+  // Fills the file system with a filler file until `leave` bytes are free
+  // (rounded to whole blocks); returns the bytes left free.
+  uint64_t FillLeaving(uint64_t leave) {
+    UniqueFd fd(open(File("filler").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+    const std::string block(4096, 'x');
+    for (;;) {
+      struct statvfs st {};
+      if (fstatvfs(fd.get(), &st) != 0) return 0;
+      const uint64_t free_bytes = static_cast<uint64_t>(st.f_bavail) * st.f_bsize;
+      if (free_bytes <= leave || write(fd.get(), block.data(), block.size()) <= 0)
+        return free_bytes;
+    }
+  }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
+
+// Captures a burst of short connections into a pcap file on a file system
+// that has `free_bytes` left; returns Stop()'s status.
+Status CaptureOntoSmallDisk(uint64_t leave, int connections) {
+  NetnsGuard ns;
+  if (!ns.ok()) return MakeError(ErrorCode::kFailed, "<no namespace>");
+  SmallTmpfs disk("64k");
+  if (!disk.ok()) return MakeError(ErrorCode::kFailed, "<no tmpfs>");
+  disk.FillLeaving(leave);
+  CaptureOptions options;
+  options.interface = "lo";
+  options.netns_path = ns.path();
+  options.bpf_filter = "tcp and port " + std::to_string(kPort);
+  options.pcap_path = disk.File("full.pcap");
+  auto capture = OpenPcapCapture(options);
+  if (!capture.ok()) return MakeError(ErrorCode::kFailed, "<open: " + capture.error().message);
+  if (!(*capture)->Start().ok()) return MakeError(ErrorCode::kFailed, "<start>");
+  const std::string err = RunInNetns(ns.path(), [&] {
+    for (int i = 0; i < connections; ++i)
+      if (std::string e = Exchange(kPort, 100); !e.empty()) return e;
+    return std::string();
+  });
+  if (!err.empty()) return MakeError(ErrorCode::kFailed, "<exchange: " + err);
+  SleepNs(20 * kNsPerMs);
+  return (*capture)->Stop();
+}
+
+// A pcap file that cannot be written (full disk) is a capture error that
+// Stop() reports, whether the disk is full from the first byte or fills up
+// while packets are being written; never a silently short file.
+TEST(PcapCaptureTest, AFullDiskIsReportedByStop) {
+  SKIP_UNLESS_ROOT();
+  for (uint64_t leave : {uint64_t{0}, uint64_t{8192}}) {
+    const Status s = CaptureOntoSmallDisk(leave, 40);
+    ASSERT_FALSE(s.ok()) << "Stop() succeeded with " << leave << " bytes free";
+    EXPECT_TRUE(Contains(s.message(), "full.pcap")) << s.message();
+    EXPECT_TRUE(Contains(s.message(), "No space left on device")) << s.message();
+  }
 }
 
 TEST(PcapCaptureTest, InterfaceIsLookedUpInTheGivenNamespace) {

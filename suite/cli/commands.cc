@@ -48,13 +48,15 @@ std::string RandomRunId() {
   return buf;
 }
 
-std::string DefaultOutDir() {
+// results/run-<UTC time>, created exclusively: a second run started in the
+// same second gets results/run-<UTC time>-2 (results_writer.h).
+Result<std::string> CreateDefaultOutDir() {
   time_t now = time(nullptr);
   tm t{};
   gmtime_r(&now, &t);
   char buf[64];
-  std::strftime(buf, sizeof(buf), "results/run-%Y%m%d-%H%M%S", &t);
-  return buf;
+  std::strftime(buf, sizeof(buf), "run-%Y%m%d-%H%M%S", &t);
+  return CreateUniqueDir("results", buf);
 }
 
 // SIGINT/SIGTERM/SIGHUP set `cancelled` instead of killing us, so the run
@@ -109,14 +111,24 @@ std::string ClaimsLine(const json& c) {
   return s;
 }
 
+// A warning's short form for the case's line: up to its first ';'.
+std::string WarningsTag(const json& c) {
+  const json w = c.value("warnings", json::array());
+  if (!w.is_array() || w.empty()) return "";
+  std::string first = w[0].is_string() ? w[0].get<std::string>() : w[0].dump();
+  std::string tag = " WARNING: " + first.substr(0, first.find(';'));
+  if (w.size() > 1) tag += " (+" + std::to_string(w.size() - 1) + " more)";
+  return tag;
+}
+
 void PrintSummary(const json& results, const std::string& path) {
   for (const json& c : results["cases"]) {
     std::string verdict = c.contains("verdict") ? c["verdict"].value("status", "") : "";
+    const std::string detail = c["status"] == "error" ? " " + c.value("error", json("")).dump()
+                                                      : ClaimsLine(c) + WarningsTag(c);
     std::printf("%-3s %-48s %-9s %-15s%s\n", c["id"].get<std::string>().c_str(),
                 c["name"].get<std::string>().c_str(), c["status"].get<std::string>().c_str(),
-                verdict.c_str(),
-                c["status"] == "error" ? (" " + c.value("error", json("")).dump()).c_str()
-                                       : ClaimsLine(c).c_str());
+                verdict.c_str(), detail.c_str());
     if (verdict == "deviation")
       for (const json& ch : c["verdict"].value("checks", json::array()))
         if (ch.value("result", "") == "deviation")
@@ -230,6 +242,14 @@ int CmdRun(const RunArgs& args) {
     spdlog::error("{}", analyzer.error().message);
     return kExitUsage;
   }
+  // An explicit --out that already holds results is refused unless
+  // --overwrite says replacing them is intended.
+  if (!args.out.empty() && !args.overwrite && fs::exists(fs::path(args.out) / "results.json")) {
+    spdlog::error(
+        "{} already holds results.json; choose another --out, or pass --overwrite to replace it",
+        args.out);
+    return kExitUsage;
+  }
   const std::string agent = args.agent.empty() ? AgentBesideUs() : args.agent;
   auto target = MakeTarget(args.target,
                            TargetConfig{agent, args.run_id.empty() ? RandomRunId() : args.run_id});
@@ -248,12 +268,21 @@ int CmdRun(const RunArgs& args) {
   }
 
   const bool default_out = args.out.empty();
-  const std::string out_dir = default_out ? DefaultOutDir() : args.out;
+  std::string out_dir = args.out;
   std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec) {
-    spdlog::error("cannot create output directory {}: {}", out_dir, ec.message());
-    return kExitUsage;
+  if (default_out) {
+    auto created = CreateDefaultOutDir();
+    if (!created.ok()) {
+      spdlog::error("cannot create output directory: {}", created.error().message);
+      return kExitUsage;
+    }
+    out_dir = *created;
+  } else {
+    fs::create_directories(out_dir, ec);
+    if (ec) {
+      spdlog::error("cannot create output directory {}: {}", out_dir, ec.message());
+      return kExitUsage;
+    }
   }
   RunOptions opt;
   opt.time_scale = args.time_scale;
@@ -283,12 +312,18 @@ int CmdRun(const RunArgs& args) {
     if (!args.expect_family.empty()) results["environment"]["expect_family"] = args.expect_family;
     const std::string path = (fs::path(out_dir) / "results.json").string();
     if (Status s = WriteJsonAtomically(path, results); !s.ok()) {
-      spdlog::error("{}", s.message());
-      return kExitEnvironment;
+      target->reset();
+      PrintSummary(results, path + " (NOT WRITTEN)");
+      spdlog::error(
+          "the run finished but its results file was not written: {}. Each finished case's "
+          "document is in {}/cases/ (if that could be written).",
+          s.message(), out_dir);
+      return kExitResultsLost;
     }
     if (default_out) {
-      fs::remove("results/latest", ec);
-      fs::create_directory_symlink(fs::path(out_dir).filename(), "results/latest", ec);
+      if (Status l = ReplaceSymlink("results/latest", fs::path(out_dir).filename().string());
+          !l.ok())
+        spdlog::warn("{}", l.message());
     }
     target->reset();  // removes anything of this run still left, releases the run lock
     PrintSummary(results, path);

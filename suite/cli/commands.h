@@ -23,7 +23,8 @@ struct RunArgs {
   double case_timeout_s = 0;
   std::string expect_family;
   std::string expected_dir = "matrix/expected";
-  std::string run_id;  // "" = random
+  std::string run_id;      // "" = random
+  bool overwrite = false;  // replace results.json in an existing --out
 };
 struct CheckArgs {
   std::string results;

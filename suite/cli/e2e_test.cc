@@ -7,15 +7,20 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 
 #include "agents/base/clock.h"
 #include "suite/capture/pcap_file.h"
@@ -267,8 +272,9 @@ TEST_F(EndToEndTest, FailedRunsReportTheReasonAndLeaveNothingBehind) {
       {{"--case-timeout", "1", "--run-id", "fb" + id}, "case deadline"},
   };
   for (const Failure& f : failures) {
-    std::vector<std::string> args = {"run",  "--cases", "02,13",      "--time-scale",
-                                     "0.05", "--out",   out_.string()};
+    // The same --out twice: the second run replaces the first's results.
+    std::vector<std::string> args = {"run",  "--cases", "02,13",       "--time-scale",
+                                     "0.05", "--out",   out_.string(), "--overwrite"};
     args.insert(args.end(), f.args.begin(), f.args.end());
     std::string output;
     EXPECT_EQ(RunBinary(args, &output), 4) << output;
@@ -478,6 +484,198 @@ TEST_F(BadInputTest, NonFiniteOrAbsurdOptionsAreExit2) {
   for (const char* jobs : {"abc", "-1", "100000", "1.5"})
     ExpectUsageError({"run", "--jobs", jobs}, {"--jobs"});
   for (const char* cases : {"zz", "03,,zz", ",,,"}) ExpectUsageError({"run", "--cases", cases}, {});
+}
+
+}  // namespace
+}  // namespace lingerlab
+
+// --- output: unique directories, per-case files, failures to write ----------
+
+namespace lingerlab {
+namespace {
+
+constexpr const char* kFastCase = "11";  // fast-client__no-linger__shutdown: ~1.5 s at 0.05
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Starts the lingerlab binary with `args` in working directory `cwd`, output
+// to `log`; returns its pid.
+pid_t StartBinaryIn(const fs::path& cwd, const std::vector<std::string>& args,
+                    const fs::path& log) {
+  std::vector<std::string> all = {LINGERLAB_BIN};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    if (::chdir(cwd.c_str()) != 0) _exit(126);
+    ::execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int WaitExit(pid_t pid) {
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+// Issue 6 #8: two runs started in the same second with the default output
+// directory used to share results/run-<time>/ and overwrite each other.
+TEST_F(EndToEndTest, RunsStartedTogetherGetTheirOwnDefaultDirectories) {
+  fs::create_directories(out_);
+  const std::string id = std::to_string(::getpid() % 100000);
+  pid_t a = StartBinaryIn(
+      out_, {"run", "--cases", kFastCase, "--time-scale", "0.05", "--run-id", "ua" + id},
+      out_ / "a.log");
+  pid_t b = StartBinaryIn(
+      out_, {"run", "--cases", kFastCase, "--time-scale", "0.05", "--run-id", "ub" + id},
+      out_ / "b.log");
+  const int ra = WaitExit(a), rb = WaitExit(b);
+  EXPECT_EQ(ra, 0) << ReadAll(out_ / "a.log");
+  EXPECT_EQ(rb, 0) << ReadAll(out_ / "b.log");
+  std::vector<fs::path> dirs;
+  for (auto& e : fs::directory_iterator(out_ / "results"))
+    if (e.is_directory() && !e.is_symlink()) dirs.push_back(e.path());
+  ASSERT_EQ(dirs.size(), 2u) << "both runs wrote into one directory";
+  for (const fs::path& d : dirs) {
+    auto doc = ReadJsonFile((d / "results.json").string());
+    ASSERT_TRUE(doc.ok()) << d;
+    EXPECT_EQ((*doc)["cases"].size(), 1u);
+  }
+  ASSERT_TRUE(fs::is_symlink(out_ / "results" / "latest"));
+  EXPECT_TRUE(fs::exists(out_ / "results" / "latest" / "results.json"));
+}
+
+TEST_F(EndToEndTest, AnExplicitOutWithResultsIsRefusedWithoutOverwrite) {
+  fs::create_directories(out_);
+  std::ofstream(out_ / "results.json") << "{\"precious\": true}\n";
+  std::string output;
+  EXPECT_EQ(RunBinary({"run", "--cases", kFastCase, "--out", out_.string()}, &output), 2) << output;
+  EXPECT_NE(output.find("already holds results.json"), std::string::npos) << output;
+  EXPECT_NE(output.find("--overwrite"), std::string::npos) << output;
+  EXPECT_EQ(ReadAll(out_ / "results.json"), "{\"precious\": true}\n");
+}
+
+// Issue 6 #11: root without CAP_NET_ADMIN used to start every case and fail
+// each one (exit 4); now one message naming the capability, exit 3.
+TEST_F(EndToEndTest, RootWithoutNetAdminIsRefusedBeforeAnyCase) {
+  if (RunCommand({"setpriv", "--version"}).exit_code != 0) GTEST_SKIP() << "no setpriv";
+  const std::string run_id = "nc" + std::to_string(::getpid() % 100000);
+  CommandResult r = RunCommand({"setpriv", "--inh-caps=-net_admin", "--bounding-set=-net_admin",
+                                LINGERLAB_BIN, "run", "--cases", "02,04", "--time-scale", "0.05",
+                                "--run-id", run_id, "--out", out_.string()});
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("CAP_NET_ADMIN"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("CAP_SYS_ADMIN"), std::string::npos) << "only what is missing";
+  EXPECT_EQ(r.output.find("02 "), std::string::npos) << "no case may start: " << r.output;
+  EXPECT_FALSE(fs::exists(out_ / "results.json"));
+  EXPECT_TRUE(Namespaces("ll-" + run_id + "-").empty());
+}
+
+// Issue 6 #12: an agent that dies after close(), during settle, used to go
+// unnoticed. On netns the kernel keeps the orphan: a warning, not an error.
+TEST_F(EndToEndTest, AnAgentKilledDuringSettleIsAWarningOnTheCase) {
+  auto m = LoadMatrix(std::string(LINGERLAB_SOURCE_DIR) + "/matrix/so_linger.json");
+  ASSERT_TRUE(m.ok());
+  auto cases = SelectCases(*m, kFastCase);
+  ASSERT_TRUE(cases.ok());
+  const std::string run_id = "ks" + std::to_string(::getpid() % 100000);
+  json results;
+  std::atomic<pid_t> killed{-1};
+  {
+    auto target = MakeTarget("netns", TargetConfig{LINGERLAB_AGENT_PATH, run_id});
+    ASSERT_TRUE(target.ok());
+    ASSERT_TRUE((*target)->CheckUsable().ok());
+    RunOptions opt;
+    opt.time_scale = 0.05;
+    opt.out_dir = out_.string();
+    opt.on_settle = [&](pid_t server, pid_t) {
+      ::kill(server, SIGKILL);  // by pid: the agent this case started
+      killed = server;
+    };
+    std::atomic<bool> cancelled{false};
+    results = RunMatrix(*cases, **target, opt, cancelled);
+  }
+  EXPECT_TRUE(Namespaces("ll-" + run_id).empty());
+  ASSERT_GT(killed.load(), 0);
+  const json& c = results["cases"][0];
+  EXPECT_EQ(c["status"], "completed") << c.dump();
+  EXPECT_EQ(results["summary"]["warnings"], 1) << results["summary"];
+  ASSERT_EQ(c["warnings"].size(), 1u) << c["warnings"];
+  const std::string w = c["warnings"][0];
+  EXPECT_NE(w.find("server agent (pid " + std::to_string(killed.load()) + ") exited"),
+            std::string::npos)
+      << w;
+  EXPECT_NE(w.find("before bye"), std::string::npos) << w;
+  // The case's own file, written as it finished, says the same.
+  auto kept = ReadJsonFile(out_ / "cases" / ("11__" + c["name"].get<std::string>() + ".json"));
+  ASSERT_TRUE(kept.ok()) << kept.error().message;
+  EXPECT_EQ((*kept)["warnings"], c["warnings"]);
+}
+
+// Issue 6 #10: a results.json that cannot be written is a clear error with
+// its own exit code, and each case's document is already on disk.
+TEST_F(EndToEndTest, AnUnwritableResultsFileExits5AndEachCaseIsKept) {
+  fs::create_directories(out_ / "results.json");  // rename() onto a directory fails
+  std::string output;
+  EXPECT_EQ(RunBinary({"run", "--cases", kFastCase, "--time-scale", "0.05", "--out", out_.string(),
+                       "--overwrite", "--run-id", "rw" + std::to_string(::getpid() % 100000)},
+                      &output),
+            5)
+      << output;
+  EXPECT_NE(output.find("results file was not written"), std::string::npos) << output;
+  int kept = 0;
+  for (auto& e : fs::directory_iterator(out_ / "cases")) {
+    auto doc = ReadJsonFile(e.path().string());
+    ASSERT_TRUE(doc.ok()) << e.path();
+    EXPECT_EQ((*doc)["id"], kFastCase);
+    EXPECT_EQ((*doc)["status"], "completed");
+    EXPECT_TRUE((*doc).contains("verdict"));
+    ++kept;
+  }
+  EXPECT_EQ(kept, 1);
+}
+
+// Issue 6 #10: on a full disk the pcap used to be left empty and the case
+// "completed". A tmpfs of 64 KiB, filled up, in a directory of our own.
+TEST_F(EndToEndTest, AFullDiskMakesTheCaseAnErrorNotAnEmptyPcap) {
+  fs::create_directories(out_);
+  const fs::path disk = out_ / "disk";
+  fs::create_directories(disk);
+  ASSERT_EQ(::mount("tmpfs", disk.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=64k"), 0)
+      << std::strerror(errno);
+  struct Unmount {
+    fs::path p;
+    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
+  } unmount{disk};
+  fs::create_directories(disk / "run" / "pcaps");
+  fs::create_directories(disk / "run" / "cases");
+  {
+    int fd = ::open((disk / "filler").c_str(), O_WRONLY | O_CREAT, 0600);
+    const std::string block(4096, 'x');
+    while (::write(fd, block.data(), block.size()) > 0) {
+    }
+    ::close(fd);
+  }
+  std::string output;
+  const int rc =
+      RunBinary({"run", "--cases", kFastCase, "--time-scale", "0.05", "--out",
+                 (disk / "run").string(), "--run-id", "fd" + std::to_string(::getpid() % 100000)},
+                &output);
+  EXPECT_EQ(rc, 5) << output;  // and results.json cannot be written either
+  EXPECT_NE(output.find("11  fast-client__no-linger__shutdown"), std::string::npos) << output;
+  EXPECT_NE(output.find("error"), std::string::npos) << output;
+  EXPECT_NE(output.find("capture: writing pcap file"), std::string::npos) << output;
+  EXPECT_NE(output.find("No space left on device"), std::string::npos) << output;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@ constexpr int kExitDeviation = 1;    // a case's outcome differs from its expect
 constexpr int kExitUsage = 2;        // bad command line, matrix, expected or results file
 constexpr int kExitEnvironment = 3;  // cannot run here: privileges, tools, agent binary
 constexpr int kExitCaseError = 4;    // a case did not complete (lost agent, target failure)
+constexpr int kExitResultsLost = 5;  // results.json could not be written (cases/ has each case)
 constexpr int kExitInterrupted = 130;
 
 }  // namespace lingerlab

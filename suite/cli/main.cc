@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
       "classifies each outcome and compares it with the published per-OS behaviour.\n\n"
       "Exit codes: 0 all cases completed and none deviates; 1 a case deviates from its expected\n"
       "table; 2 bad command line or input file; 3 cannot run here (privileges, tools, agent);\n"
-      "4 a case did not complete; 130 interrupted."};
+      "4 a case did not complete; 5 the run finished but results.json could not be written\n"
+      "(each case's document is kept in <out>/cases/); 130 interrupted."};
   app.require_subcommand(1);
   app.fallthrough();  // -v and -q work after the subcommand too
   int verbosity = 0;
@@ -66,8 +67,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
   run_cmd->add_option("--out", run.out,
-                      "output directory (default: results/run-<UTC time>; results/latest points "
-                      "at it)");
+                      "output directory (default: a new results/run-<UTC time>[-N]; "
+                      "results/latest points at it)");
+  run_cmd->add_flag("--overwrite", run.overwrite,
+                    "replace results.json (and per-case files) in an --out that has them");
   run_cmd->add_option("--target", run.target, "where hosts come from")->capture_default_str();
   run_cmd->add_option("--agent", run.agent, "lingerlab-agent binary (default: beside lingerlab)");
   run_cmd

@@ -49,6 +49,9 @@ class AgentClient {
   void Bye();
 
   const std::string& label() const { return label_; }
+  // The control channel's descriptor, to watch for an agent that goes away
+  // between requests (it sends nothing unasked).
+  int fd() const { return channel_.fd(); }
 
  private:
   Channel channel_;

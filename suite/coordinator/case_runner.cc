@@ -1,6 +1,11 @@
 #include "suite/coordinator/case_runner.h"
 
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -32,6 +37,7 @@ struct Side {
   json hello;
   ClockOffset offset;
   pid_t pid = -1;
+  bool gone = false;  // its control channel closed (or spoke unasked) before bye
 };
 
 class CaseDriver {
@@ -55,6 +61,8 @@ class CaseDriver {
   void ServerSetup();
   void ServerFinish();
   void ClientRead();
+  void Settle();
+  void AgentGone(Side& side, const std::string& what);
   json Annotate(json event, const Side& side) const;
   json CaseJson(json packets, json capture_info, double duration_s);
 
@@ -67,6 +75,7 @@ class CaseDriver {
   Side server_, client_;
   std::mutex mu_;
   std::string error_;
+  std::vector<std::string> warnings_;  // guarded by mu_
 };
 
 void CaseDriver::Fail(const std::string& why) {
@@ -208,6 +217,70 @@ void CaseDriver::ClientRead() {
   Step(client_, "close", {{"handle", "sock"}}, kQuickStepTimeoutNs);
 }
 
+// Waits out the settle period while watching both control channels. An
+// agent sends nothing unasked, so a channel that turns readable before bye
+// means its agent exited (end of stream) or broke the protocol; either way
+// it no longer holds its host. The channels stay readable once closed, so an
+// agent that died between its last step and the settle period is caught too.
+void CaseDriver::Settle() {
+  const int64_t end = MonotonicNs() + static_cast<int64_t>(applied_.params.settle_s * kNsPerSec);
+  for (;;) {
+    pollfd fds[2];
+    Side* sides[2];
+    nfds_t n = 0;
+    for (Side* s : {&server_, &client_}) {
+      if (!s->agent || s->gone || s->agent->fd() < 0) continue;
+      fds[n] = {s->agent->fd(), POLLIN, 0};
+      sides[n++] = s;
+    }
+    const int64_t left = end - MonotonicNs();
+    if (n == 0) {
+      if (left > 0) SleepNs(left);
+      return;
+    }
+    // A last look with a zero timeout once the period is over.
+    const int timeout_ms = static_cast<int>(std::max<int64_t>(0, (left + kNsPerMs - 1) / kNsPerMs));
+    const int rc = ::poll(fds, n, timeout_ms);
+    if (rc < 0 && errno != EINTR) {
+      spdlog::warn("case {}: cannot watch the agents during settle: {}", c_.id,
+                   std::strerror(errno));
+      if (left > 0) SleepNs(left);
+      return;
+    }
+    for (nfds_t i = 0; rc > 0 && i < n; ++i) {
+      if (fds[i].revents == 0) continue;
+      char byte;
+      const ssize_t got = ::recv(fds[i].fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (got > 0)
+        AgentGone(*sides[i], "sent a message nobody asked for");
+      else if (got == 0 || (fds[i].revents & (POLLHUP | POLLERR)))
+        AgentGone(*sides[i], "exited (its control channel closed)");
+    }
+    if (left <= 0) return;
+  }
+}
+
+// An agent gone before bye: on a target whose stack outlives the agent the
+// measurement stands and the case gets a warning; elsewhere the orphaned
+// connection died with the agent and the case is an error.
+void CaseDriver::AgentGone(Side& side, const std::string& what) {
+  side.gone = true;
+  const std::string role = &side == &server_ ? "server" : "client";
+  const double t = static_cast<double>(RealtimeNs() - t0_real_) / 1e9;
+  char when[64];
+  std::snprintf(when, sizeof(when), "%.3f", t);
+  std::string msg = role + " agent (pid " + std::to_string(side.pid) + ") " + what +
+                    " before bye, noticed at t=" + when + " s during settle";
+  if (lab_ && lab_->OrphansOutliveAgent()) {
+    msg += "; this target's kernel keeps the orphaned connection, so the measurement stands";
+    spdlog::warn("case {}: {}", c_.id, msg);
+    std::lock_guard<std::mutex> lock(mu_);
+    warnings_.push_back(msg);
+  } else {
+    Fail(msg + "; on this target the connection did not outlive it");
+  }
+}
+
 json CaseDriver::Run() {
   const int64_t started = MonotonicNs();
   auto lab = ctx_.target->Provision(c_.id, ctx_.slot);
@@ -271,7 +344,12 @@ json CaseDriver::Run() {
     client_thread.join();
   }
   // Late packets: a retransmitted FIN, a RST after a clean close, an abort.
-  if (!Failed()) SleepNs(static_cast<int64_t>(applied_.params.settle_s * kNsPerSec));
+  // The agents must live until bye: a stack keeps an orphaned connection
+  // only while its host lives.
+  if (!Failed()) {
+    if (ctx_.on_settle) ctx_.on_settle(server_.pid, client_.pid);
+    Settle();
+  }
 
   json capture_info = nullptr;
   json packets = json::array();
@@ -318,6 +396,7 @@ json CaseDriver::CaseJson(json packets, json capture_info, double duration_s) {
           {"parameters", ParametersJson(c_, ctx_.time_scale)},
           {"status", error_.empty() ? "completed" : "error"},
           {"error", error_.empty() ? json(nullptr) : json(error_)},
+          {"warnings", warnings_},
           {"duration_s", duration_s},
           {"hosts", hosts},
           {"agents", {{"server", agent_info(server_)}, {"client", agent_info(client_)}}},

@@ -35,6 +35,9 @@ struct CaseContext {
   // Called with the lab once it exists and with nullptr when it is gone, so
   // an interrupted run can kill the case's agents from another thread.
   std::function<void(CaseLab*)> on_lab;
+  // Test hook: called when the settle period begins, with the agents' pids
+  // (-1 for an agent that was not started).
+  std::function<void(pid_t server, pid_t client)> on_settle;
 };
 
 // The case's own time budget at the applied parameters, in seconds.

@@ -1,6 +1,7 @@
 #include "suite/coordinator/results_writer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -35,6 +36,36 @@ Status WriteJsonAtomically(const std::string& path, const nlohmann::json& doc) {
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename into");
   UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.valid()) ::fsync(dfd.get());
+  return Status::Ok();
+}
+
+Result<std::string> CreateUniqueDir(const std::string& parent, const std::string& stem) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  if (ec) return MakeError(ErrorCode::kFailed, "cannot create " + parent + ": " + ec.message());
+  for (int n = 1; n <= 1000; ++n) {
+    const std::string path =
+        (fs::path(parent) / (n == 1 ? stem : stem + "-" + std::to_string(n))).string();
+    if (::mkdir(path.c_str(), 0755) == 0) return path;
+    if (errno != EEXIST)
+      return MakeError(ErrorCode::kFailed, "cannot create " + path + ": " + std::strerror(errno));
+  }
+  return MakeError(ErrorCode::kFailed,
+                   "cannot find a free name for " + (fs::path(parent) / stem).string() + "-N");
+}
+
+Status ReplaceSymlink(const std::string& link, const std::string& target) {
+  const std::string tmp = link + ".tmp." + std::to_string(::getpid());
+  ::unlink(tmp.c_str());
+  if (::symlink(target.c_str(), tmp.c_str()) != 0)
+    return MakeError(ErrorCode::kFailed,
+                     "cannot create symlink " + tmp + ": " + std::strerror(errno));
+  if (::rename(tmp.c_str(), link.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(tmp.c_str());
+    return MakeError(ErrorCode::kFailed, "cannot replace " + link + ": " + std::strerror(saved));
+  }
   return Status::Ok();
 }
 

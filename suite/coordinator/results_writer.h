@@ -13,6 +13,17 @@ namespace lingerlab {
 
 Status WriteJsonAtomically(const std::string& path, const nlohmann::json& doc);
 
+// Creates a new directory `parent/stem` (and `parent` if missing). mkdir is
+// exclusive, so when that name is taken — another run started in the same
+// second — it tries `stem-2`, `stem-3`, ... and returns the path it created.
+// Two runs never share a directory this way.
+Result<std::string> CreateUniqueDir(const std::string& parent, const std::string& stem);
+
+// Points the symlink `link` at `target` (as given, e.g. a sibling's name),
+// replacing what was there atomically (a new link, then rename over it), so
+// a reader never finds `link` missing or half-made.
+Status ReplaceSymlink(const std::string& link, const std::string& target);
+
 // Reads a JSON file; kNotFound if missing, kInvalidInput (with position) if
 // it is not JSON.
 Result<nlohmann::json> ReadJsonFile(const std::string& path);

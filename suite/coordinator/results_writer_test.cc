@@ -55,5 +55,29 @@ TEST_F(ResultsWriterTest, ReadingGarbageIsAClearError) {
   EXPECT_NE(r.error().message.find("bad.json"), std::string::npos);
 }
 
+TEST_F(ResultsWriterTest, CreateUniqueDirNeverReusesADirectory) {
+  auto a = CreateUniqueDir((dir_ / "results").string(), "run-20261123-120000");
+  auto b = CreateUniqueDir((dir_ / "results").string(), "run-20261123-120000");
+  auto c = CreateUniqueDir((dir_ / "results").string(), "run-20261123-120000");
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(fs::path(*a).filename(), "run-20261123-120000");
+  EXPECT_EQ(fs::path(*b).filename(), "run-20261123-120000-2");
+  EXPECT_EQ(fs::path(*c).filename(), "run-20261123-120000-3");
+  for (const std::string& d : {*a, *b, *c}) EXPECT_TRUE(fs::is_directory(d));
+}
+
+TEST_F(ResultsWriterTest, ReplaceSymlinkPointsAnExistingLinkElsewhere) {
+  fs::create_directory(dir_ / "one");
+  fs::create_directory(dir_ / "two");
+  const std::string link = (dir_ / "latest").string();
+  ASSERT_TRUE(ReplaceSymlink(link, "one").ok());
+  EXPECT_EQ(fs::read_symlink(link), "one");
+  ASSERT_TRUE(ReplaceSymlink(link, "two").ok());
+  EXPECT_EQ(fs::read_symlink(link), "two");
+  int entries = 0;
+  for (auto& e : fs::directory_iterator(dir_)) entries += e.path().filename() != "";
+  EXPECT_EQ(entries, 3) << "no temporary link left behind";
+}
+
 }  // namespace
 }  // namespace lingerlab

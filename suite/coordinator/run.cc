@@ -1,6 +1,7 @@
 #include "suite/coordinator/run.h"
 
 #include <ctime>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "agents/base/clock.h"
 #include "agents/platform/host_platform.h"
 #include "suite/coordinator/case_runner.h"
+#include "suite/coordinator/results_writer.h"
 
 namespace lingerlab {
 
@@ -36,6 +38,7 @@ json ErrorCaseDoc(const MatrixCase& c, double time_scale, const std::string& err
           {"parameters", ParametersJson(c, time_scale)},
           {"status", "error"},
           {"error", error},
+          {"warnings", json::array()},
           {"duration_s", 0.0},
           {"events", {{"server", json::array()}, {"client", json::array()}}},
           {"packets", json::array()}};
@@ -43,11 +46,17 @@ json ErrorCaseDoc(const MatrixCase& c, double time_scale, const std::string& err
 
 }  // namespace
 
+std::string CaseDocPath(const std::string& out_dir, const MatrixCase& c) {
+  return (std::filesystem::path(out_dir) / "cases" / (CaseStem(c) + ".json")).string();
+}
+
 void SummarizeResults(json& results) {
   json s = {{"cases", results["cases"].size()}, {"completed", 0}, {"error", 0}};
   for (const json& c : results["cases"]) {
     std::string st = c.value("status", "error");
     s[st] = s.value(st, 0) + 1;
+    if (c.contains("warnings") && c["warnings"].is_array() && !c["warnings"].empty())
+      s["warnings"] = s.value("warnings", 0) + 1;  // cases with warnings; absent when none
     if (c.contains("verdict")) {
       std::string v = c["verdict"].value("status", "");
       if (!v.empty() && v != "error") s[v] = s.value(v, 0) + 1;  // already counted as status
@@ -80,6 +89,7 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
       ctx.case_timeout_s = options.case_timeout_s;
       ctx.out_dir = options.out_dir;
       ctx.cancelled = &cancelled;
+      ctx.on_settle = options.on_settle;
       ctx.on_lab = [&, i](CaseLab* lab) {
         std::lock_guard<std::mutex> lock(mu);
         if (lab)
@@ -97,10 +107,18 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
         doc =
             ErrorCaseDoc(cases[i], options.time_scale, std::string("internal error: ") + e.what());
       }
-      if (options.post_process && doc["status"] == "completed") options.post_process(doc);
-      spdlog::info("case {}: {} in {:.2f} s{}", cases[i].id, doc["status"].get<std::string>(),
+      if (options.post_process) options.post_process(doc);
+      spdlog::info("case {}: {} in {:.2f} s{}{}", cases[i].id, doc["status"].get<std::string>(),
                    doc["duration_s"].get<double>(),
-                   doc["error"].is_string() ? " (" + doc["error"].get<std::string>() + ")" : "");
+                   doc["error"].is_string() ? " (" + doc["error"].get<std::string>() + ")" : "",
+                   doc.value("warnings", json::array()).empty()
+                       ? ""
+                       : " with " + std::to_string(doc["warnings"].size()) + " warning(s)");
+      if (!options.out_dir.empty()) {
+        const std::string path = CaseDocPath(options.out_dir, cases[i]);
+        if (Status s = WriteJsonAtomically(path, doc); !s.ok())
+          spdlog::error("case {}: cannot keep its result: {}", cases[i].id, s.message());
+      }
       std::lock_guard<std::mutex> lock(mu);
       docs[i] = std::move(doc);
     }

@@ -22,21 +22,30 @@ struct RunOptions {
   double time_scale = 1.0;
   int jobs = 0;               // 0: all cases at once
   double case_timeout_s = 0;  // 0: each case's budget + kCaseSlackS
-  std::string out_dir;        // results.json and pcaps/ go here
+  std::string out_dir;        // pcaps/ and cases/ go here (results.json: the caller)
   std::string matrix_path;
   std::string version;  // lingerlab version and commit, for the environment block
   std::string commit;
   // Derives outcome and verdict for a finished case (classify + compare);
   // may be empty.
   std::function<void(nlohmann::json& case_doc)> post_process;
+  // Test hook, passed to each case (CaseContext::on_settle).
+  std::function<void(pid_t server, pid_t client)> on_settle;
 };
+
+// Each case's document is written, atomically, to
+// <out_dir>/cases/<id>__<name>.json as soon as the case has finished (after
+// post_process), so a run whose results.json cannot be written, or that is
+// killed, loses no finished case.
+std::string CaseDocPath(const std::string& out_dir, const MatrixCase& c);
 
 nlohmann::json RunMatrix(const std::vector<MatrixCase>& cases, Target& target,
                          const RunOptions& options, std::atomic<bool>& cancelled);
 
 // Recomputes the "summary" block of a results document from its cases:
 // counts per status, and per verdict status except "error" (a case whose
-// verdict is error is already counted by its status).
+// verdict is error is already counted by its status), and "warnings": the
+// number of cases with warnings, present only when there are some.
 void SummarizeResults(nlohmann::json& results);
 
 // "2026-11-21T12:00:00.123Z"

@@ -27,17 +27,39 @@ namespace {
 constexpr const char* kNetnsDir = "/run/netns";
 constexpr const char* kIfName = "eth0";
 
-bool HasNetAdmin() {
-  if (::geteuid() == 0) return true;
+// What the lab needs, checked once before any case starts: being root is not
+// enough (a container or `capsh --drop` can take capabilities from root).
+struct NeededCap {
+  int bit;
+  const char* name;
+  const char* why;
+};
+constexpr NeededCap kNeededCaps[] = {
+    {12, "CAP_NET_ADMIN", "create veth links and configure addresses"},
+    {21, "CAP_SYS_ADMIN", "create network namespaces (ip netns add mounts them) and enter them"},
+    {13, "CAP_NET_RAW", "capture packets"},
+};
+
+// The capabilities of kNeededCaps missing from our effective set, as
+// "CAP_X (to ...)", in order; empty if all are there.
+std::vector<std::string> MissingCapabilities() {
   std::ifstream st("/proc/self/status");
   std::string line;
+  unsigned long long caps = 0;
   while (std::getline(st, line)) {
     if (line.rfind("CapEff:", 0) == 0) {
-      unsigned long long caps = std::stoull(line.substr(7), nullptr, 16);
-      return (caps >> 12) & 1;  // CAP_NET_ADMIN
+      try {
+        caps = std::stoull(line.substr(7), nullptr, 16);
+      } catch (const std::exception&) {
+        caps = 0;
+      }
+      break;
     }
   }
-  return false;
+  std::vector<std::string> missing;
+  for (const NeededCap& c : kNeededCaps)
+    if (!((caps >> c.bit) & 1)) missing.push_back(std::string(c.name) + " (to " + c.why + ")");
+  return missing;
 }
 
 std::string LockPath(const std::string& run) {
@@ -125,6 +147,10 @@ class NetnsLab final : public CaseLab {
     return AgentProcess{std::move(ours), *pid};
   }
 
+  // The namespace's kernel stack keeps orphaned connections whatever
+  // happens to the agent process: the namespace lives until Teardown().
+  bool OrphansOutliveAgent() const override { return true; }
+
   void KillAgents() override {
     std::lock_guard<std::mutex> lock(mu_);
     for (pid_t p : agents_) ::kill(p, SIGKILL);  // reaped in Teardown()
@@ -169,10 +195,17 @@ class NetnsTarget final : public Target {
   std::string Name() const override { return "netns"; }
 
   Status CheckUsable() override {
-    if (!HasNetAdmin())
-      return MakeError(ErrorCode::kPermission,
-                       "the netns target needs root (CAP_NET_ADMIN) to create network "
-                       "namespaces: run it with sudo, or as root");
+    if (std::vector<std::string> missing = MissingCapabilities(); !missing.empty()) {
+      std::string list;
+      for (const std::string& m : missing) list += (list.empty() ? "" : ", ") + m;
+      return MakeError(
+          ErrorCode::kPermission,
+          ::geteuid() == 0
+              ? "the netns target needs capabilities this root process lacks: " + list +
+                    ". Run as root with its full capability set (not under capsh "
+                    "--drop, setpriv or a restricted container)"
+              : "the netns target needs root: missing " + list + ". Run it with sudo, or as root");
+    }
     CommandResult ip = RunCommand({"ip", "-V"});
     if (ip.exit_code != 0)
       return MakeError(ErrorCode::kNotFound,

@@ -46,6 +46,14 @@ class CaseLab {
   // Kills the lab's agents now (by pid): used when a run is interrupted or a
   // case overruns its deadline. Safe to call from another thread.
   virtual void KillAgents() = 0;
+  // Whether a connection the agent closed (an orphan, e.g. lingering or
+  // probing a zero window) lives on when the agent's process exits before
+  // the case ends. True where the host is a kernel that outlives the process
+  // (netns: the namespace keeps the orphan); false where the host's stack
+  // lives in the agent's process or dies with it (a user-space stack such as
+  // gVisor's, a VM torn down with its agent). An agent that exits early is a
+  // warning on a completed case when this is true, an error when false.
+  virtual bool OrphansOutliveAgent() const { return false; }
   // Ends the agents (waiting up to `grace_ns` for those told `bye`) and
   // removes the hosts and links. Idempotent; reports the first failure.
   virtual Status Teardown(int64_t grace_ns) = 0;
