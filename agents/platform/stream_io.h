@@ -34,11 +34,13 @@ Status ClearCloseOnExec(int fd);
 namespace lingerlab {
 
 // Control channels over TCP (remote agents). `address` is an IPv4 or IPv6
-// literal. ListenTcp binds with SO_REUSEADDR; port 0 picks a free port,
-// which LocalPort() reports.
+// literal; a port outside 0..65535 is kInvalidInput, never cut to 16 bits.
+// ListenTcp binds with SO_REUSEADDR; port 0 picks a free port, which
+// LocalPort() reports.
 Result<UniqueFd> ListenTcp(const std::string& address, int port);
 Result<int> LocalPort(int fd);
-Result<UniqueFd> AcceptControl(int listen_fd);
+// Waits up to `timeout_ns` (< 0: forever) for a connection; kTimeout if none.
+Result<UniqueFd> AcceptControl(int listen_fd, int64_t timeout_ns = -1);
 Result<UniqueFd> ConnectTcp(const std::string& address, int port, int64_t timeout_ns);
 
 }  // namespace lingerlab
