@@ -59,9 +59,8 @@ std::optional<nlohmann::json> FrameDecoder::Next() {
   buf_.erase(0, protocol::kFrameHeaderBytes + n);
   if (!parsed.ok() || !parsed->is_object()) {
     fault_ = FrameFault::kMalformed;
-    fault_message_ = !parsed.ok()
-                         ? "frame body is not valid JSON: " + Truncated(parsed.error().message)
-                         : "frame body is not a JSON object";
+    fault_message_ = !parsed.ok() ? "frame body refused: " + Truncated(parsed.error().message)
+                                  : "frame body is not a JSON object";
     buf_.clear();
     return std::nullopt;
   }
