@@ -21,8 +21,9 @@ struct AgentIdentity {
   nlohmann::json platform;  // DescribeHostPlatform()
 };
 
-// kIdle: no request came within SessionLimits::idle_timeout_ns; the peer got
-// an error frame `idle_timeout` and the channel was closed.
+// kPeerClosed: the peer closed the channel, or stopped taking our frames
+// (Channel's send deadline). kIdle: no request came within SessionLimits::idle_timeout_ns; the peer
+// got an error frame `idle_timeout` and the channel was closed.
 enum class SessionEnd { kBye, kPeerClosed, kProtocolError, kIdle };
 const char* SessionEndName(SessionEnd e);
 

@@ -340,5 +340,27 @@ TEST(AgentSessionIdleTest, AnIdleSessionIsDroppedWithAnErrorAfterTheIdleDeadline
   EXPECT_EQ(after.error().code, ErrorCode::kClosed);
 }
 
+// A coordinator that sends requests but never reads the replies held the
+// agent in send() forever; now the session ends at the send deadline.
+TEST(AgentSessionSendTest, ACoordinatorThatStopsReadingEndsTheSession) {
+  int fds[2];
+  ASSERT_TRUE(MakeStreamPair(fds).ok());
+  Channel coordinator{UniqueFd(fds[0])};
+  auto done = std::async(std::launch::async, [fd = fds[1]] {
+    Channel ch{UniqueFd(fd), kNsPerSec, 300 * kNsPerMs};
+    StepExecutor exec(MakeNativeSocketApi());
+    return ServeSession(ch, exec, AgentIdentity{"9.9.9", "abc", DescribeHostPlatform()});
+  });
+  ASSERT_TRUE(
+      coordinator.Send({{"type", "hello"}, {"protocol", protocol::kVersion}, {"role", "c"}}).ok());
+  ASSERT_TRUE(coordinator.Receive(2 * kNsPerSec).ok());
+  // Each reply echoes its args: ~700 KB that nobody reads.
+  const json args = {{"pad", std::string(700 * 1024, 'p')}};
+  for (int id = 1; id <= 3; ++id)
+    (void)coordinator.Send({{"type", "request"}, {"id", id}, {"op", "time"}, {"args", args}});
+  ASSERT_EQ(done.wait_for(std::chrono::seconds(3)), std::future_status::ready);
+  EXPECT_EQ(done.get(), SessionEnd::kPeerClosed);
+}
+
 }  // namespace
 }  // namespace lingerlab

@@ -18,9 +18,11 @@ namespace lingerlab {
 // Fails with kTimeout when nothing came in time, kFailed on a read error.
 Result<size_t> ReadSome(int fd, char* buf, size_t cap, int64_t timeout_ns);
 
-// Writes all of `data`, retrying partial writes and EINTR. Never raises
-// SIGPIPE. Fails with kClosed if the peer is gone.
-Status WriteAll(int fd, std::string_view data);
+// Writes all of `data`, retrying partial writes and EINTR, within
+// `timeout_ns` (< 0: no bound) of the call for a socket. Never raises
+// SIGPIPE. Fails with kClosed if the peer is gone, kTimeout if a socket peer
+// did not take all of it in time (what was written stays written).
+Status WriteAll(int fd, std::string_view data, int64_t timeout_ns = -1);
 
 // Creates a connected pair of stream sockets for a local control channel.
 // Both ends are close-on-exec; the caller clears it on the end it hands over.

@@ -43,12 +43,28 @@ Result<size_t> ReadSome(int fd, char* buf, size_t cap, int64_t timeout_ns) {
   }
 }
 
-Status WriteAll(int fd, std::string_view data) {
+Status WriteAll(int fd, std::string_view data, int64_t timeout_ns) {
+  const int64_t deadline = timeout_ns < 0 ? -1 : MonotonicNs() + timeout_ns;
   while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    // Never blocks in send(): a peer that stops reading is waited for in
+    // poll(), against the deadline.
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && errno == ENOTSOCK) n = ::write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        int wait_ms = -1;
+        if (deadline >= 0) {
+          const int64_t left = deadline - MonotonicNs();
+          if (left <= 0)
+            return MakeError(ErrorCode::kTimeout, "peer did not take the data in time");
+          wait_ms = static_cast<int>((left + kNsPerMs - 1) / kNsPerMs);
+        }
+        pollfd p{fd, POLLOUT, 0};
+        if (::poll(&p, 1, wait_ms) < 0 && errno != EINTR)
+          return MakeError(ErrorCode::kFailed, std::string("poll: ") + std::strerror(errno));
+        continue;
+      }
       if (errno == EPIPE || errno == ECONNRESET)
         return MakeError(ErrorCode::kClosed, "peer closed the channel");
       return MakeError(ErrorCode::kFailed, std::string("write: ") + std::strerror(errno));

@@ -9,7 +9,7 @@ Status Channel::Send(const nlohmann::json& message) {
   if (!fd_.valid()) return MakeError(ErrorCode::kClosed, "channel is closed");
   auto frame = EncodeFrame(message);
   if (!frame.ok()) return frame.status();
-  return WriteAll(fd_.get(), *frame);
+  return WriteAll(fd_.get(), *frame, send_timeout_ns_);
 }
 
 Result<nlohmann::json> Channel::Receive(int64_t timeout_ns) {

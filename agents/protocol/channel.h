@@ -17,12 +17,18 @@ namespace lingerlab {
 
 class Channel {
  public:
-  // `frame_timeout_ns` bounds each frame from its first byte to its last
-  // (protocol::kFrameReadTimeout; tests pass a short one).
-  explicit Channel(UniqueFd fd, int64_t frame_timeout_ns = protocol::kFrameReadTimeout)
-      : fd_(std::move(fd)), frame_timeout_ns_(frame_timeout_ns) {}
+  // `frame_timeout_ns` bounds each received frame from its first byte to
+  // its last, `send_timeout_ns` the sending of each frame (tests pass short
+  // ones).
+  explicit Channel(UniqueFd fd, int64_t frame_timeout_ns = protocol::kFrameReadTimeout,
+                   int64_t send_timeout_ns = protocol::kFrameWriteTimeout)
+      : fd_(std::move(fd)),
+        frame_timeout_ns_(frame_timeout_ns),
+        send_timeout_ns_(send_timeout_ns) {}
 
-  // Sends one message. Fails with kClosed if the peer is gone.
+  // Sends one message. Fails with kClosed if the peer is gone, kTimeout if
+  // it did not take the whole frame within the send timeout (the channel is
+  // then unusable: half a frame may have gone out).
   Status Send(const nlohmann::json& message);
 
   // Waits up to `timeout_ns` (< 0: forever) for the next whole message.
@@ -40,6 +46,7 @@ class Channel {
  private:
   UniqueFd fd_;
   int64_t frame_timeout_ns_;
+  int64_t send_timeout_ns_;
   FrameDecoder decoder_;
   int64_t frame_started_ns_ = 0;  // when the first byte of the buffered partial frame came
   int64_t last_read_ns_ = 0;      // when the latest bytes came

@@ -128,5 +128,20 @@ TEST(ChannelTest, FramesArrivingSlowlyOneAfterAnotherAreEachWithinTheDeadline) {
   }
 }
 
+TEST(ChannelTest, SendingToAPeerThatDoesNotReadFailsAtTheSendDeadline) {
+  int fds[2];
+  ASSERT_TRUE(MakeStreamPair(fds).ok());
+  Channel ch{UniqueFd(fds[0]), kNsPerSec, 300 * kNsPerMs};
+  UniqueFd deaf(fds[1]);  // never read: the socket buffers fill, then send would block
+  const nlohmann::json big = {{"type", "reply"}, {"blob", std::string(900 * 1024, 'x')}};
+  const int64_t t0 = MonotonicNs();
+  Status s = ch.Send(big);
+  if (s.ok()) s = ch.Send(big);  // in case one frame fitted the buffers
+  const int64_t took = MonotonicNs() - t0;
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), ErrorCode::kTimeout) << s.message();
+  EXPECT_LT(took, 2 * kNsPerSec);
+}
+
 }  // namespace
 }  // namespace lingerlab

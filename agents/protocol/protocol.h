@@ -22,6 +22,10 @@ constexpr int64_t kHandshakeTimeout = 5 * kNsPerSec;
 constexpr int64_t kReplyMargin = 10 * kNsPerSec;
 // From a frame's first byte to its last, however the bytes trickle in.
 constexpr int64_t kFrameReadTimeout = 5 * kNsPerSec;
+// Sending one frame: a peer that stops reading (or reads a byte at a time)
+// cannot hold the sender. Generous, as a large reply (a read event of 10,000
+// entries, ~300 KB) may cross a slow link to a remote agent.
+constexpr int64_t kFrameWriteTimeout = 30 * kNsPerSec;
 // A --listen session with no request for this long is dropped, so an idle
 // or vanished coordinator cannot hold the agent. Longer than any gap between
 // requests of a full-fidelity run: the server agent waits through the 300 s
