@@ -7,6 +7,7 @@
 #include <string>
 
 #include "agents/agent/agent_session.h"
+#include "agents/agent/listener.h"
 #include "agents/base/version.h"
 #include "agents/platform/host_platform.h"
 #include "agents/platform/stream_io.h"
@@ -14,7 +15,8 @@
 namespace {
 
 // Exit codes: 0 the session ended normally (bye or coordinator gone),
-// 1 a protocol error on the channel, 2 bad command line or cannot listen.
+// 1 a protocol error on the channel, 2 bad command line (a --listen port
+// outside 0..65535 too), cannot listen, or accepting failed.
 int ServeFd(int fd, const lingerlab::AgentIdentity& id) {
   lingerlab::Channel ch{lingerlab::UniqueFd(fd)};
   lingerlab::StepExecutor exec(lingerlab::MakeNativeSocketApi());
@@ -23,36 +25,27 @@ int ServeFd(int fd, const lingerlab::AgentIdentity& id) {
 }
 
 int ServeTcp(const std::string& listen, const lingerlab::AgentIdentity& id) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos) {
-    std::fprintf(stderr, "lingerlab-agent: --listen wants ADDRESS:PORT, got '%s'\n",
-                 listen.c_str());
+  auto where = lingerlab::ParseListenAddress(listen);
+  if (!where.ok()) {
+    std::fprintf(stderr, "lingerlab-agent: %s\n", where.error().message.c_str());
     return 2;
   }
-  std::string addr = listen.substr(0, colon);
-  if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']')
-    addr = addr.substr(1, addr.size() - 2);
-  int port = std::atoi(listen.c_str() + colon + 1);
-  auto lfd = lingerlab::ListenTcp(addr, port);
+  auto lfd = lingerlab::ListenTcp(where->address, where->port);
   if (!lfd.ok()) {
     std::fprintf(stderr, "lingerlab-agent: cannot listen on %s: %s\n", listen.c_str(),
                  lfd.error().message.c_str());
     return 2;
   }
-  std::fprintf(stderr, "lingerlab-agent: listening on %s:%d\n", addr.c_str(),
+  std::fprintf(stderr, "lingerlab-agent: listening on %s:%d\n", where->address.c_str(),
                lingerlab::LocalPort(lfd->get()).value());
-  // One coordinator at a time; each session gets fresh sockets.
-  for (;;) {
-    auto conn = lingerlab::AcceptControl(lfd->get());
-    if (!conn.ok()) {
-      std::fprintf(stderr, "lingerlab-agent: %s\n", conn.error().message.c_str());
-      return 2;
-    }
-    lingerlab::Channel ch(std::move(*conn));
-    lingerlab::StepExecutor exec(lingerlab::MakeNativeSocketApi());
-    auto end = lingerlab::ServeSession(ch, exec, id);
-    std::fprintf(stderr, "lingerlab-agent: session ended: %s\n", lingerlab::SessionEndName(end));
-  }
+  lingerlab::ListenerOptions options;
+  options.log = [](const std::string& line) {
+    std::fprintf(stderr, "lingerlab-agent: %s\n", line.c_str());
+  };
+  // One coordinator at a time; others get `busy`. Runs until killed.
+  lingerlab::Status served = lingerlab::ServeListener(lfd->get(), id, options);
+  std::fprintf(stderr, "lingerlab-agent: %s\n", served.message().c_str());
+  return 2;
 }
 
 }  // namespace
@@ -70,8 +63,8 @@ int main(int argc, char** argv) {
                                 "serve the control channel on this inherited descriptor; exit "
                                 "when it ends");
   auto* listen_opt = app.add_option("--listen", listen,
-                                    "serve coordinators over TCP on ADDRESS:PORT, one at a time, "
-                                    "until killed (remote agents)");
+                                    "serve coordinators over TCP on ADDRESS:PORT, one at a time "
+                                    "(others get 'busy'), until killed (remote agents)");
   fd_opt->excludes(listen_opt);
   app.set_version_flag("--version", std::string(LINGERLAB_VERSION) + " (" LINGERLAB_GIT_COMMIT ")");
   try {

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <optional>
+
 #include "agents/protocol/message.h"
 #include "agents/protocol/protocol.h"
 
@@ -40,7 +42,8 @@ json Handle(StepExecutor& exec, const json& id, const std::string& op, const jso
                ? json{{"type", "reply"}, {"id", id}, {"ok", true}, {"event", *event}}
                : ErrorReply(id, StepExecutor::ReplyCode(event.error().code), event.error().message);
   } catch (const std::exception& e) {
-    return ErrorReply(id, "bad_request", std::string("cannot perform '") + op + "': " + e.what());
+    return ErrorReply(id, "bad_request",
+                      "cannot perform '" + Truncated(op) + "': " + Truncated(e.what()));
   }
 }
 
@@ -54,12 +57,19 @@ const char* SessionEndName(SessionEnd e) {
       return "peer closed";
     case SessionEnd::kProtocolError:
       return "protocol error";
+    case SessionEnd::kIdle:
+      return "idle timeout";
   }
   return "?";
 }
 
-SessionEnd ServeSession(Channel& ch, StepExecutor& exec, const AgentIdentity& identity) {
-  auto hello = ch.Receive(protocol::kHandshakeTimeout);
+namespace {
+
+// Answers the peer's hello (doc/protocol.md §2). Returns how the session
+// ends, or nothing when requests may follow.
+std::optional<SessionEnd> Handshake(Channel& ch, const AgentIdentity& identity,
+                                    int64_t timeout_ns) {
+  auto hello = ch.Receive(timeout_ns);
   if (!hello.ok()) {
     if (hello.error().code == ErrorCode::kClosed) return SessionEnd::kPeerClosed;
     if (hello.error().code == ErrorCode::kTimeout)
@@ -68,12 +78,12 @@ SessionEnd ServeSession(Channel& ch, StepExecutor& exec, const AgentIdentity& id
   }
   if (MessageString(*hello, "type") != "hello")
     return Fatal(ch, "no_handshake", "the first message must be a hello");
-  const json version = hello->value("protocol", json());
-  if (!version.is_number_integer() || version.get<int>() != protocol::kVersion)
+  if (MessageInt(*hello, "protocol") != protocol::kVersion)
     return Fatal(ch, "protocol_version",
                  "agent speaks protocol " + std::to_string(protocol::kVersion) + ", peer sent " +
-                     version.dump());
-  const std::string role = MessageString(*hello, "role");
+                     BriefDump(hello->value("protocol", json())));
+  // The role is only echoed; cut so the hello always fits in a frame.
+  const std::string role = Truncated(MessageString(*hello, "role"));
   Status sent = ch.Send(
       {{"type", "hello"},
        {"protocol", protocol::kVersion},
@@ -83,35 +93,57 @@ SessionEnd ServeSession(Channel& ch, StepExecutor& exec, const AgentIdentity& id
        {"role", role},
        {"pid", static_cast<int64_t>(::getpid())}});
   if (!sent.ok()) return SessionEnd::kPeerClosed;
+  return std::nullopt;
+}
 
+// The reply to one well-framed message other than bye.
+json Answer(StepExecutor& exec, const json& m) {
+  // Only an integer id is echoed: anything else could be a megabyte.
+  const auto id_value = MessageInt(m, "id");
+  const json id = id_value ? json(*id_value) : json(nullptr);
+  const std::string type = MessageString(m, "type");
+  if (type != "request")
+    return ErrorReply(id, "bad_request", "unexpected message type '" + Truncated(type) + "'");
+  if (!id_value) return ErrorReply(nullptr, "bad_request", "a request needs an integer 'id'");
+  if (!m.contains("op") || !m["op"].is_string())
+    return ErrorReply(id, "bad_request", "a request needs a string 'op'");
+  return Handle(exec, id, m["op"].get<std::string>(),
+                m.contains("args") ? m["args"] : json::object());
+}
+
+}  // namespace
+
+SessionEnd ServeSession(Channel& ch, StepExecutor& exec, const AgentIdentity& identity,
+                        const SessionLimits& limits) {
+  if (auto end = Handshake(ch, identity, limits.handshake_timeout_ns)) return *end;
   for (;;) {
-    auto msg = ch.Receive(-1);
+    auto msg = ch.Receive(limits.idle_timeout_ns);
     if (!msg.ok()) {
       if (msg.error().code == ErrorCode::kClosed) return SessionEnd::kPeerClosed;
+      if (msg.error().code == ErrorCode::kTimeout) {
+        (void)Fatal(ch, "idle_timeout",
+                    "no request within " + std::to_string(limits.idle_timeout_ns / kNsPerSec) +
+                        " s; the session is closed");
+        return SessionEnd::kIdle;
+      }
       return Fatal(ch, FaultCode(msg.error().message), msg.error().message);
     }
     const json& m = *msg;
     if (!m.contains("type") || !m["type"].is_string())
       return Fatal(ch, "malformed_frame", "message has no 'type'");
-    const json id = m.value("id", json());
-    json reply;
-    if (m["type"] != "request") {
-      reply = ErrorReply(id, "bad_request", "unexpected message type " + m["type"].dump());
-    } else if (!id.is_number_integer()) {
-      reply = ErrorReply(nullptr, "bad_request", "a request needs an integer 'id'");
-    } else if (!m.contains("op") || !m["op"].is_string()) {
-      reply = ErrorReply(id, "bad_request", "a request needs a string 'op'");
-    } else if (m["op"] == "bye") {
-      (void)ch.Send({{"type", "reply"}, {"id", id}, {"ok", true}, {"event", {{"step", "bye"}}}});
+    if (MessageString(m, "type") == "request" && MessageString(m, "op") == "bye" &&
+        MessageInt(m, "id")) {
+      (void)ch.Send({{"type", "reply"},
+                     {"id", *MessageInt(m, "id")},
+                     {"ok", true},
+                     {"event", {{"step", "bye"}}}});
       return SessionEnd::kBye;
-    } else {
-      reply = Handle(exec, id, m["op"].get<std::string>(),
-                     m.contains("args") ? m["args"] : json::object());
     }
+    const json reply = Answer(exec, m);
     Status sent_reply = ch.Send(reply);
     if (!sent_reply.ok() && sent_reply.code() == ErrorCode::kInvalidInput) {
       // The reply does not fit in a frame: say so instead of going silent.
-      sent_reply = ch.Send(ErrorReply(id, "reply_too_large", sent_reply.message()));
+      sent_reply = ch.Send(ErrorReply(reply["id"], "reply_too_large", sent_reply.message()));
     }
     if (!sent_reply.ok()) return SessionEnd::kPeerClosed;
   }

@@ -4,12 +4,14 @@
 // peer: malformed input gets an error frame and the channel is closed.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "agents/agent/step_executor.h"
 #include "agents/protocol/channel.h"
+#include "agents/protocol/protocol.h"
 
 namespace lingerlab {
 
@@ -19,9 +21,21 @@ struct AgentIdentity {
   nlohmann::json platform;  // DescribeHostPlatform()
 };
 
-enum class SessionEnd { kBye, kPeerClosed, kProtocolError };
+// kPeerClosed: the peer closed the channel, or stopped taking our frames
+// (Channel's send deadline). kIdle: no request came within SessionLimits::idle_timeout_ns; the peer
+// got an error frame `idle_timeout` and the channel was closed.
+enum class SessionEnd { kBye, kPeerClosed, kProtocolError, kIdle };
 const char* SessionEndName(SessionEnd e);
 
-SessionEnd ServeSession(Channel& channel, StepExecutor& executor, const AgentIdentity& identity);
+struct SessionLimits {
+  int64_t handshake_timeout_ns = protocol::kHandshakeTimeout;
+  // Longest wait for the next request (< 0: forever). --control-fd sessions
+  // wait forever: the coordinator that owns the socketpair ending is what
+  // ends them. --listen sessions use protocol::kListenIdleTimeout.
+  int64_t idle_timeout_ns = -1;
+};
+
+SessionEnd ServeSession(Channel& channel, StepExecutor& executor, const AgentIdentity& identity,
+                        const SessionLimits& limits = {});
 
 }  // namespace lingerlab

@@ -1,12 +1,16 @@
 #include "agents/agent/step_executor.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <climits>
 #include <string>
 #include <vector>
 
 #include "agents/agent/payload.h"
 #include "agents/base/clock.h"
+#include "agents/protocol/message.h"
+#include "agents/protocol/protocol.h"
 
 namespace lingerlab {
 namespace {
@@ -25,7 +29,7 @@ json MakeEvent(const std::string& op, const json& args, const Timestamp& start,
             {"errno_name", r.err ? json(ErrnoName(r.err)) : json(nullptr)},
             {"clock_start", Stamp(start)},
             {"clock_end", Stamp(Now())}};
-  if (args.contains("handle")) e["handle"] = args["handle"];
+  if (args.contains("handle") && args["handle"].is_string()) e["handle"] = args["handle"];
   return e;
 }
 
@@ -38,22 +42,60 @@ Result<std::string> Str(const json& args, const char* key) {
     return BadRequest(std::string("missing string '") + key + "'");
   return it->get<std::string>();
 }
-Result<int64_t> Int(const json& args, const char* key, std::optional<int64_t> fallback = {}) {
+Result<bool> Bool(const json& args, const char* key, bool fallback) {
+  auto it = args.find(key);
+  if (it == args.end()) return fallback;
+  if (!it->is_boolean()) return BadRequest(std::string("'") + key + "' must be true or false");
+  return it->get<bool>();
+}
+// An integer argument within [lo, hi]. Out of range is refused, never cut
+// to fit: a port of 70000 must not become 4464, nor a linger of 2^40 zero.
+Result<int64_t> Int(const json& args, const char* key, int64_t lo, int64_t hi,
+                    std::optional<int64_t> fallback = {}) {
   auto it = args.find(key);
   if (it == args.end()) {
     if (fallback) return *fallback;
     return BadRequest(std::string("missing integer '") + key + "'");
   }
-  if (!it->is_number_integer()) return BadRequest(std::string("'") + key + "' must be an integer");
+  const std::string range = std::to_string(lo) + ".." + std::to_string(hi);
+  if (!it->is_number_integer())
+    return BadRequest(std::string("'") + key + "' must be an integer in " + range);
+  // Unsigned values above INT64_MAX would wrap in get<int64_t>().
+  const bool too_big =
+      it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX);
+  if (too_big || it->get<int64_t>() < lo || it->get<int64_t>() > hi)
+    return BadRequest(std::string("'") + key + "' must be in " + range);
   return it->get<int64_t>();
+}
+
+// Durations a step may wait or sleep (doc/protocol.md §3.3).
+Result<int64_t> Ms(const json& args, const char* key, std::optional<int64_t> fallback = {}) {
+  return Int(args, key, 0, protocol::kMaxStepMs, fallback);
+}
+
+// Handle names are short and plain, so a table of kMaxSockets entries stays
+// small and a name is safe to quote in a message.
+Status CheckHandleName(const std::string& name, const char* key) {
+  const bool plain = std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+  if (name.empty() || name.size() > protocol::kMaxHandleBytes || !plain)
+    return BadRequest(std::string("'") + key + "' must be 1.." +
+                      std::to_string(protocol::kMaxHandleBytes) + " characters of [A-Za-z0-9_.-]");
+  return Status::Ok();
 }
 
 // The payload is built in memory; 64 MiB is far beyond any matrix's needs.
 constexpr int64_t kMaxWriteBytes = int64_t{64} << 20;
+constexpr int64_t kMaxReadChunk = int64_t{1} << 20;
 // Per-read timestamps kept in a read event: ~30 bytes each, well inside a frame.
 constexpr size_t kMaxReadsRecorded = 10000;
+constexpr int64_t kMaxPort = 65535;
 
-int ClampMs(int64_t ms) { return static_cast<int>(std::clamp<int64_t>(ms, -1, 1'000'000'000)); }
+// Every wait is bounded by kMaxStepMs, so it fits the int of poll().
+int ClampMs(int64_t ms) {
+  return static_cast<int>(std::clamp<int64_t>(ms, 0, protocol::kMaxStepMs));
+}
 
 }  // namespace
 
@@ -77,10 +119,24 @@ const char* StepExecutor::ReplyCode(ErrorCode code) {
 Result<StepExecutor::Sock*> StepExecutor::Find(const json& args) {
   auto name = Str(args, "handle");
   if (!name.ok()) return name.error();
+  if (Status valid = CheckHandleName(*name, "handle"); !valid.ok()) return valid.error();
   auto it = sockets_.find(*name);
   if (it == sockets_.end())
     return MakeError(ErrorCode::kNotFound, "no socket named '" + *name + "'");
   return &it->second;
+}
+
+Result<std::string> StepExecutor::NewHandle(const json& args, const char* key) const {
+  auto name = Str(args, key);
+  if (!name.ok()) return name.error();
+  if (Status valid = CheckHandleName(*name, key); !valid.ok()) return valid.error();
+  if (sockets_.count(*name)) return BadRequest("socket '" + *name + "' already exists");
+  // Bounds what one session can hold (a peer could otherwise open sockets
+  // until the process runs out of descriptors or memory).
+  if (sockets_.size() >= protocol::kMaxSockets)
+    return BadRequest("a session holds at most " + std::to_string(protocol::kMaxSockets) +
+                      " sockets; close one first");
+  return name;
 }
 
 Result<json> StepExecutor::Perform(const std::string& op, const json& args) {
@@ -92,7 +148,7 @@ Result<json> StepExecutor::Perform(const std::string& op, const json& args) {
   if (op == "read") return DoRead(args);
   if (op == "close") return DoClose(args);
   if (op == "pause") {
-    auto ms = Int(args, "ms");
+    auto ms = Ms(args, "ms");
     if (!ms.ok()) return ms.error();
     Timestamp start = Now();
     SleepNs(*ms * kNsPerMs);
@@ -102,14 +158,14 @@ Result<json> StepExecutor::Perform(const std::string& op, const json& args) {
 
   // The rest act on one existing socket with a single call.
   if (op != "bind" && op != "listen" && op != "connect" && op != "shutdown" && op != "queues")
-    return MakeError(ErrorCode::kUnsupported, "unknown op '" + op + "'");
+    return MakeError(ErrorCode::kUnsupported, "unknown op '" + Truncated(op) + "'");
   auto s = Find(args);
   if (!s.ok()) return s.error();
   const SocketHandle h = (*s)->handle;
   Timestamp start = Now();
   if (op == "bind" || op == "connect") {
     auto addr = Str(args, "address");
-    auto port = Int(args, "port");
+    auto port = Int(args, "port", 0, kMaxPort);
     if (!addr.ok()) return addr.error();
     if (!port.ok()) return port.error();
     SysResult r = op == "bind" ? api_->Bind(h, *addr, static_cast<int>(*port))
@@ -119,7 +175,7 @@ Result<json> StepExecutor::Perform(const std::string& op, const json& args) {
     return e;
   }
   if (op == "listen") {
-    auto backlog = Int(args, "backlog", 16);
+    auto backlog = Int(args, "backlog", 0, INT_MAX, 16);
     if (!backlog.ok()) return backlog.error();
     return MakeEvent(op, args, start, api_->Listen(h, static_cast<int>(*backlog)));
   }
@@ -146,10 +202,9 @@ Result<json> StepExecutor::Perform(const std::string& op, const json& args) {
 }
 
 Result<json> StepExecutor::DoSocket(const json& args) {
-  auto name = Str(args, "handle");
+  auto name = NewHandle(args, "handle");
   if (!name.ok()) return name.error();
-  if (sockets_.count(*name)) return BadRequest("socket '" + *name + "' already exists");
-  std::string fam = args.value("family", std::string("inet"));
+  const std::string fam = args.contains("family") ? MessageString(args, "family") : "inet";
   if (fam != "inet" && fam != "inet6") return BadRequest("'family' must be inet or inet6");
   Timestamp start = Now();
   SysResult r = api_->Socket(fam == "inet6" ? Family::kInet6 : Family::kInet);
@@ -164,8 +219,8 @@ Result<json> StepExecutor::DoSetSockOpt(const json& args) {
   if (!opt.ok()) return opt.error();
   const SocketHandle h = (*s)->handle;
   if (*opt == "SO_LINGER") {
-    auto onoff = Int(args, "onoff");
-    auto secs = Int(args, "seconds", 0);
+    auto onoff = Int(args, "onoff", 0, 1);
+    auto secs = Int(args, "seconds", 0, INT_MAX, 0);  // l_linger is an int
     if (!onoff.ok()) return onoff.error();
     if (!secs.ok()) return secs.error();
     Timestamp start = Now();
@@ -185,8 +240,8 @@ Result<json> StepExecutor::DoSetSockOpt(const json& args) {
   else if (*opt == "SO_RCVBUF")
     io = IntOption::kRcvBuf;
   else
-    return BadRequest("unsupported option '" + *opt + "'");
-  auto value = Int(args, "value");
+    return BadRequest("unsupported option '" + Truncated(*opt) + "'");
+  auto value = Int(args, "value", 0, INT_MAX);
   if (!value.ok()) return value.error();
   Timestamp start = Now();
   SysResult r = api_->SetInt(h, io, static_cast<int>(*value));
@@ -200,10 +255,10 @@ Result<json> StepExecutor::DoSetSockOpt(const json& args) {
 Result<json> StepExecutor::DoAccept(const json& args) {
   auto s = Find(args);
   if (!s.ok()) return s.error();
-  auto as = Str(args, "as");
+  auto as = NewHandle(args, "as");
   if (!as.ok()) return as.error();
-  if (sockets_.count(*as)) return BadRequest("socket '" + *as + "' already exists");
-  auto timeout = Int(args, "timeout_ms", -1);
+  // No accept waits forever: without a timeout it waits the longest a step may.
+  auto timeout = Ms(args, "timeout_ms", protocol::kMaxStepMs);
   if (!timeout.ok()) return timeout.error();
   std::string peer;
   Timestamp start = Now();
@@ -219,10 +274,8 @@ Result<json> StepExecutor::DoAccept(const json& args) {
 Result<json> StepExecutor::DoWrite(const json& args) {
   auto s = Find(args);
   if (!s.ok()) return s.error();
-  auto total = Int(args, "bytes");
+  auto total = Int(args, "bytes", 0, kMaxWriteBytes);
   if (!total.ok()) return total.error();
-  if (*total < 0 || *total > kMaxWriteBytes)
-    return BadRequest("'bytes' must be 0.." + std::to_string(kMaxWriteBytes));
   Sock* sock = *s;
   std::vector<char> buf(static_cast<size_t>(*total));
   FillPayload(sock->written, buf.data(), buf.size());
@@ -249,25 +302,25 @@ Result<json> StepExecutor::DoWrite(const json& args) {
 Result<json> StepExecutor::DoRead(const json& args) {
   auto s = Find(args);
   if (!s.ok()) return s.error();
-  auto chunk = Int(args, "chunk", 512);
-  auto interval = Int(args, "interval_ms", 0);
-  auto idle = Int(args, "idle_ms", 0);
-  auto limit = Int(args, "limit_ms", 0);
+  auto chunk = Int(args, "chunk", 1, kMaxReadChunk, 512);
+  auto interval = Ms(args, "interval_ms", 0);
+  auto idle = Ms(args, "idle_ms", 0);
+  auto limit = Ms(args, "limit_ms", 0);
+  auto verify = Bool(args, "verify", false);
   for (auto* r : {&chunk, &interval, &idle, &limit})
     if (!r->ok()) return r->error();
-  if (*chunk <= 0 || *chunk > (1 << 20)) return BadRequest("'chunk' must be 1..1048576");
-  const bool verify = args.value("verify", false);
+  if (!verify.ok()) return verify.error();
   Sock* sock = *s;
 
   Timestamp start = Now();
-  const int64_t deadline = *limit > 0 ? start.mono_ns + *limit * kNsPerMs : -1;
+  // limit_ms 0 (no limit of its own) still ends at kMaxStepMs: no read
+  // holds the agent forever.
+  const int64_t limit_ms = *limit > 0 ? *limit : protocol::kMaxStepMs;
+  const int64_t deadline = start.mono_ns + limit_ms * kNsPerMs;
   auto left_ms = [&]() -> int64_t {
-    return deadline < 0 ? -1 : std::max<int64_t>(0, (deadline - MonotonicNs()) / kNsPerMs);
+    return std::max<int64_t>(0, (deadline - MonotonicNs()) / kNsPerMs);
   };
-  auto sleep_bounded = [&](int64_t ms) {
-    int64_t l = left_ms();
-    SleepNs((l < 0 ? ms : std::min(ms, l)) * kNsPerMs);
-  };
+  auto sleep_bounded = [&](int64_t ms) { SleepNs(std::min(ms, left_ms()) * kNsPerMs); };
 
   std::vector<char> buf(static_cast<size_t>(*chunk));
   json reads = json::array();
@@ -304,7 +357,7 @@ Result<json> StepExecutor::DoRead(const json& args) {
     // Bounded so the event always fits in one frame (doc/protocol.md §1).
     if (reads.size() < kMaxReadsRecorded) reads.push_back({RealtimeNs(), n});
     ++read_calls;
-    if (verify && !mismatch) mismatch = FirstMismatch(sock->read, buf.data(), n);
+    if (*verify && !mismatch) mismatch = FirstMismatch(sock->read, buf.data(), n);
     sock->read += n;
     bytes += n;
     if (*interval > 0) sleep_bounded(*interval);
@@ -314,7 +367,7 @@ Result<json> StepExecutor::DoRead(const json& args) {
   e["end"] = end;
   e["reads"] = std::move(reads);
   e["read_calls"] = read_calls;  // more than reads.size() when the list was capped
-  if (verify) {
+  if (*verify) {
     e["verified"] = !mismatch.has_value();
     e["first_mismatch"] = mismatch ? json(*mismatch) : json(nullptr);
   }

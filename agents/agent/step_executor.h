@@ -7,7 +7,8 @@
 // carries ret/errno. Perform() fails only when the step cannot be attempted:
 //   kUnsupported  -> reply code "unknown_op"
 //   kNotFound     -> reply code "unknown_handle"
-//   kInvalidInput -> reply code "bad_request"
+//   kInvalidInput -> reply code "bad_request" (also for an argument out of
+//                    its range or a session limit reached, doc/protocol.md §3.3)
 #pragma once
 
 #include <map>
@@ -43,6 +44,9 @@ class StepExecutor {
   };
 
   Result<Sock*> Find(const nlohmann::json& args);
+  // The name at args[key] for a new socket: valid, unused, and the table
+  // not full (doc/protocol.md §3.3); else kInvalidInput.
+  Result<std::string> NewHandle(const nlohmann::json& args, const char* key) const;
   Result<nlohmann::json> DoSocket(const nlohmann::json& args);
   Result<nlohmann::json> DoSetSockOpt(const nlohmann::json& args);
   Result<nlohmann::json> DoAccept(const nlohmann::json& args);

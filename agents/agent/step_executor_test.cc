@@ -8,6 +8,7 @@
 
 #include "agents/agent/payload.h"
 #include "agents/base/clock.h"
+#include "agents/protocol/protocol.h"
 
 namespace lingerlab {
 namespace {
@@ -177,6 +178,119 @@ TEST_F(StepExecutorTest, CloseForgetsTheHandleEvenWhenItFails) {
   EXPECT_EQ(c["ret"], 0);
   auto again = server_.Perform("close", {{"handle", "s"}});
   EXPECT_FALSE(again.ok());
+}
+
+// Performs `op` and expects it refused as bad_request, without an exception
+// (which only Handle's catch-all used to turn into an answer), and with the
+// argument named in the message.
+void ExpectBadRequest(StepExecutor& ex, const std::string& op, const json& args,
+                      const std::string& names) {
+  Result<json> r = MakeError(ErrorCode::kFailed, "not run");
+  ASSERT_NO_THROW(r = ex.Perform(op, args)) << op << " " << args.dump().substr(0, 100);
+  ASSERT_FALSE(r.ok()) << op << " " << args.dump().substr(0, 100) << " was performed";
+  EXPECT_STREQ(StepExecutor::ReplyCode(r.error().code), "bad_request") << r.error().message;
+  EXPECT_NE(r.error().message.find(names), std::string::npos)
+      << "'" << r.error().message << "' does not name " << names;
+}
+
+// Each of these was cut to fit an int or uint16_t before: port 70000 became
+// 4464, a linger of 2^40 seconds became {on, 0}; a pause of 2^62 ms
+// overflowed into no pause at all; negative timeouts meant "forever".
+TEST_F(StepExecutorTest, IntegerArgumentsOutOfRangeAreRefusedNotCut) {
+  Do(server_, "socket", {{"handle", "s"}});
+  const uint64_t huge = UINT64_MAX;
+  ExpectBadRequest(server_, "bind", {{"handle", "s"}, {"address", "127.0.0.1"}, {"port", 70000}},
+                   "'port' must be in 0..65535");
+  ExpectBadRequest(server_, "connect", {{"handle", "s"}, {"address", "127.0.0.1"}, {"port", -1}},
+                   "'port'");
+  ExpectBadRequest(server_, "connect", {{"handle", "s"}, {"address", "127.0.0.1"}, {"port", huge}},
+                   "'port'");
+  ExpectBadRequest(server_, "bind", {{"handle", "s"}, {"address", "127.0.0.1"}, {"port", 80.5}},
+                   "'port' must be an integer");
+  ExpectBadRequest(
+      server_, "setsockopt",
+      {{"handle", "s"}, {"option", "SO_LINGER"}, {"onoff", 1}, {"seconds", int64_t{1} << 40}},
+      "'seconds' must be in 0..2147483647");
+  ExpectBadRequest(server_, "setsockopt",
+                   {{"handle", "s"}, {"option", "SO_LINGER"}, {"onoff", 1}, {"seconds", -1}},
+                   "'seconds'");
+  ExpectBadRequest(server_, "setsockopt",
+                   {{"handle", "s"}, {"option", "SO_LINGER"}, {"onoff", 2}, {"seconds", 1}},
+                   "'onoff' must be in 0..1");
+  ExpectBadRequest(server_, "setsockopt",
+                   {{"handle", "s"}, {"option", "SO_SNDBUF"}, {"value", int64_t{1} << 40}},
+                   "'value'");
+  ExpectBadRequest(server_, "setsockopt",
+                   {{"handle", "s"}, {"option", "SO_RCVBUF"}, {"value", -4096}}, "'value'");
+  ExpectBadRequest(server_, "listen", {{"handle", "s"}, {"backlog", -1}}, "'backlog'");
+  ExpectBadRequest(server_, "listen", {{"handle", "s"}, {"backlog", int64_t{1} << 33}},
+                   "'backlog'");
+  ExpectBadRequest(server_, "write", {{"handle", "s"}, {"bytes", huge}}, "'bytes'");
+  ExpectBadRequest(server_, "write", {{"handle", "s"}, {"bytes", 1.5}}, "'bytes'");
+  ExpectBadRequest(server_, "read", {{"handle", "s"}, {"chunk", 0}}, "'chunk'");
+  // The effective values are unchanged: nothing was set.
+  json l = Do(server_, "setsockopt",
+              {{"handle", "s"}, {"option", "SO_LINGER"}, {"onoff", 1}, {"seconds", 7}});
+  EXPECT_EQ(l["effective"]["seconds"], 7);
+}
+
+TEST_F(StepExecutorTest, DurationsAreCappedAtTheStepMaximum) {
+  Do(server_, "socket", {{"handle", "lsock"}});
+  const std::string limit = "0.." + std::to_string(protocol::kMaxStepMs);
+  const int64_t t0 = MonotonicNs();
+  ExpectBadRequest(server_, "pause", {{"ms", int64_t{1} << 62}}, "'ms' must be in " + limit);
+  ExpectBadRequest(server_, "pause", {{"ms", 60 * 60 * 1000}}, "'ms' must be in " + limit);
+  ExpectBadRequest(server_, "pause", {{"ms", -5}}, "'ms'");
+  for (const char* key : {"interval_ms", "idle_ms", "limit_ms"}) {
+    ExpectBadRequest(server_, "read", {{"handle", "lsock"}, {key, int64_t{1} << 62}},
+                     std::string("'") + key + "' must be in " + limit);
+    ExpectBadRequest(server_, "read", {{"handle", "lsock"}, {key, -1}}, key);
+  }
+  ExpectBadRequest(server_, "accept",
+                   {{"handle", "lsock"}, {"as", "c"}, {"timeout_ms", protocol::kMaxStepMs + 1}},
+                   "'timeout_ms' must be in " + limit);
+  ExpectBadRequest(server_, "accept", {{"handle", "lsock"}, {"as", "c"}, {"timeout_ms", -1}},
+                   "'timeout_ms'");
+  EXPECT_LT(MonotonicNs() - t0, kNsPerSec);  // refused, not slept
+  json p = Do(server_, "pause", {{"ms", 20}});
+  EXPECT_GE(p["clock_end"]["mono_ns"].get<int64_t>() - p["clock_start"]["mono_ns"].get<int64_t>(),
+            20 * kNsPerMs);
+}
+
+TEST_F(StepExecutorTest, ArgumentsOfTheWrongTypeAreRefusedWithoutAnException) {
+  Do(server_, "socket", {{"handle", "s"}});
+  ExpectBadRequest(server_, "socket", {{"handle", "t"}, {"family", 4}}, "'family'");
+  ExpectBadRequest(server_, "read", {{"handle", "s"}, {"verify", 1}, {"limit_ms", 1}}, "'verify'");
+  ExpectBadRequest(server_, "socket", {{"handle", 17}}, "'handle'");
+  ExpectBadRequest(server_, "pause", {{"ms", "10"}}, "'ms'");
+  ExpectBadRequest(server_, "pause", {{"ms", nullptr}}, "'ms'");
+}
+
+// 800 sockets with 1 MiB names took the agent to 828 MB.
+TEST_F(StepExecutorTest, HandleNamesAreShortAndPlain) {
+  Do(server_, "socket", {{"handle", std::string(protocol::kMaxHandleBytes, 'a')}});
+  Do(server_, "socket", {{"handle", "csock_late-2.b"}});
+  for (const std::string& bad :
+       {std::string(protocol::kMaxHandleBytes + 1, 'a'), std::string(1 << 20, 'h'), std::string(),
+        std::string("a b"), std::string("s\n"), std::string("h\xc3\xa9")}) {
+    ExpectBadRequest(server_, "socket", {{"handle", bad}}, "'handle' must be 1..64 characters");
+    ExpectBadRequest(server_, "close", {{"handle", bad}}, "'handle'");
+  }
+  ExpectBadRequest(server_, "accept", {{"handle", "csock_late-2.b"}, {"as", "x y"}}, "'as'");
+}
+
+TEST_F(StepExecutorTest, ASessionHoldsAtMostTheSocketLimit) {
+  for (size_t i = 0; i < protocol::kMaxSockets; ++i) {
+    // append(), not "s" + ...: GCC 12 warns falsely (-Wrestrict) on that in Release.
+    json e = Do(server_, "socket", {{"handle", std::string("s").append(std::to_string(i))}});
+    ASSERT_GE(e["ret"].get<int64_t>(), 0);
+  }
+  ExpectBadRequest(server_, "socket", {{"handle", "one-more"}}, "at most 64 sockets");
+  // accept's new socket counts too: refused before anything waits.
+  ExpectBadRequest(server_, "accept", {{"handle", "s0"}, {"as", "one-more"}, {"timeout_ms", 0}},
+                   "at most 64 sockets");
+  Do(server_, "close", {{"handle", "s0"}});
+  Do(server_, "socket", {{"handle", "one-more"}});
 }
 
 }  // namespace

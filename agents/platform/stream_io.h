@@ -18,9 +18,11 @@ namespace lingerlab {
 // Fails with kTimeout when nothing came in time, kFailed on a read error.
 Result<size_t> ReadSome(int fd, char* buf, size_t cap, int64_t timeout_ns);
 
-// Writes all of `data`, retrying partial writes and EINTR. Never raises
-// SIGPIPE. Fails with kClosed if the peer is gone.
-Status WriteAll(int fd, std::string_view data);
+// Writes all of `data`, retrying partial writes and EINTR, within
+// `timeout_ns` (< 0: no bound) of the call for a socket. Never raises
+// SIGPIPE. Fails with kClosed if the peer is gone, kTimeout if a socket peer
+// did not take all of it in time (what was written stays written).
+Status WriteAll(int fd, std::string_view data, int64_t timeout_ns = -1);
 
 // Creates a connected pair of stream sockets for a local control channel.
 // Both ends are close-on-exec; the caller clears it on the end it hands over.
@@ -34,11 +36,13 @@ Status ClearCloseOnExec(int fd);
 namespace lingerlab {
 
 // Control channels over TCP (remote agents). `address` is an IPv4 or IPv6
-// literal. ListenTcp binds with SO_REUSEADDR; port 0 picks a free port,
-// which LocalPort() reports.
+// literal; a port outside 0..65535 is kInvalidInput, never cut to 16 bits.
+// ListenTcp binds with SO_REUSEADDR; port 0 picks a free port, which
+// LocalPort() reports.
 Result<UniqueFd> ListenTcp(const std::string& address, int port);
 Result<int> LocalPort(int fd);
-Result<UniqueFd> AcceptControl(int listen_fd);
+// Waits up to `timeout_ns` (< 0: forever) for a connection; kTimeout if none.
+Result<UniqueFd> AcceptControl(int listen_fd, int64_t timeout_ns = -1);
 Result<UniqueFd> ConnectTcp(const std::string& address, int port, int64_t timeout_ns);
 
 }  // namespace lingerlab

@@ -43,12 +43,28 @@ Result<size_t> ReadSome(int fd, char* buf, size_t cap, int64_t timeout_ns) {
   }
 }
 
-Status WriteAll(int fd, std::string_view data) {
+Status WriteAll(int fd, std::string_view data, int64_t timeout_ns) {
+  const int64_t deadline = timeout_ns < 0 ? -1 : MonotonicNs() + timeout_ns;
   while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    // Never blocks in send(): a peer that stops reading is waited for in
+    // poll(), against the deadline.
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && errno == ENOTSOCK) n = ::write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        int wait_ms = -1;
+        if (deadline >= 0) {
+          const int64_t left = deadline - MonotonicNs();
+          if (left <= 0)
+            return MakeError(ErrorCode::kTimeout, "peer did not take the data in time");
+          wait_ms = static_cast<int>((left + kNsPerMs - 1) / kNsPerMs);
+        }
+        pollfd p{fd, POLLOUT, 0};
+        if (::poll(&p, 1, wait_ms) < 0 && errno != EINTR)
+          return MakeError(ErrorCode::kFailed, std::string("poll: ") + std::strerror(errno));
+        continue;
+      }
       if (errno == EPIPE || errno == ECONNRESET)
         return MakeError(ErrorCode::kClosed, "peer closed the channel");
       return MakeError(ErrorCode::kFailed, std::string("write: ") + std::strerror(errno));
@@ -103,7 +119,14 @@ void EnableControlKeepalive(int fd) {
 
 }  // namespace
 
+namespace {
+Error BadPort(int port) {
+  return MakeError(ErrorCode::kInvalidInput, "port " + std::to_string(port) + " outside 0..65535");
+}
+}  // namespace
+
 Result<UniqueFd> ListenTcp(const std::string& address, int port) {
+  if (port < 0 || port > 65535) return BadPort(port);
   sockaddr_storage ss;
   socklen_t len;
   if (!ParseSockaddr(address, port, &ss, &len))
@@ -125,18 +148,31 @@ Result<int> LocalPort(int fd) {
   return int{ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port)};
 }
 
-Result<UniqueFd> AcceptControl(int listen_fd) {
+Result<UniqueFd> AcceptControl(int listen_fd, int64_t timeout_ns) {
+  const int64_t deadline = timeout_ns < 0 ? -1 : MonotonicNs() + timeout_ns;
   for (;;) {
+    int wait_ms = -1;
+    if (deadline >= 0) {
+      const int64_t left = deadline - MonotonicNs();
+      if (left <= 0) return MakeError(ErrorCode::kTimeout, "no connection before the deadline");
+      wait_ms = static_cast<int>((left + kNsPerMs - 1) / kNsPerMs);
+    }
+    pollfd p{listen_fd, POLLIN, 0};
+    const int r = ::poll(&p, 1, wait_ms);
+    if (r < 0 && errno != EINTR) return Sys("poll");
+    if (r <= 0) continue;  // the loop re-checks the deadline
     int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd >= 0) {
       EnableControlKeepalive(fd);
       return UniqueFd(fd);
     }
-    if (errno != EINTR && errno != ECONNABORTED) return Sys("accept");
+    // The connection may have gone between poll and accept: wait again.
+    if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN) return Sys("accept");
   }
 }
 
 Result<UniqueFd> ConnectTcp(const std::string& address, int port, int64_t timeout_ns) {
+  if (port < 0 || port > 65535) return BadPort(port);
   sockaddr_storage ss;
   socklen_t len;
   if (!ParseSockaddr(address, port, &ss, &len))

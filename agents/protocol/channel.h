@@ -11,21 +11,33 @@
 #include "agents/base/result.h"
 #include "agents/platform/unique_fd.h"
 #include "agents/protocol/frame.h"
+#include "agents/protocol/protocol.h"
 
 namespace lingerlab {
 
 class Channel {
  public:
-  explicit Channel(UniqueFd fd) : fd_(std::move(fd)) {}
+  // `frame_timeout_ns` bounds each received frame from its first byte to
+  // its last, `send_timeout_ns` the sending of each frame (tests pass short
+  // ones).
+  explicit Channel(UniqueFd fd, int64_t frame_timeout_ns = protocol::kFrameReadTimeout,
+                   int64_t send_timeout_ns = protocol::kFrameWriteTimeout)
+      : fd_(std::move(fd)),
+        frame_timeout_ns_(frame_timeout_ns),
+        send_timeout_ns_(send_timeout_ns) {}
 
-  // Sends one message. Fails with kClosed if the peer is gone.
+  // Sends one message. Fails with kClosed if the peer is gone, kTimeout if
+  // it did not take the whole frame within the send timeout (the channel is
+  // then unusable: half a frame may have gone out).
   Status Send(const nlohmann::json& message);
 
   // Waits up to `timeout_ns` (< 0: forever) for the next whole message.
   // Fails with: kTimeout (nothing in time; the channel stays usable unless a
   // frame was half read), kClosed (end of stream between frames),
-  // kInvalidInput (oversized, malformed or truncated frame: the message
-  // starts with the protocol error code; the channel is then unusable).
+  // kInvalidInput (oversized, malformed or truncated frame, or one whose
+  // bytes took longer than the frame timeout from first to last however
+  // they trickled: the message starts with the protocol error code; the
+  // channel is then unusable).
   Result<nlohmann::json> Receive(int64_t timeout_ns);
 
   int fd() const { return fd_.get(); }
@@ -33,7 +45,11 @@ class Channel {
 
  private:
   UniqueFd fd_;
+  int64_t frame_timeout_ns_;
+  int64_t send_timeout_ns_;
   FrameDecoder decoder_;
+  int64_t frame_started_ns_ = 0;  // when the first byte of the buffered partial frame came
+  int64_t last_read_ns_ = 0;      // when the latest bytes came
 };
 
 }  // namespace lingerlab

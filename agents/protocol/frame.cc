@@ -2,6 +2,9 @@
 
 #include <cstdint>
 
+#include "agents/base/bounded_json.h"
+#include "agents/protocol/message.h"
+
 namespace lingerlab {
 
 const char* FrameFaultCode(FrameFault f) {
@@ -50,16 +53,18 @@ std::optional<nlohmann::json> FrameDecoder::Next() {
   }
   if (buf_.size() < protocol::kFrameHeaderBytes + n) return std::nullopt;
   std::string_view body(buf_.data() + protocol::kFrameHeaderBytes, n);
-  nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  // Depth is bounded before a value is built: the library copies, dumps and
+  // destroys values recursively, so a deep one would overflow the stack.
+  auto parsed = ParseBoundedJson(body, protocol::kMaxFrameDepth);
   buf_.erase(0, protocol::kFrameHeaderBytes + n);
-  if (parsed.is_discarded() || !parsed.is_object()) {
+  if (!parsed.ok() || !parsed->is_object()) {
     fault_ = FrameFault::kMalformed;
-    fault_message_ =
-        parsed.is_discarded() ? "frame body is not valid JSON" : "frame body is not a JSON object";
+    fault_message_ = !parsed.ok() ? "frame body refused: " + Truncated(parsed.error().message)
+                                  : "frame body is not a JSON object";
     buf_.clear();
     return std::nullopt;
   }
-  return parsed;
+  return *std::move(parsed);
 }
 
 }  // namespace lingerlab

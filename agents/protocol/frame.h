@@ -18,7 +18,9 @@
 
 namespace lingerlab {
 
-// Why a byte stream stopped being a valid frame sequence.
+// Why a byte stream stopped being a valid frame sequence: kTooLarge for a
+// length of 0 or above the limit, kMalformed for a body that is not a JSON
+// object or nests deeper than protocol::kMaxFrameDepth.
 enum class FrameFault { kNone, kTooLarge, kMalformed };
 const char* FrameFaultCode(FrameFault f);  // "frame_too_large", "malformed_frame"
 

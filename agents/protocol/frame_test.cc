@@ -102,5 +102,31 @@ TEST(FrameTest, InvalidUtf8IsReplacedNotThrown) {
   EXPECT_TRUE((*m)["s"].is_string());
 }
 
+// {"type":"hello","protocol":[[[…]]]} with `depth` levels of arrays in the
+// field (the outer object is one more level).
+std::string NestedHello(size_t depth) {
+  return R"({"type":"hello","protocol":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
+}
+
+TEST(FrameTest, NestingAtTheLimitIsAccepted) {
+  FrameDecoder d;
+  d.Feed(RawFrame(NestedHello(protocol::kMaxFrameDepth - 1)));
+  auto m = d.Next();
+  ASSERT_TRUE(m.has_value()) << d.fault_message();
+  EXPECT_EQ((*m)["type"], "hello");
+}
+
+TEST(FrameTest, NestingBeyondTheLimitIsMalformedBeforeAnyValueIsBuilt) {
+  for (size_t depth : {protocol::kMaxFrameDepth, size_t{60000}, size_t{400000}}) {
+    FrameDecoder d;
+    d.Feed(RawFrame(NestedHello(depth)));
+    EXPECT_FALSE(d.Next().has_value()) << depth;
+    EXPECT_EQ(d.fault(), FrameFault::kMalformed) << depth;
+    EXPECT_NE(d.fault_message().find("nests deeper than 64"), std::string::npos)
+        << d.fault_message();
+    EXPECT_FALSE(d.mid_frame());
+  }
+}
+
 }  // namespace
 }  // namespace lingerlab

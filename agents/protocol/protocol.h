@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "agents/base/bounded_json.h"
 #include "agents/base/clock.h"
 
 namespace lingerlab::protocol {
@@ -12,10 +13,36 @@ namespace lingerlab::protocol {
 constexpr int kVersion = 1;
 constexpr size_t kMaxFrameBytes = 1 << 20;  // doc/protocol.md §1
 constexpr size_t kFrameHeaderBytes = 4;
+// Deepest nesting of arrays and objects in a frame body (doc/protocol.md §1):
+// deeper is malformed_frame, decided before any value is built.
+constexpr size_t kMaxFrameDepth = kMaxJsonDepth;
 
 // doc/protocol.md §6.
 constexpr int64_t kHandshakeTimeout = 5 * kNsPerSec;
 constexpr int64_t kReplyMargin = 10 * kNsPerSec;
+// From a frame's first byte to its last, however the bytes trickle in.
 constexpr int64_t kFrameReadTimeout = 5 * kNsPerSec;
+// Sending one frame: a peer that stops reading (or reads a byte at a time)
+// cannot hold the sender. Generous, as a large reply (a read event of 10,000
+// entries, ~300 KB) may cross a slow link to a remote agent.
+constexpr int64_t kFrameWriteTimeout = 30 * kNsPerSec;
+// A --listen session with no request for this long is dropped, so an idle
+// or vanished coordinator cannot hold the agent. Longer than any gap between
+// requests of a full-fidelity run: the server agent waits through the 300 s
+// idle-client phase, the settle time and the client's whole read, all
+// inside one case budget of a few minutes.
+constexpr int64_t kListenIdleTimeout = 15 * 60 * kNsPerSec;
+
+// doc/protocol.md §3.3: per-session and per-step bounds of the agent.
+// Longest a single step may wait or sleep (pause, read, accept): the
+// longest the matrix needs is the 300 s idle phase at full fidelity.
+constexpr int64_t kMaxStepMs = 10 * 60 * 1000;
+// Sockets a session may hold open at once (the matrix uses three).
+constexpr size_t kMaxSockets = 64;
+// Handle names: 1..kMaxHandleBytes of [A-Za-z0-9_.-].
+constexpr size_t kMaxHandleBytes = 64;
+// Peer text (a role, an op, a value) echoed back in a reply or error is cut
+// to this many bytes, so an echo never outgrows a frame.
+constexpr size_t kMaxEchoBytes = 200;
 
 }  // namespace lingerlab::protocol

@@ -21,6 +21,11 @@ bool IsStamp(const json& m, const char* key) {
   return m.is_object() && m.contains(key) && IsInt(m[key], "mono_ns") && IsInt(m[key], "real_ns");
 }
 
+// How much of a bad reply an error message quotes: enough to see what it
+// was, never the megabyte a frame may hold. Cut on a UTF-8 boundary, so the
+// message stays valid in the results file.
+constexpr size_t kQuotedReplyBytes = 500;
+
 }  // namespace
 
 std::string CheckEventShape(const json& e) {
@@ -53,15 +58,14 @@ Result<json> AgentClient::Handshake(Role role) {
   if (!r.ok()) return MakeError(r.error().code, label_ + ": handshake: " + r.error().message);
   if (MessageString(*r, "type") == "error")
     return MakeError(ErrorCode::kInvalidInput,
-                     label_ + ": agent refused the handshake: " + r->dump());
-  if (MessageString(*r, "type") != "hello" || !IsInt(*r, "protocol") ||
-      (*r)["protocol"].get<int64_t>() != protocol::kVersion)
+                     label_ + ": agent refused the handshake: " + BriefDump(*r, kQuotedReplyBytes));
+  if (MessageString(*r, "type") != "hello" || MessageInt(*r, "protocol") != protocol::kVersion)
     return MakeError(ErrorCode::kInvalidInput,
-                     label_ + ": unexpected handshake reply " + r->dump().substr(0, 500));
+                     label_ + ": unexpected handshake reply " + BriefDump(*r, kQuotedReplyBytes));
   if (!r->contains("platform") || !(*r)["platform"].is_object() || !IsInt(*r, "pid"))
     return MakeError(
         ErrorCode::kInvalidInput,
-        label_ + ": handshake reply lacks platform or pid: " + r->dump().substr(0, 500));
+        label_ + ": handshake reply lacks platform or pid: " + BriefDump(*r, kQuotedReplyBytes));
   return r;
 }
 
@@ -88,7 +92,7 @@ Result<json> AgentClient::Request(const std::string& op, const json& args, int64
     if (type == "error") {
       lost_ = true;
       return MakeError(ErrorCode::kInvalidInput,
-                       label_ + ": agent error: " + m.dump().substr(0, 500));
+                       label_ + ": agent error: " + BriefDump(m, kQuotedReplyBytes));
     }
     if (type != "reply" || !m.contains("id") || m["id"] != json(id)) continue;  // stale
     const json ok = m.value("ok", json());

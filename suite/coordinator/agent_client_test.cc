@@ -14,6 +14,7 @@
 #include "agents/agent/agent_session.h"
 #include "agents/platform/host_platform.h"
 #include "agents/platform/stream_io.h"
+#include "agents/protocol/protocol.h"
 
 namespace lingerlab {
 namespace {
@@ -180,6 +181,96 @@ TEST(EventShapeTest, AcceptsRealEventsAndNamesWhatIsWrong) {
   e = good;
   e["verified"] = "yes";
   EXPECT_NE(CheckEventShape(e).find("verified"), std::string::npos);
+}
+
+// A fake agent that writes raw frame bodies (a value nested 200,000 deep
+// cannot be built, let alone dumped, to send it): `hello` after the
+// coordinator's hello, `reply` after its first request (id 1).
+class RawAgent {
+ public:
+  RawAgent(std::string hello, std::string reply) {
+    int fds[2];
+    EXPECT_TRUE(MakeStreamPair(fds).ok());
+    coordinator_fd_ = fds[0];
+    thread_ = std::thread([fd = fds[1], hello = std::move(hello), reply = std::move(reply)] {
+      Channel ch{UniqueFd{fd}};
+      if (!ch.Receive(kNsPerSec).ok()) return;
+      if (!WriteAll(ch.fd(), Framed(hello)).ok()) return;
+      if (!ch.Receive(2 * kNsPerSec).ok()) return;
+      if (!WriteAll(ch.fd(), Framed(reply)).ok()) return;
+      (void)ch.Receive(2 * kNsPerSec);  // until the coordinator hangs up
+    });
+  }
+  ~RawAgent() { thread_.join(); }
+  int coordinator_fd() const { return coordinator_fd_; }
+
+  static std::string Framed(const std::string& body) {
+    const auto n = static_cast<uint32_t>(body.size());
+    return std::string{static_cast<char>(n >> 24), static_cast<char>((n >> 16) & 0xff),
+                       static_cast<char>((n >> 8) & 0xff), static_cast<char>(n & 0xff)} +
+           body;
+  }
+
+ private:
+  int coordinator_fd_;
+  std::thread thread_;
+};
+
+std::string Deep() { return std::string(200000, '[') + std::string(200000, ']'); }
+
+const std::string kGoodHelloText =
+    R"({"type":"hello","protocol":1,"platform":{"os":"Fake","family":"linux"},"pid":1})";
+
+// A value nested this deep anywhere in a hello crashed the whole coordinator
+// (the hello is copied and its platform.family read later); now the frame is
+// malformed and only this agent's case errs.
+TEST(AgentClientTest, ADeeplyNestedHelloIsAnErrorNotACrash) {
+  for (const std::string& hello :
+       {R"({"type":"hello","protocol":1,"pid":1,"platform":{"os":"x","family":)" + Deep() + "}}",
+        R"({"type":"hello","protocol":1,"pid":1,"platform":{"os":"x"},"agent":)" + Deep() + "}",
+        R"({"type":"error","error":{"code":"busy","message":)" + Deep() + "}}"}) {
+    RawAgent fake(hello, "");
+    AgentClient client{Channel{UniqueFd{fake.coordinator_fd()}}, "deep"};
+    auto h = client.Handshake(Role::kServer);
+    ASSERT_FALSE(h.ok());
+    EXPECT_NE(h.error().message.find("malformed_frame"), std::string::npos) << h.error().message;
+    EXPECT_NE(h.error().message.find("deeper than 64"), std::string::npos) << h.error().message;
+  }
+}
+
+TEST(AgentClientTest, ADeeplyNestedReplyIsAnErrorNotACrash) {
+  const std::string event_fields =
+      R"("step":"time","ret":0,"errno":0,"errno_name":null,)"
+      R"("clock_start":{"mono_ns":1,"real_ns":2},"clock_end":{"mono_ns":3,"real_ns":4})";
+  for (const std::string& reply : {
+           R"({"type":"reply","id":1,"ok":true,"event":{)" + event_fields + R"(,"extra":)" +
+               Deep() + "}}",
+           R"({"type":"reply","id":1,"ok":false,"error":{"code":)" + Deep() + "}}",
+           R"({"type":"reply","id":)" + Deep() + "}",
+           R"({"type":"error","error":)" + Deep() + "}",
+       }) {
+    RawAgent fake(kGoodHelloText, reply);
+    AgentClient client{Channel{UniqueFd{fake.coordinator_fd()}}, "deep"};
+    ASSERT_TRUE(client.Handshake(Role::kClient).ok());
+    auto r = client.Request("time", json::object(), kNsPerSec);
+    ASSERT_FALSE(r.ok()) << reply.substr(0, 80);
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidInput);
+    EXPECT_NE(r.error().message.find("malformed_frame"), std::string::npos) << r.error().message;
+    EXPECT_FALSE(client.Request("time", json::object(), kNsPerSec).ok());  // the agent is lost
+  }
+}
+
+// An error frame of nearly a megabyte was quoted whole into the case's
+// error (and cut mid-UTF-8 by substr elsewhere).
+TEST(AgentClientTest, AHugeErrorFrameIsQuotedBounded) {
+  const std::string big = "\xc3\xa9" + std::string(protocol::kMaxFrameBytes - 200, 'e');
+  ScriptedAgent fake({{"type", "error"}, {"error", {{"code", "x"}, {"message", big}}}},
+                     json::object());
+  AgentClient client{Channel{UniqueFd{fake.coordinator_fd()}}, "loud"};
+  auto h = client.Handshake(Role::kServer);
+  ASSERT_FALSE(h.ok());
+  EXPECT_LT(h.error().message.size(), 1000u);
+  EXPECT_NO_THROW((void)json(h.error().message).dump());  // valid UTF-8 for the results file
 }
 
 }  // namespace
