@@ -30,6 +30,13 @@ constexpr int64_t kAgentStopGraceNs = 2 * kNsPerSec;
 
 int64_t Ms(double seconds) { return static_cast<int64_t>(std::llround(seconds * 1000.0)); }
 
+// An agent refuses waits beyond protocol::kMaxStepMs (doc/protocol.md §3.3),
+// so a long --case-timeout must not turn the time left into a refused read:
+// the agent's limit then ends the read first and the case says so.
+int64_t AgentLimitMs(int64_t left_ns) {
+  return std::clamp<int64_t>(left_ns / kNsPerMs, 1, protocol::kMaxStepMs);
+}
+
 // One side of a case: its agent and the log of its events.
 struct Side {
   std::unique_ptr<AgentClient> agent;
@@ -184,7 +191,7 @@ void CaseDriver::ServerFinish() {
     // wait_eof has no limit of its own; the case deadline still bounds it.
     int64_t limit_ms = c_.shutdown == ShutdownMode::kWaitEofLimited
                            ? std::max<int64_t>(1, Ms(p.eof_wait_limit_s))
-                           : std::max<int64_t>(1, LeftNs() / kNsPerMs);
+                           : AgentLimitMs(LeftNs());
     auto wait =
         Step(server_, "read", {{"handle", "csock"}, {"chunk", 4096}, {"limit_ms", limit_ms}},
              limit_ms * kNsPerMs + protocol::kReplyMargin);
@@ -206,7 +213,7 @@ void CaseDriver::ClientRead() {
                {"idle_ms", c_.client == ClientKind::kIdle ? Ms(p.idle_s) : 0},
                // The agent ends its own loop before our deadline, so a stuck
                // read is an outcome ("limit"), not a lost agent.
-               {"limit_ms", std::max<int64_t>(1, LeftNs() / kNsPerMs)}};
+               {"limit_ms", AgentLimitMs(LeftNs())}};
   // The agent's own limit ends the read first; the margin keeps the reply
   // from racing our timeout on a loaded machine.
   auto read = Step(client_, "read", args, LeftNs() + protocol::kReplyMargin);

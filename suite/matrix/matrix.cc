@@ -9,6 +9,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "agents/protocol/protocol.h"
 #include "suite/matrix/json_file.h"
 
 namespace lingerlab {
@@ -46,15 +47,17 @@ Status ReadParams(const json& obj, CaseParams* p, const std::string& origin,
   for (auto& [k, v] : obj.items())
     if (!known.count(k)) return Bad(origin, where + "." + k.substr(0, 40), "unknown parameter");
   const double day = 86400;
+  // What an agent sleeps or waits through in one step (doc/protocol.md §3.3).
+  const double step = protocol::kMaxStepMs / 1000.0;
   for (Status s : {ReadParam(obj, "payload_bytes", &p->payload_bytes, 0, 1 << 30, origin, where),
                    ReadParam(obj, "server_sndbuf", &p->server_sndbuf, 0, 1 << 30, origin, where),
                    ReadParam(obj, "client_rcvbuf", &p->client_rcvbuf, 0, 1 << 30, origin, where),
                    ReadParam(obj, "read_chunk", &p->read_chunk, 1, 1 << 20, origin, where),
                    ReadParam(obj, "port", &p->port, 1, 65535, origin, where),
-                   ReadParam(obj, "server_pause_s", &p->server_pause_s, 0, day, origin, where),
-                   ReadParam(obj, "read_interval_s", &p->read_interval_s, 0, day, origin, where),
-                   ReadParam(obj, "idle_s", &p->idle_s, 0, day, origin, where),
-                   ReadParam(obj, "eof_wait_limit_s", &p->eof_wait_limit_s, 0, day, origin, where),
+                   ReadParam(obj, "server_pause_s", &p->server_pause_s, 0, step, origin, where),
+                   ReadParam(obj, "read_interval_s", &p->read_interval_s, 0, step, origin, where),
+                   ReadParam(obj, "idle_s", &p->idle_s, 0, step, origin, where),
+                   ReadParam(obj, "eof_wait_limit_s", &p->eof_wait_limit_s, 0, step, origin, where),
                    ReadParam(obj, "settle_s", &p->settle_s, 0, day, origin, where)})
     if (!s.ok()) return s;
   return Status::Ok();

@@ -159,7 +159,10 @@ TEST(MatrixTest, IntegersOutOfRangeAreRejectedNotTruncated) {
   for (const Param& p :
        {Param{"port", 0}, Param{"port", 65536}, Param{"port", (uint64_t{1} << 32) + 5001},
         Param{"payload_bytes", -1}, Param{"read_chunk", 0}, Param{"idle_s", -0.5},
-        Param{"settle_s", 1e300}, Param{"server_pause_s", "1"}, Param{"port", 5001.5}}) {
+        Param{"settle_s", 1e300}, Param{"server_pause_s", "1"}, Param{"port", 5001.5},
+        // An agent sleeps or waits at most 35 min in one step (doc/protocol.md §3.3).
+        Param{"idle_s", 2100.5}, Param{"read_interval_s", 3600}, Param{"eof_wait_limit_s", 1e6},
+        Param{"server_pause_s", 86400}}) {
     json doc = Doc(json::array({Case04()}));
     doc["defaults"][p.key] = p.value;
     EXPECT_NE(Problem(doc).find(std::string("m.json: defaults.") + p.key + ": must be"),
