@@ -35,7 +35,13 @@ std::string SockaddrText(const sockaddr_storage& ss) {
   }
   auto* v6 = reinterpret_cast<const sockaddr_in6*>(&ss);
   inet_ntop(AF_INET6, &v6->sin6_addr, buf, sizeof(buf));
-  return "[" + std::string(buf) + "]:" + std::to_string(ntohs(v6->sin6_port));
+  // Appended piece by piece: GCC 12 at -O3 warns falsely (-Wrestrict, its bug
+  // 105651) on "literal" + std::string&&, and Release builds use -Werror too.
+  std::string text = "[";
+  text += buf;
+  text += "]:";
+  text += std::to_string(ntohs(v6->sin6_port));
+  return text;
 }
 
 }  // namespace lingerlab

@@ -157,8 +157,11 @@ std::string ErrnoName(int err) {
           // EAGAIN and EWOULDBLOCK are one number on Linux; the write-up and BSD say
           // EWOULDBLOCK for a linger timeout, so that is the portable name.
           case EWOULDBLOCK : return "EWOULDBLOCK";
-    default:
-      return "E" + std::to_string(err);
+    default: {
+      std::string name = "E";  // appended: GCC 12 -Wrestrict false positive on "E" + string&&
+      name += std::to_string(err);
+      return name;
+    }
   }
 }
 
