@@ -72,14 +72,14 @@ bool AsksForTimeOrMemory(std::string_view bytes) {
   FrameDecoder d;
   d.Feed(bytes);
   while (auto m = d.Next()) {
-    const json args = m->value("args", json());
-    if (!args.is_object()) continue;
+    auto a = m->find("args");  // no copies: values may nest deeply
+    if (a == m->end() || !a->is_object()) continue;
     for (const char* k : {"ms", "idle_ms", "interval_ms", "limit_ms"}) {
-      auto it = args.find(k);
-      if (it != args.end() && it->is_number() && it->get<double>() > 5) return true;
+      auto it = a->find(k);
+      if (it != a->end() && it->is_number() && it->get<double>() > 5) return true;
     }
-    auto b = args.find("bytes");
-    if (b != args.end() && b->is_number() && b->get<double>() > (1 << 20)) return true;
+    auto b = a->find("bytes");
+    if (b != a->end() && b->is_number() && b->get<double>() > (1 << 20)) return true;
   }
   return false;
 }

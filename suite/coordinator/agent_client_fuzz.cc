@@ -1,8 +1,8 @@
 // libFuzzer harness: the coordinator's AgentClient reading an untrusted
 // agent's byte stream (handshake reply, then replies and events, checked by
-// CheckEventShape). The input is everything the "agent" sends; it is written
-// into a socketpair before the client runs and the agent's side is shut
-// down, so every Receive ends at once (data or end of stream).
+// CheckEventShape). The input is everything the "agent" sends, written into
+// a socketpair and then shut down, so every Receive ends soon (data or end of
+// stream) and nothing waits for a reply timeout.
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+#include <thread>
 
 #include "agents/platform/stream_io.h"
 #include "suite/coordinator/agent_client.h"
@@ -21,20 +22,24 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lingerlab;
-  // Larger inputs would not fit in the socket buffer before the client reads.
-  if (size > 100000) return -1;
   int fds[2];
   if (!MakeStreamPair(fds).ok()) std::abort();
-  UniqueFd agent(fds[1]);
-  if (!WriteAll(agent.get(), std::string_view(reinterpret_cast<const char*>(data), size)).ok())
-    std::abort();
-  ::shutdown(agent.get(), SHUT_WR);
-  AgentClient client(Channel(UniqueFd(fds[0])), "fuzz");
-  if (!client.Handshake(Role::kServer).ok()) return 0;
-  // Two time requests (the clock estimate reads the checked stamps), then a
-  // step whose event carries the optional fields.
-  if (!client.EstimateClockOffset(2).ok()) return 0;
-  (void)client.Request("read", {{"handle", "c"}, {"verify", true}}, kNsPerSec);
-  client.Bye();
+  std::thread agent([fd = fds[1], input = std::string_view(reinterpret_cast<const char*>(data), size)] {
+    (void)WriteAll(fd, input);  // fails once the client has gone: fine
+    ::shutdown(fd, SHUT_WR);
+    char buf[4096];  // swallow the requests until the client closes
+    while (::read(fd, buf, sizeof buf) > 0) {
+    }
+    ::close(fd);
+  });
+  {
+    AgentClient client(Channel(UniqueFd(fds[0])), "fuzz");
+    // Two time requests (the clock estimate reads the checked stamps), then a
+    // step whose event carries the optional fields.
+    if (client.Handshake(Role::kServer).ok() && client.EstimateClockOffset(2).ok())
+      (void)client.Request("read", {{"handle", "c"}, {"verify", true}}, kNsPerSec);
+    client.Bye();
+  }  // closes the client's end
+  agent.join();
   return 0;
 }
