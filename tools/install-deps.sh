@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what lingerlab needs to build, test and run, from Debian's packages
 # only (Debian 12). Safe to run again: apt-get skips what is there.
+#   tools/install-deps.sh          # build, test, run (the README's quick start)
+#   tools/install-deps.sh fuzz     # also clang and libFuzzer (tools/fuzz.sh, .ci/run)
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps.sh: needs root to run apt-get (try: sudo $0)" >&2
@@ -15,6 +17,12 @@ packages=(
   tshark                                 # tests check that tshark reads our pcaps
   clang-format python3                  # bench-matrix.sh
 )
+for extra in "$@"; do
+  case "$extra" in
+    fuzz) packages+=(clang-14 libclang-rt-14-dev llvm-14) ;;  # libFuzzer, ASan/UBSan runtimes, symbolizer
+    *) echo "install-deps.sh: unknown group '$extra' (known: fuzz)" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
