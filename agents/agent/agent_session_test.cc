@@ -21,6 +21,31 @@ namespace {
 
 using nlohmann::json;
 
+// A session on its own thread over a socketpair, with the hello exchanged:
+// for tests that need their own limits or channel deadlines.
+struct BackgroundSession {
+  std::unique_ptr<Channel> coordinator;
+  std::future<SessionEnd> done;
+};
+
+BackgroundSession StartAfterHello(SessionLimits limits = {},
+                                  int64_t write_timeout_ns = protocol::kFrameWriteTimeout) {
+  int fds[2];
+  EXPECT_TRUE(MakeStreamPair(fds).ok());
+  BackgroundSession s;
+  s.coordinator = std::make_unique<Channel>(UniqueFd(fds[0]));
+  s.done = std::async(std::launch::async, [fd = fds[1], limits, write_timeout_ns] {
+    Channel ch{UniqueFd(fd), protocol::kFrameReadTimeout, write_timeout_ns};
+    StepExecutor exec(MakeNativeSocketApi());
+    return ServeSession(ch, exec, AgentIdentity{"9.9.9", "abc", DescribeHostPlatform()}, limits);
+  });
+  EXPECT_TRUE(
+      s.coordinator->Send({{"type", "hello"}, {"protocol", protocol::kVersion}, {"role", "c"}})
+          .ok());
+  EXPECT_TRUE(s.coordinator->Receive(2 * kNsPerSec).ok());
+  return s;
+}
+
 class AgentSessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -229,18 +254,8 @@ TEST(AgentSessionDepthTest, DeeplyNestedIdArgsOrObjectsAreMalformedFramesNotCras
       R"({"type":"request","id":1,"op":"time","args":)" + Objects(100000) + "}",
   };
   for (const std::string& body : bodies) {
-    int fds[2];
-    ASSERT_TRUE(MakeStreamPair(fds).ok());
-    Channel coordinator{UniqueFd(fds[0])};
-    auto done = std::async(std::launch::async, [fd = fds[1]] {
-      Channel ch{UniqueFd(fd)};
-      StepExecutor exec(MakeNativeSocketApi());
-      return ServeSession(ch, exec, AgentIdentity{"9.9.9", "abc", DescribeHostPlatform()});
-    });
-    ASSERT_TRUE(
-        coordinator.Send({{"type", "hello"}, {"protocol", protocol::kVersion}, {"role", "c"}})
-            .ok());
-    ASSERT_TRUE(coordinator.Receive(2 * kNsPerSec).ok());
+    auto [coordinator_end, done] = StartAfterHello();
+    Channel& coordinator = *coordinator_end;
     ASSERT_TRUE(WriteAll(coordinator.fd(), RawFrame(body)).ok());
     auto e = coordinator.Receive(2 * kNsPerSec);
     ASSERT_TRUE(e.ok()) << e.error().message;
@@ -308,18 +323,8 @@ TEST_F(AgentSessionTest, HugePeerTextInAMessageGetsABoundedAnswer) {
 }
 
 TEST(AgentSessionIdleTest, AnIdleSessionIsDroppedWithAnErrorAfterTheIdleDeadline) {
-  int fds[2];
-  ASSERT_TRUE(MakeStreamPair(fds).ok());
-  Channel coordinator{UniqueFd(fds[0])};
-  auto done = std::async(std::launch::async, [fd = fds[1]] {
-    Channel ch{UniqueFd(fd)};
-    StepExecutor exec(MakeNativeSocketApi());
-    return ServeSession(ch, exec, AgentIdentity{"9.9.9", "abc", DescribeHostPlatform()},
-                        SessionLimits{kNsPerSec, 300 * kNsPerMs});
-  });
-  ASSERT_TRUE(
-      coordinator.Send({{"type", "hello"}, {"protocol", protocol::kVersion}, {"role", "c"}}).ok());
-  ASSERT_TRUE(coordinator.Receive(2 * kNsPerSec).ok());
+  auto [coordinator_end, done] = StartAfterHello(SessionLimits{kNsPerSec, 300 * kNsPerMs});
+  Channel& coordinator = *coordinator_end;
   // Requests inside the deadline keep the session.
   for (int i = 1; i <= 3; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
@@ -343,17 +348,8 @@ TEST(AgentSessionIdleTest, AnIdleSessionIsDroppedWithAnErrorAfterTheIdleDeadline
 // A coordinator that sends requests but never reads the replies held the
 // agent in send() forever; now the session ends at the send deadline.
 TEST(AgentSessionSendTest, ACoordinatorThatStopsReadingEndsTheSession) {
-  int fds[2];
-  ASSERT_TRUE(MakeStreamPair(fds).ok());
-  Channel coordinator{UniqueFd(fds[0])};
-  auto done = std::async(std::launch::async, [fd = fds[1]] {
-    Channel ch{UniqueFd(fd), kNsPerSec, 300 * kNsPerMs};
-    StepExecutor exec(MakeNativeSocketApi());
-    return ServeSession(ch, exec, AgentIdentity{"9.9.9", "abc", DescribeHostPlatform()});
-  });
-  ASSERT_TRUE(
-      coordinator.Send({{"type", "hello"}, {"protocol", protocol::kVersion}, {"role", "c"}}).ok());
-  ASSERT_TRUE(coordinator.Receive(2 * kNsPerSec).ok());
+  auto [coordinator_end, done] = StartAfterHello(SessionLimits{}, 300 * kNsPerMs);
+  Channel& coordinator = *coordinator_end;
   // Each reply echoes its args: ~700 KB that nobody reads.
   const json args = {{"pad", std::string(700 * 1024, 'p')}};
   for (int id = 1; id <= 3; ++id)
