@@ -13,12 +13,32 @@ namespace {
 // Field readers that never throw: an agent is a peer we do not trust to be
 // well-formed (doc/protocol.md), and a bad reply must become a reported
 // error, not an exception in a case thread.
+//
+// Integers an agent reports are held to +-2^62 (clock readings to 0..2^62,
+// which is past the year 2116): the coordinator subtracts and adds them
+// (clock offsets, times since a case's t0), and within these bounds no such
+// sum or difference can overflow int64. A fuzzed reply with real_ns near
+// INT64_MIN made the offset estimate overflow (undefined behaviour).
+constexpr int64_t kMaxAgentInt = int64_t{1} << 62;
+
+bool IsIntIn(const json& v, int64_t lo, int64_t hi) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>() <= static_cast<uint64_t>(hi);
+  if (!v.is_number_integer()) return false;
+  const int64_t x = v.get<int64_t>();
+  return x >= lo && x <= hi;
+}
+
 bool IsInt(const json& m, const char* key) {
-  return m.is_object() && m.contains(key) && m[key].is_number_integer();
+  return m.is_object() && m.contains(key) && IsIntIn(m[key], -kMaxAgentInt, kMaxAgentInt);
+}
+
+bool IsClock(const json& m, const char* key) {
+  return m.is_object() && m.contains(key) && IsIntIn(m[key], 0, kMaxAgentInt);
 }
 
 bool IsStamp(const json& m, const char* key) {
-  return m.is_object() && m.contains(key) && IsInt(m[key], "mono_ns") && IsInt(m[key], "real_ns");
+  return m.is_object() && m.contains(key) && IsClock(m[key], "mono_ns") &&
+         IsClock(m[key], "real_ns");
 }
 
 // How much of a bad reply an error message quotes: enough to see what it
@@ -31,20 +51,21 @@ constexpr size_t kQuotedReplyBytes = 500;
 std::string CheckEventShape(const json& e) {
   if (!e.is_object()) return "event is not an object";
   if (!IsStamp(e, "clock_start") || !IsStamp(e, "clock_end"))
-    return "event lacks integer clock_start/clock_end stamps";
-  if (!IsInt(e, "ret") || !IsInt(e, "errno")) return "event lacks integer ret/errno";
+    return "event lacks clock_start/clock_end stamps (integers 0..2^62)";
+  if (!IsInt(e, "ret") || !IsInt(e, "errno")) return "event lacks integer ret/errno (+-2^62)";
   if (!e.contains("errno_name") || !(e["errno_name"].is_null() || e["errno_name"].is_string()))
     return "errno_name must be null or a string";
   for (const char* k : {"bytes", "calls", "outq", "inq", "first_mismatch", "read_calls"})
-    if (e.contains(k) && !(e[k].is_number_integer() || e[k].is_null()))
-      return std::string(k) + " must be an integer";
+    if (e.contains(k) && !(IsInt(e, k) || e[k].is_null()))
+      return std::string(k) + " must be an integer (+-2^62)";
   for (const char* k : {"end", "step", "handle", "peer", "local"})
     if (e.contains(k) && !e[k].is_string()) return std::string(k) + " must be a string";
   if (e.contains("verified") && !e["verified"].is_boolean()) return "verified must be a boolean";
   if (e.contains("reads")) {
     if (!e["reads"].is_array()) return "reads must be an array";
     for (const json& r : e["reads"])
-      if (!r.is_array() || r.size() != 2 || !r[0].is_number_integer() || !r[1].is_number_integer())
+      if (!r.is_array() || r.size() != 2 || !IsIntIn(r[0], 0, kMaxAgentInt) ||
+          !IsIntIn(r[1], -kMaxAgentInt, kMaxAgentInt))
         return "reads entries must be [real_ns, bytes]";
   }
   return "";

@@ -260,6 +260,34 @@ TEST(AgentClientTest, ADeeplyNestedReplyIsAnErrorNotACrash) {
   }
 }
 
+// The clock offset is the agent's real_ns minus our midpoint: a reply with
+// real_ns near INT64_MIN overflowed that subtraction (found by
+// agent_client_fuzz, UBSan). Clock readings outside 0..2^62 and integers
+// beyond +-2^62 are malformed replies now, before any arithmetic.
+TEST(AgentClientTest, ClockReadingsAndIntegersOutOfRangeAreMalformedNotOverflowed) {
+  const std::string min = "-9223372036854775808", umax = "18446744073709551615";
+  for (
+      const std::string& stamps : std::vector<std::string>{
+          R"("clock_start":{"mono_ns":1,"real_ns":)" + min +
+              R"(},"clock_end":{"mono_ns":3,"real_ns":4})",
+          R"("clock_start":{"mono_ns":1,"real_ns":)" + umax +
+              R"(},"clock_end":{"mono_ns":3,"real_ns":4})",
+          R"("clock_start":{"mono_ns":-1,"real_ns":2},"clock_end":{"mono_ns":3,"real_ns":4})",
+          R"("clock_start":{"mono_ns":1,"real_ns":2},"clock_end":{"mono_ns":3,"real_ns":4},"bytes":)" +
+              umax}) {
+    const std::string reply = R"({"type":"reply","id":1,"ok":true,"event":{"step":"time",)"
+                              R"("ret":0,"errno":0,"errno_name":null,)" +
+                              stamps + "}}";
+    RawAgent fake(kGoodHelloText, reply);
+    AgentClient client{Channel{UniqueFd{fake.coordinator_fd()}}, "clock"};
+    ASSERT_TRUE(client.Handshake(Role::kClient).ok());
+    auto offset = client.EstimateClockOffset(1);
+    ASSERT_FALSE(offset.ok()) << stamps;
+    EXPECT_NE(offset.error().message.find("malformed reply"), std::string::npos)
+        << offset.error().message;
+  }
+}
+
 // An error frame of nearly a megabyte was quoted whole into the case's
 // error (and cut mid-UTF-8 by substr elsewhere).
 TEST(AgentClientTest, AHugeErrorFrameIsQuotedBounded) {
