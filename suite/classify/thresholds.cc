@@ -74,6 +74,21 @@ ClassifyThresholds ClassifyThresholds::FromCase(const nlohmann::json& case_doc,
 
   th.payload_bytes = IntField(applied, "payload_bytes");
   if (!th.payload_bytes) th.payload_bytes = IntField(nominal, "payload_bytes");
+
+  // Each agent's events are put on the coordinator's clock by an offset
+  // taken at the midpoint of the fastest `time` exchange; it is off by at
+  // most half that round trip. Windows that match events to packets widen by
+  // the larger agent's uncertainty (negligible on one machine, not across a
+  // lab network).
+  if (const nlohmann::json* agents = Field(case_doc, "agents")) {
+    for (const char* role : {"server", "client"}) {
+      const nlohmann::json* a = Field(*agents, role);
+      if (!a) continue;
+      if (auto rtt = IntField(*a, "clock_rtt_ns"); rtt && *rtt > 0 && *rtt < 60 * 1000000000ll)
+        th.clock_uncertainty_s = std::max(th.clock_uncertainty_s, static_cast<double>(*rtt) / 2e9);
+    }
+  }
+  th.clock_skew_s = kClockSkewS + th.clock_uncertainty_s;
   return th;
 }
 
@@ -81,6 +96,7 @@ nlohmann::json ClassifyThresholds::ToJson() const {
   nlohmann::json j = {
       {"immediate_s", immediate_s},
       {"clock_skew_s", clock_skew_s},
+      {"clock_uncertainty_s", clock_uncertainty_s},
       {"peer_ack_window_s", peer_ack_window_s},
       {"kernel_timeout_min_s", kernel_timeout_min_s},
       {"abort_detect_s", abort_detect_s},

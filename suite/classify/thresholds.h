@@ -90,7 +90,11 @@ inline constexpr double kEofLimitToleranceMinS = 0.1;
 struct ClassifyThresholds {
   // Fixed (see the constants above).
   double immediate_s = kImmediateCloseS;
+  // kClockSkewS plus clock_uncertainty_s (FromCase).
   double clock_skew_s = kClockSkewS;
+  // Half the larger agent's clock round trip (agents.*.clock_rtt_ns): how far
+  // its events may sit from where the clock offset puts them.
+  double clock_uncertainty_s = 0;
   double peer_ack_window_s = kPeerAckWindowS;
   double kernel_timeout_min_s = kKernelTimeoutMinS;
   double abort_detect_s = kAbortDetectS;

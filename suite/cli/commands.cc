@@ -204,11 +204,17 @@ int CmdList(const std::string& matrix_path) {
   return kExitOk;
 }
 
-int CmdClean() {
-  auto target = MakeTarget("netns", TargetConfig{AgentBesideUs(), RandomRunId()});
+int CmdClean(const std::string& target_name) {
+  auto target = MakeTarget(target_name, TargetConfig{AgentBesideUs(), RandomRunId(), {}});
   if (!target.ok()) {
     spdlog::error("{}", target.error().message);
     return kExitUsage;
+  }
+  if (target_name == "remote") {
+    // A remote run creates nothing here; sessions a dead coordinator left on
+    // an agent end by the agent's own deadlines (doc/protocol.md §6).
+    std::printf("a remote run leaves nothing on this machine; 0 leftover(s) removed\n");
+    return kExitOk;
   }
   if (::geteuid() != 0) {
     spdlog::error(
@@ -251,8 +257,8 @@ int CmdRun(const RunArgs& args) {
     return kExitUsage;
   }
   const std::string agent = args.agent.empty() ? AgentBesideUs() : args.agent;
-  auto target = MakeTarget(args.target,
-                           TargetConfig{agent, args.run_id.empty() ? RandomRunId() : args.run_id});
+  auto target = MakeTarget(
+      args.target, TargetConfig{agent, args.run_id.empty() ? RandomRunId() : args.run_id, args.remote});
   if (!target.ok()) {
     spdlog::error("{}", target.error().message);
     return kExitUsage;
@@ -260,6 +266,24 @@ int CmdRun(const RunArgs& args) {
   if (Status s = (*target)->CheckUsable(); !s.ok()) {
     spdlog::error("{}", s.message());
     return kExitEnvironment;
+  }
+  json probed_agents = nullptr;
+  if ((*target)->ProbeAgentsBeforeRun()) {
+    auto probed = ProbeAgents(**target);
+    if (!probed.ok()) {
+      spdlog::error("cannot use the agents: {}", probed.error().message);
+      return kExitEnvironment;
+    }
+    probed_agents = *probed;
+    for (const char* role : {"server", "client"}) {
+      const json& a = probed_agents[role];
+      const json& p = a["platform"];
+      spdlog::info("{} agent {}: {} {} ({}), clock offset {:.3f} ms, round trip {:.3f} ms", role,
+                   a.value("endpoint", ""), p.value("os", "?"), p.value("release", "?"),
+                   p.value("family", "?"),
+                   static_cast<double>(a.value("clock_offset_ns", int64_t{0})) / 1e6,
+                   static_cast<double>(a.value("clock_rtt_ns", int64_t{0})) / 1e6);
+    }
   }
   if (auto swept = (*target)->SweepStale(); swept.ok()) {
     for (const std::string& line : *swept) spdlog::warn("removed leftover of a dead run: {}", line);
@@ -292,6 +316,7 @@ int CmdRun(const RunArgs& args) {
   opt.matrix_path = args.matrix;
   opt.version = LINGERLAB_VERSION;
   opt.commit = LINGERLAB_GIT_COMMIT;
+  opt.probed_agents = probed_agents;
   const Analyzer& an = *analyzer;
   // One time scale for the run: RunMatrix writes opt.time_scale into
   // environment.time_scale and every case's parameters, and analysis uses it.

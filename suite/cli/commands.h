@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "suite/target/target.h"
+
 namespace lingerlab {
 
 std::string VersionString();
@@ -25,6 +27,7 @@ struct RunArgs {
   std::string expected_dir = "matrix/expected";
   std::string run_id;      // "" = random
   bool overwrite = false;  // replace results.json in an existing --out
+  RemoteAgentsConfig remote;  // --target remote
 };
 struct CheckArgs {
   std::string results;
@@ -43,7 +46,7 @@ struct ReportArgs {
 
 int CmdRun(const RunArgs& args);
 int CmdList(const std::string& matrix);
-int CmdClean();
+int CmdClean(const std::string& target);
 int CmdCheck(const CheckArgs& args);
 int CmdReport(const ReportArgs& args);
 

@@ -71,7 +71,24 @@ int main(int argc, char** argv) {
                       "results/latest points at it)");
   run_cmd->add_flag("--overwrite", run.overwrite,
                     "replace results.json (and per-case files) in an --out that has them");
-  run_cmd->add_option("--target", run.target, "where hosts come from")->capture_default_str();
+  run_cmd
+      ->add_option("--target", run.target,
+                   "where hosts come from: netns (namespaces on this machine) or remote "
+                   "(agents you started elsewhere, doc/remote.md)")
+      ->capture_default_str();
+  run_cmd->add_option("--server-agent", run.remote.server_agent,
+                      "remote: the server host's agent, ADDRESS:PORT of its --listen");
+  run_cmd->add_option("--client-agent", run.remote.client_agent,
+                      "remote: the client host's agent, ADDRESS:PORT of its --listen");
+  run_cmd->add_option("--key", run.remote.key_file,
+                      "remote: the key file both agents were started with (lingerlab keygen)");
+  run_cmd->add_option("--server-test-address", run.remote.server_test_address,
+                      "remote: the server's address on the test network (default: the server "
+                      "agent's address)");
+  run_cmd
+      ->add_option("--port-base", run.remote.port_base,
+                   "remote: case slot i listens on port BASE+i (default 20000)")
+      ->check(CLI::Range(1, 65280));
   run_cmd->add_option("--agent", run.agent, "lingerlab-agent binary (default: beside lingerlab)");
   run_cmd
       ->add_option("--case-timeout", run.case_timeout_s,
@@ -99,6 +116,9 @@ int main(int argc, char** argv) {
 
   auto* clean_cmd = app.add_subcommand(
       "clean", "remove namespaces and agents left by runs that died (never a live run's)");
+  std::string clean_target = "netns";
+  clean_cmd->add_option("--target", clean_target, "whose leftovers to sweep")
+      ->capture_default_str();
 
   CheckArgs check;
   auto* check_cmd = app.add_subcommand(
@@ -143,7 +163,7 @@ int main(int argc, char** argv) {
 
   if (*run_cmd) return CmdRun(run);
   if (*list_cmd) return CmdList(list_matrix);
-  if (*clean_cmd) return CmdClean();
+  if (*clean_cmd) return CmdClean(clean_target);
   if (*check_cmd) return CmdCheck(check);
   if (*report_cmd) return CmdReport(report);
   return kExitUsage;

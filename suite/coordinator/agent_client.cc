@@ -127,7 +127,12 @@ Result<json> AgentClient::Request(const std::string& op, const json& args, int64
       return event;
     }
     const json err = m.contains("error") ? m["error"] : json();
-    return MakeError(ErrorCode::kInvalidInput, label_ + ": " + op +
+    // An agent that cannot do something at all on its host (capture without
+    // privilege or libpcap) says so with its own code: not a bad request.
+    const ErrorCode code = MessageString(err, "code") == "capture_unavailable"
+                               ? ErrorCode::kUnsupported
+                               : ErrorCode::kInvalidInput;
+    return MakeError(code, label_ + ": " + op +
                                                    " refused: " + MessageString(err, "code") +
                                                    ": " + MessageString(err, "message"));
   }

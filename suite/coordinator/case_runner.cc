@@ -15,10 +15,9 @@
 
 #include "agents/base/clock.h"
 #include "agents/protocol/protocol.h"
-#include "suite/capture/capture_source.h"
 #include "suite/capture/connection_view.h"
-#include "suite/capture/pcap_capture.h"
 #include "suite/coordinator/agent_client.h"
+#include "suite/coordinator/case_capture.h"
 
 namespace lingerlab {
 namespace {
@@ -78,6 +77,7 @@ class CaseDriver {
   AppliedParams applied_;
   int64_t deadline_ = 0;
   int64_t t0_real_ = 0;
+  int port_ = 0;  // the server's port: the matrix's, or the lab's own per case
   std::unique_ptr<CaseLab> lab_;
   Side server_, client_;
   std::mutex mu_;
@@ -149,7 +149,7 @@ void CaseDriver::ServerSetup() {
        kQuickStepTimeoutNs);
   if (c_.linger && c_.linger->socket == LingerSocket::kListening)
     Step(server_, "setsockopt", linger("lsock"), kQuickStepTimeoutNs);
-  auto bind = Step(server_, "bind", {{"handle", "lsock"}, {"address", addr}, {"port", p.port}},
+  auto bind = Step(server_, "bind", {{"handle", "lsock"}, {"address", addr}, {"port", port_}},
                    kQuickStepTimeoutNs);
   if (bind && (*bind)["ret"] != 0) Fail("server bind failed: " + (*bind)["errno_name"].dump());
   auto listen = Step(server_, "listen", {{"handle", "lsock"}, {"backlog", 8}}, kQuickStepTimeoutNs);
@@ -160,7 +160,7 @@ void CaseDriver::ServerSetup() {
   Step(client_, "setsockopt",
        {{"handle", "sock"}, {"option", "SO_RCVBUF"}, {"value", p.client_rcvbuf}},
        kQuickStepTimeoutNs);
-  auto conn = Step(client_, "connect", {{"handle", "sock"}, {"address", addr}, {"port", p.port}},
+  auto conn = Step(client_, "connect", {{"handle", "sock"}, {"address", addr}, {"port", port_}},
                    kQuickStepTimeoutNs);
   if (conn && (*conn)["ret"] != 0) Fail("client connect failed: " + (*conn)["errno_name"].dump());
   auto acc = Step(server_, "accept", {{"handle", "lsock"}, {"as", "csock"}, {"timeout_ms", 3000}},
@@ -301,23 +301,10 @@ json CaseDriver::Run() {
   const HostInfo client_host = lab_->host(Role::kClient);
   spdlog::debug("case {}: hosts {} ({}) and {} ({})", c_.id, server_host.address, server_host.netns,
                 client_host.address, client_host.netns);
+  port_ = lab_->TestPort(applied_.params.port);
   const std::string pcap_rel = "pcaps/" + CaseStem(c_) + ".pcap";
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(ctx_.out_dir) / "pcaps", ec);
-  CaptureOptions copt;
-  copt.interface = server_host.interface;
-  copt.netns_path = server_host.netns_path;
-  copt.bpf_filter = "tcp and host " + server_host.address + " and host " + client_host.address +
-                    " and port " + std::to_string(applied_.params.port);
-  copt.pcap_path = (std::filesystem::path(ctx_.out_dir) / pcap_rel).string();
-  std::unique_ptr<CaptureSource> capture;
-  if (auto cap = OpenPcapCapture(copt); !cap.ok()) {
-    Fail("capture: " + cap.error().message);
-  } else if (Status s = (*cap)->Start(); !s.ok()) {
-    Fail("capture: " + s.message());
-  } else {
-    capture = std::move(*cap);
-  }
 
   for (auto [side, role] :
        {std::pair{&server_, Role::kServer}, std::pair{&client_, Role::kClient}}) {
@@ -328,7 +315,7 @@ json CaseDriver::Run() {
       break;
     }
     side->pid = proc->pid;
-    side->agent = std::make_unique<AgentClient>(Channel(std::move(proc->control)),
+    side->agent = std::make_unique<AgentClient>(std::move(proc->control),
                                                 c_.id + "/" + RoleName(role));
     auto hello = side->agent->Handshake(role);
     if (!hello.ok()) {
@@ -341,6 +328,33 @@ json CaseDriver::Run() {
       Fail(off.error().message);
     else
       side->offset = *off;
+  }
+
+  // The capture starts before the first test step. Where the lab's capture
+  // site cannot capture at all, the case runs without packets and says so:
+  // packet-based claims are then not observed, never guessed from syscalls.
+  std::unique_ptr<CaseCapture> capture;
+  json capture_unavailable = nullptr;
+  if (!Failed()) {
+    CaseCaptureRequest req;
+    req.bpf_filter = "tcp and host " + server_host.address +
+                     (client_host.address.empty() ? "" : " and host " + client_host.address) +
+                     " and port " + std::to_string(port_);
+    req.pcap_path = (std::filesystem::path(ctx_.out_dir) / pcap_rel).string();
+    req.server_clock_offset_ns = server_.offset.offset_ns;
+    auto cap = OpenCaseCapture(*lab_, server_.agent.get(), req);
+    Status opened = cap.ok() ? (*cap)->Start() : cap.status();
+    if (opened.ok()) {
+      capture = std::move(*cap);
+    } else if (opened.code() == ErrorCode::kUnsupported) {
+      capture_unavailable = {{"site", CaptureSiteName(lab_->capture_site())},
+                             {"available", false},
+                             {"reason", opened.message()}};
+      std::lock_guard<std::mutex> lock(mu_);
+      warnings_.push_back("no capture: " + opened.message());
+    } else {
+      Fail("capture: " + opened.message());
+    }
   }
 
   t0_real_ = RealtimeNs();
@@ -358,18 +372,21 @@ json CaseDriver::Run() {
     Settle();
   }
 
-  json capture_info = nullptr;
+  json capture_info = std::move(capture_unavailable);
   json packets = json::array();
   if (capture) {
+    // The agent's capture is stopped over its control channel, so before bye.
     if (Status s = capture->Stop(); !s.ok()) Fail("capture: " + s.message());
-    ConnectionSummary sum = SummarizeConnection(capture->Packets(), server_host.address,
-                                                applied_.params.port, t0_real_);
+    ConnectionSummary sum =
+        SummarizeConnection(capture->Packets(), server_host.address, port_, t0_real_);
     packets = std::move(sum.packets);
     capture_info = {{"pcap", pcap_rel},
+                    {"available", true},
                     {"packets", packets.size()},
                     {"dropped", capture->Dropped()},
                     {"server_isn", sum.server_isn ? json(*sum.server_isn) : json(nullptr)},
                     {"client_isn", sum.client_isn ? json(*sum.client_isn) : json(nullptr)}};
+    capture_info.update(capture->Where());
   }
   for (Side* s : {&server_, &client_})
     if (s->agent) s->agent->Bye();
@@ -386,8 +403,9 @@ json CaseDriver::CaseJson(json packets, json capture_info, double duration_s) {
     const HostInfo& s = lab_->host(Role::kServer);
     const HostInfo& c = lab_->host(Role::kClient);
     hosts = {
-        {"server", {{"address", s.address}, {"port", applied_.params.port}, {"netns", s.netns}}},
-        {"client", {{"address", c.address}, {"netns", c.netns}}}};
+        {"server",
+         {{"address", s.address}, {"port", port_}, {"netns", s.netns}, {"agent", s.agent_endpoint}}},
+        {"client", {{"address", c.address}, {"netns", c.netns}, {"agent", c.agent_endpoint}}}};
   }
   auto agent_info = [](const Side& s) {
     if (s.hello.is_null()) return json(nullptr);

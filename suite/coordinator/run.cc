@@ -10,6 +10,7 @@
 
 #include "agents/base/clock.h"
 #include "agents/platform/host_platform.h"
+#include "suite/coordinator/agent_client.h"
 #include "suite/coordinator/case_runner.h"
 #include "suite/coordinator/results_writer.h"
 
@@ -44,7 +45,64 @@ json ErrorCaseDoc(const MatrixCase& c, double time_scale, const std::string& err
           {"packets", json::array()}};
 }
 
+// environment.agents from a case document: what its agents said.
+json AgentsOfCase(const json& d) {
+  if (!d.contains("agents") || !d["agents"].is_object()) return nullptr;
+  json out = json::object();
+  for (const char* role : {"server", "client"}) {
+    const json& a = d["agents"].value(role, json());
+    if (!a.is_object()) return nullptr;
+    out[role] = {{"platform", a.value("platform", json())},
+                 {"version", a.value("version", json())},
+                 {"endpoint", d.contains("hosts") && d["hosts"].is_object()
+                                  ? d["hosts"].value(role, json()).value("agent", json())
+                                  : json()}};
+  }
+  return out;
+}
+
+constexpr int kProbeClockSamples = 5;
+
 }  // namespace
+
+Result<json> ProbeAgents(Target& target) {
+  auto lab = target.Provision("probe", 0);
+  if (!lab.ok()) return lab.error();
+  json out = json::object();
+  Status failed;
+  for (Role role : {Role::kServer, Role::kClient}) {
+    auto proc = (*lab)->StartAgent(role);
+    if (!proc.ok()) {
+      failed = proc.status();
+      break;
+    }
+    const HostInfo& host = (*lab)->host(role);
+    const std::string label =
+        std::string(RoleName(role)) + " agent " +
+        (host.agent_endpoint.empty() ? std::string("(local)") : host.agent_endpoint);
+    AgentClient agent(std::move(proc->control), label);
+    auto hello = agent.Handshake(role);
+    if (!hello.ok()) {
+      failed = hello.status();
+      break;
+    }
+    auto off = agent.EstimateClockOffset(kProbeClockSamples);
+    if (!off.ok()) {
+      failed = off.status();
+      break;
+    }
+    agent.Bye();
+    out[RoleName(role)] = {{"endpoint", host.agent_endpoint},
+                           {"platform", hello->value("platform", json())},
+                           {"version", hello->value("agent", json())},
+                           {"clock_offset_ns", off->offset_ns},
+                           {"clock_rtt_ns", off->rtt_ns}};
+  }
+  Status down = (*lab)->Teardown(0);
+  if (!failed.ok()) return failed.error();
+  if (!down.ok()) return down.error();
+  return out;
+}
 
 std::string CaseDocPath(const std::string& out_dir, const MatrixCase& c) {
   return (std::filesystem::path(out_dir) / "cases" / (CaseStem(c) + ".json")).string();
@@ -151,18 +209,22 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
 
   json out_cases = json::array();
   json agent_platform = nullptr;
+  json agents = options.probed_agents;
   for (size_t i = 0; i < cases.size(); ++i) {
     json& d = docs[i];
     if (d.is_null())
       d = ErrorCaseDoc(cases[i], options.time_scale, "interrupted before it started");
-    if (agent_platform.is_null() && d.contains("agents") && d["agents"].is_object() &&
-        d["agents"]["server"].is_object())
-      agent_platform = d["agents"]["server"]["platform"];
+    if (agents.is_null()) agents = AgentsOfCase(d);
     out_cases.push_back(std::move(d));
   }
+  // The platform under test is the server agent's (its family picks the
+  // expected table), whatever machine the coordinator runs on.
+  if (agents.is_object() && agents.contains("server") && agents["server"].is_object())
+    agent_platform = agents["server"].value("platform", json());
   const int64_t finished_real = RealtimeNs();
   json env = {{"host", DescribeHostPlatform()},
               {"agent_platform", agent_platform},
+              {"agents", agents},
               {"target", target.Name()},
               {"lingerlab", {{"version", options.version}, {"commit", options.commit}}},
               {"time_scale", options.time_scale},

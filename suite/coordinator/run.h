@@ -29,6 +29,9 @@ struct RunOptions {
   // Derives outcome and verdict for a finished case (classify + compare);
   // may be empty.
   std::function<void(nlohmann::json& case_doc)> post_process;
+  // What ProbeAgents() found, recorded as environment.agents; null: taken
+  // from the first case that reached its agents.
+  nlohmann::json probed_agents;
   // Test hook, passed to each case (CaseContext::on_settle).
   std::function<void(pid_t server, pid_t client)> on_settle;
 };
@@ -41,6 +44,15 @@ std::string CaseDocPath(const std::string& out_dir, const MatrixCase& c);
 
 nlohmann::json RunMatrix(const std::vector<MatrixCase>& cases, Target& target,
                          const RunOptions& options, std::atomic<bool>& cancelled);
+
+// Reaches both agents of a target once, before any case (for targets whose
+// ProbeAgentsBeforeRun() is true): provisions a lab, connects and
+// authenticates each agent, does the protocol's hello, estimates its clock
+// offset, and says bye. Returns {"server": {...}, "client": {...}}, each with
+// the agent's endpoint, platform, version, clock offset and round trip.
+// Fails naming the agent and the reason: unreachable, wrong key, protocol
+// mismatch, busy.
+Result<nlohmann::json> ProbeAgents(Target& target);
 
 // Recomputes the "summary" block of a results document from its cases:
 // counts per status, and per verdict status except "error" (a case whose

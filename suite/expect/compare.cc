@@ -86,6 +86,12 @@ Check CompareOne(const Expectation& e, const json& observed_claims, double appli
         "rests on a kernel constant that does not scale; run used time scale " + std::string(scale);
     return c;
   }
+  if (!present && !options.no_capture_reason.empty()) {
+    c.result = "not-comparable";
+    c.note = "not observed: the case ran without a packet capture (" + options.no_capture_reason +
+             ")";
+    return c;
+  }
   if (!present) {
     c.result = "not-observed";
     c.note = "the classifier did not report this claim";

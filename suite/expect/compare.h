@@ -26,6 +26,10 @@ namespace lingerlab {
 struct CompareOptions {
   double time_scale = 1.0;
   std::string host_os;  // uname -s of the server's host ("FreeBSD", "Linux"): for `only`
+  // Non-empty when the case ran without a packet capture (its site could not
+  // capture, e.g. an agent without privilege): claims the classifier could
+  // not make are then not-comparable with this reason, never guessed.
+  std::string no_capture_reason;
 };
 
 // The verdict for `case_id`: {"status", "family", "checks": [{claim, expected,

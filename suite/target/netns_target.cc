@@ -144,7 +144,7 @@ class NetnsLab final : public CaseLab {
     auto pid = SpawnAgent(agent_path_, host(role).netns_path, theirs.get());
     if (!pid.ok()) return pid.error();
     agents_.push_back(*pid);
-    return AgentProcess{std::move(ours), *pid};
+    return AgentProcess{Channel(std::move(ours)), *pid};
   }
 
   // The namespace's kernel stack keeps orphaned connections whatever

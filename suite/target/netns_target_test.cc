@@ -74,7 +74,8 @@ TEST_F(NetnsTargetTest, AgentsInTwoNamespacesConnectOverTheVethAndTeardownRemove
   auto sa = (*lab)->StartAgent(Role::kServer);
   auto ca = (*lab)->StartAgent(Role::kClient);
   ASSERT_TRUE(sa.ok() && ca.ok());
-  Channel sch(std::move(sa->control)), cch(std::move(ca->control));
+  Channel& sch = sa->control;
+  Channel& cch = ca->control;
   for (Channel* ch : {&sch, &cch}) {
     ASSERT_TRUE(ch->Send({{"type", "hello"}, {"protocol", protocol::kVersion}}).ok());
     auto h = ch->Receive(5 * kNsPerSec);

@@ -17,6 +17,7 @@
 
 #include "agents/base/result.h"
 #include "agents/platform/unique_fd.h"
+#include "agents/protocol/channel.h"
 
 namespace lingerlab {
 
@@ -28,13 +29,26 @@ struct HostInfo {
   std::string netns;       // namespace name, or "" where the target has none
   std::string netns_path;  // e.g. /run/netns/NAME: where to open a capture
   std::string interface;   // the host's end of the test link
+  std::string agent_endpoint;  // "HOST:PORT" of a remote agent's control channel, else ""
 };
 
-// A running agent: its control channel's descriptor and, if local, its pid.
+// A reachable agent: its control channel, ready for the protocol's hello
+// (a remote target has already authenticated it, doc/protocol.md §7), and
+// its pid if the lab started it (-1 for an agent on another machine).
 struct AgentProcess {
-  UniqueFd control;
+  Channel control;
   pid_t pid = -1;
 };
+
+// Where a case's packets are captured (the lab decides; the case runner
+// opens the capture through suite/coordinator/case_capture.h):
+//   kLocal: on this machine, with libpcap, on host(kServer).interface inside
+//     host(kServer).netns_path;
+//   kServerAgent: by the server's agent on its own host (capture_start /
+//     capture_stop / capture_read, doc/protocol.md §3.2), for hosts this
+//     machine cannot see into.
+enum class CaptureSite { kLocal, kServerAgent };
+const char* CaptureSiteName(CaptureSite site);  // "local", "server-agent"
 
 class CaseLab {
  public:
@@ -54,14 +68,30 @@ class CaseLab {
   // gVisor's, a VM torn down with its agent). An agent that exits early is a
   // warning on a completed case when this is true, an error when false.
   virtual bool OrphansOutliveAgent() const { return false; }
+  // Where this lab's packets are captured.
+  virtual CaptureSite capture_site() const { return CaptureSite::kLocal; }
+  // The server's port for a case whose matrix says `matrix_port`. Labs that
+  // give each case its own hosts keep it; labs whose cases share hosts give
+  // each case its own port so cases can run at the same time.
+  virtual int TestPort(int matrix_port) const { return matrix_port; }
   // Ends the agents (waiting up to `grace_ns` for those told `bye`) and
   // removes the hosts and links. Idempotent; reports the first failure.
   virtual Status Teardown(int64_t grace_ns) = 0;
 };
 
+// Agents a user started elsewhere (`--target remote`, doc/remote.md).
+struct RemoteAgentsConfig {
+  std::string server_agent;         // HOST:PORT of `lingerlab-agent --listen`
+  std::string client_agent;         // HOST:PORT
+  std::string key_file;             // the pre-shared key both agents were started with
+  std::string server_test_address;  // "" = the server agent's host
+  int port_base = 0;                // 0 = kDefaultRemotePortBase; case slot i uses base + i
+};
+
 struct TargetConfig {
   std::string agent_path;  // the lingerlab-agent binary
   std::string run_id;      // unique among live runs on this machine
+  RemoteAgentsConfig remote;
 };
 
 class Target {
@@ -77,6 +107,11 @@ class Target {
   // Removes leftovers of runs that are no longer alive (never a live run's).
   // Returns one line per thing removed.
   virtual Result<std::vector<std::string>> SweepStale() = 0;
+  // Whether the run should reach both agents once before any case (a
+  // provisioned lab, both handshakes, bye): true where the agents are not
+  // ours to start, so an unreachable agent, a wrong key, a protocol
+  // mismatch or a busy agent is an environment error before case 1.
+  virtual bool ProbeAgentsBeforeRun() const { return false; }
 };
 
 // Name -> factory table (target_registry.cc). Unknown names are an error

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "suite/target/netns_target.h"
+#include "suite/target/remote_target.h"
 #include "suite/target/target.h"
 
 namespace lingerlab {
@@ -14,6 +15,7 @@ using Factory = std::function<std::unique_ptr<Target>(const TargetConfig&)>;
 const std::map<std::string, Factory>& Registry() {
   static const std::map<std::string, Factory> table = {
       {"netns", MakeNetnsTarget},
+      {"remote", MakeRemoteTarget},
   };
   return table;
 }
@@ -21,6 +23,10 @@ const std::map<std::string, Factory>& Registry() {
 }  // namespace
 
 const char* RoleName(Role r) { return r == Role::kServer ? "server" : "client"; }
+
+const char* CaptureSiteName(CaptureSite site) {
+  return site == CaptureSite::kLocal ? "local" : "server-agent";
+}
 
 std::vector<std::string> TargetNames() {
   std::vector<std::string> names;

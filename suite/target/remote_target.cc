@@ -1,0 +1,181 @@
+#include "suite/target/remote_target.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <mutex>
+#include <vector>
+
+#include "agents/platform/sockaddr_posix.h"
+#include "agents/platform/stream_io.h"
+#include "agents/protocol/auth.h"
+
+namespace lingerlab {
+namespace {
+
+// What every lab of the run shares: the parsed configuration and the key.
+struct RemoteSetup {
+  Endpoint server, client;
+  std::string server_test_address;
+  int port_base = kDefaultRemotePortBase;
+  AuthKey key;
+  std::string lease;
+};
+
+class RemoteLab : public CaseLab {
+ public:
+  RemoteLab(std::shared_ptr<const RemoteSetup> setup, int slot)
+      : setup_(std::move(setup)), slot_(slot) {
+    server_.address = setup_->server_test_address;
+    server_.agent_endpoint = EndpointText(setup_->server);
+    client_.agent_endpoint = EndpointText(setup_->client);
+  }
+  ~RemoteLab() override { (void)Teardown(0); }
+
+  const HostInfo& host(Role role) const override {
+    return role == Role::kServer ? server_ : client_;
+  }
+
+  Result<AgentProcess> StartAgent(Role role) override {
+    const Endpoint& ep = role == Role::kServer ? setup_->server : setup_->client;
+    const std::string who = std::string(RoleName(role)) + " agent " + EndpointText(ep);
+    auto fd = ConnectTcp(ep.address, ep.port, kAgentConnectTimeout);
+    if (!fd.ok()) return MakeError(fd.error().code, who + ": " + fd.error().message);
+    // A duplicate of the descriptor lets KillAgents() end the session from
+    // another thread without racing the channel's owner over the number.
+    UniqueFd watch(::dup(fd->get()));
+    Channel ch{std::move(*fd)};
+    if (Status s = AuthenticateToAgent(ch, setup_->key, setup_->lease, protocol::kHandshakeTimeout);
+        !s.ok())
+      return MakeError(s.error().code, who + ": " + s.message());
+    std::lock_guard<std::mutex> lock(mu_);
+    if (torn_down_) return MakeError(ErrorCode::kCancelled, "lab already torn down");
+    if (watch.valid()) sessions_.push_back(std::move(watch));
+    return AgentProcess{std::move(ch), -1};
+  }
+
+  // The remote host's kernel keeps an orphaned connection whatever happens
+  // to the agent's session.
+  bool OrphansOutliveAgent() const override { return true; }
+  CaptureSite capture_site() const override { return CaptureSite::kServerAgent; }
+  int TestPort(int /*matrix_port*/) const override { return setup_->port_base + slot_; }
+
+  // Ends the sessions: the agent sees the channel end and closes the case's
+  // sockets (doc/protocol.md §3.2); the coordinator's pending request fails.
+  void KillAgents() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const UniqueFd& fd : sessions_) ::shutdown(fd.get(), SHUT_RDWR);
+  }
+
+  Status Teardown(int64_t /*grace_ns*/) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    torn_down_ = true;
+    sessions_.clear();  // the AgentClients own the channels and close them
+    return Status::Ok();
+  }
+
+ private:
+  static std::string EndpointText(const Endpoint& ep) {
+    const bool v6 = ep.address.find(':') != std::string::npos;
+    return (v6 ? "[" + ep.address + "]" : ep.address) + ":" + std::to_string(ep.port);
+  }
+
+  std::shared_ptr<const RemoteSetup> setup_;
+  int slot_;
+  HostInfo server_, client_;
+  std::mutex mu_;
+  std::vector<UniqueFd> sessions_;
+  bool torn_down_ = false;
+};
+
+class RemoteTarget : public Target {
+ public:
+  explicit RemoteTarget(const TargetConfig& config) : config_(config) {}
+
+  std::string Name() const override { return "remote"; }
+
+  Status CheckUsable() override {
+    const RemoteAgentsConfig& rc = config_.remote;
+    if (rc.server_agent.empty() || rc.client_agent.empty() || rc.key_file.empty())
+      return MakeError(ErrorCode::kInvalidInput,
+                       "--target remote needs --server-agent HOST:PORT, --client-agent "
+                       "HOST:PORT and --key FILE (doc/remote.md)");
+    auto setup = std::make_shared<RemoteSetup>();
+    auto server = ParseEndpoint(rc.server_agent, "--server-agent");
+    if (!server.ok()) return server.error();
+    auto client = ParseEndpoint(rc.client_agent, "--client-agent");
+    if (!client.ok()) return client.error();
+    setup->server = *server;
+    setup->client = *client;
+    setup->server_test_address =
+        rc.server_test_address.empty() ? server->address : rc.server_test_address;
+    sockaddr_storage ss;
+    socklen_t len;
+    if (!ParseSockaddr(setup->server_test_address, 0, &ss, &len))
+      return MakeError(ErrorCode::kInvalidInput, "--server-test-address must be an IP address, got '" +
+                                                     setup->server_test_address + "'");
+    setup->port_base = rc.port_base > 0 ? rc.port_base : kDefaultRemotePortBase;
+    if (setup->port_base > 65535 - 255)
+      return MakeError(ErrorCode::kInvalidInput, "--port-base must be 1..65280, got " +
+                                                     std::to_string(setup->port_base));
+    auto key = LoadKeyFile(rc.key_file);
+    if (!key.ok()) return MakeError(key.error().code, "--key: " + key.error().message);
+    setup->key = std::move(*key);
+    if (!IsValidLease(config_.run_id))
+      return MakeError(ErrorCode::kInvalidInput,
+                       "run id '" + config_.run_id + "' cannot be a lease ([A-Za-z0-9_.-], 1..64)");
+    setup->lease = config_.run_id;
+    setup_ = std::move(setup);
+    return Status::Ok();
+  }
+
+  Result<std::unique_ptr<CaseLab>> Provision(const std::string& /*case_id*/, int index) override {
+    if (!setup_) return MakeError(ErrorCode::kFailed, "remote target used before CheckUsable()");
+    if (index < 0 || setup_->port_base + index > 65535)
+      return MakeError(ErrorCode::kInvalidInput,
+                       "case slot " + std::to_string(index) + " has no port above --port-base " +
+                           std::to_string(setup_->port_base));
+    return std::unique_ptr<CaseLab>(new RemoteLab(setup_, index));
+  }
+
+  Result<std::vector<std::string>> SweepStale() override { return std::vector<std::string>{}; }
+  bool ProbeAgentsBeforeRun() const override { return true; }
+
+ private:
+  TargetConfig config_;
+  std::shared_ptr<const RemoteSetup> setup_;
+};
+
+}  // namespace
+
+Result<Endpoint> ParseEndpoint(std::string_view text, const std::string& what) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return MakeError(ErrorCode::kInvalidInput,
+                     what + " wants ADDRESS:PORT, got '" + std::string(text) + "'");
+  Endpoint out;
+  std::string_view addr = text.substr(0, colon);
+  if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']')
+    addr = addr.substr(1, addr.size() - 2);
+  out.address = std::string(addr);
+  const std::string_view port = text.substr(colon + 1);
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), out.port);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || out.port < 1 ||
+      out.port > 65535)
+    return MakeError(ErrorCode::kInvalidInput,
+                     what + " port must be a number 1..65535, got '" + std::string(port) + "'");
+  sockaddr_storage ss;
+  socklen_t len;
+  if (!ParseSockaddr(out.address, out.port, &ss, &len))
+    return MakeError(ErrorCode::kInvalidInput,
+                     what + " wants an IP address (names are not resolved), got '" + out.address +
+                         "'");
+  return out;
+}
+
+std::unique_ptr<Target> MakeRemoteTarget(const TargetConfig& config) {
+  return std::make_unique<RemoteTarget>(config);
+}
+
+}  // namespace lingerlab

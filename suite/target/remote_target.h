@@ -1,0 +1,40 @@
+// RemoteTarget: agents a user started on other machines
+// (`lingerlab-agent --listen ADDR:PORT --key FILE`, doc/remote.md), reached
+// over TCP and authenticated with a pre-shared key (doc/protocol.md §7).
+//
+// Every case's lab connects one new session to each agent under the run's
+// lease (its run id), so cases run in parallel; each case slot gets its own
+// server port (port_base + slot). Packets are captured by the server's agent
+// on its own host (CaptureSite::kServerAgent). Nothing is created on this
+// machine, so there is nothing to sweep: sessions a dead coordinator leaves
+// end by the agent's own deadlines.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "agents/base/result.h"
+#include "suite/target/target.h"
+
+namespace lingerlab {
+
+// Server ports of a remote run: slot i uses kDefaultRemotePortBase + i
+// unless --port-base says otherwise. Outside the ephemeral range of Linux
+// (32768..60999) and the BSDs (49152..65535), so a client's own ports
+// cannot collide with a case's.
+constexpr int kDefaultRemotePortBase = 20000;
+// How long connecting to an agent may take (per attempt; no retries).
+constexpr int64_t kAgentConnectTimeout = 5 * kNsPerSec;
+
+struct Endpoint {
+  std::string address;  // IP literal, brackets of "[::1]" removed
+  int port = 0;
+};
+// Parses "ADDRESS:PORT" or "[V6]:PORT" with a port 1..65535. `what` names
+// the option in the error ("--server-agent").
+Result<Endpoint> ParseEndpoint(std::string_view text, const std::string& what);
+
+std::unique_ptr<Target> MakeRemoteTarget(const TargetConfig& config);
+
+}  // namespace lingerlab
