@@ -17,6 +17,21 @@ TEST(ThresholdsTest, FixedThresholdsDoNotScale) {
   EXPECT_DOUBLE_EQ(th.silence_min_gap_s, kSilenceMinGapS);
 }
 
+TEST(ThresholdsTest, ClockSkewWidensByHalfTheLargerAgentRoundTrip) {
+  nlohmann::json c = CaseBuilder().Build();
+  EXPECT_DOUBLE_EQ(ClassifyThresholds::FromCase(c).clock_skew_s, kClockSkewS);
+  c["agents"] = {{"server", {{"clock_rtt_ns", 2000000}}},   // 2 ms
+                 {"client", {{"clock_rtt_ns", 30000000}}}};  // 30 ms: a remote agent
+  ClassifyThresholds th = ClassifyThresholds::FromCase(c);
+  EXPECT_DOUBLE_EQ(th.clock_uncertainty_s, 0.015);
+  EXPECT_DOUBLE_EQ(th.clock_skew_s, kClockSkewS + 0.015);
+  // Nonsense round trips (negative, a minute or more, not numbers) are ignored.
+  c["agents"] = {{"server", {{"clock_rtt_ns", -5}}}, {"client", {{"clock_rtt_ns", "fast"}}}};
+  EXPECT_DOUBLE_EQ(ClassifyThresholds::FromCase(c).clock_skew_s, kClockSkewS);
+  c["agents"] = {{"server", {{"clock_rtt_ns", 61000000000ll}}}};
+  EXPECT_DOUBLE_EQ(ClassifyThresholds::FromCase(c).clock_skew_s, kClockSkewS);
+}
+
 TEST(ThresholdsTest, ScaledRunUsesAppliedLingerAndLimit) {
   ClassifyThresholds th = ClassifyThresholds::FromCase(
       CaseBuilder().TimeScale(0.05).Linger("csock", 20).Shutdown("wait_eof_limited", 10).Build());

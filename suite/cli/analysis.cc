@@ -45,17 +45,7 @@ void Analyzer::AnalyzeUnchecked(json& c, double time_scale) const {
   const json& applied = c["parameters"]["applied"];
   double linger =
       applied.value("linger_s", json(0)).is_number() ? applied["linger_s"].get<double>() : 0;
-  CompareOptions opt;
-  opt.time_scale = time_scale;
-  opt.host_os = CaseHostOs(c);
-  // A case that ran without a capture (its site could not capture) says so
-  // in capture.available / capture.reason.
-  if (const json cap = c.value("capture", json()); cap.is_object() && cap.contains("available") &&
-                                                   cap["available"].is_boolean() &&
-                                                   !cap["available"].get<bool>()) {
-    const json reason = cap.value("reason", json());
-    opt.no_capture_reason = reason.is_string() ? reason.get<std::string>() : "no reason given";
-  }
+  const CompareOptions opt = CaseCompareOptions(c, time_scale);
   c["verdict"] =
       CompareCase(it->second, c["id"].get<std::string>(), c["outcome"]["claims"], linger, opt);
 }

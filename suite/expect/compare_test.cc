@@ -28,7 +28,17 @@ ExpectedTable Table() {
   return t.value();
 }
 
-CompareOptions Unscaled(const std::string& os = "FreeBSD") { return {1.0, os}; }
+CompareOptions Unscaled(const std::string& os = "FreeBSD") {
+  CompareOptions o;
+  o.host_os = os;
+  return o;
+}
+
+CompareOptions Scaled(double scale) {
+  CompareOptions o = Unscaled();
+  o.time_scale = scale;
+  return o;
+}
 
 const json& OnlyCheck(const json& verdict) {
   EXPECT_EQ(verdict["checks"].size(), 1u) << verdict.dump(2);
@@ -78,7 +88,7 @@ TEST(CompareTest, IntegerAndFloatSpellingsAreEqual) {
 // time, whatever the article's nominal 20 s.
 TEST(CompareTest, LingerTimeComparesWithAppliedLingerWithinTolerance) {
   const ExpectedTable t = Table();
-  const CompareOptions scaled{0.05, "FreeBSD"};
+  const CompareOptions scaled = Scaled(0.05);
   auto result = [&](double observed, double applied) {
     json v = CompareCase(t, "06", {{"close_blocked_s", observed}}, applied, scaled);
     return v["checks"][1]["result"].get<std::string>();
@@ -117,7 +127,7 @@ TEST(CompareTest, NonNumericObservedTimeIsADeviation) {
 
 TEST(CompareTest, KernelTimeIsNotComparableWhenScaled) {
   json v = CompareCase(Table(), "33", {{"close_blocked_s", 6.0}, {"close_ret", 0}}, 0,
-                       {0.05, "FreeBSD"});
+                       Scaled(0.05));
   EXPECT_EQ(v["status"], "not-comparable");
   ASSERT_EQ(v["checks"].size(), 2u);
   EXPECT_EQ(v["checks"][0]["result"], "not-comparable");
@@ -153,6 +163,21 @@ TEST(CompareTest, AbsentClaimIsNotObserved) {
   // A missing or non-object claims object is the same as no claims.
   EXPECT_EQ(CompareCase(Table(), "04", nullptr, 0, Unscaled())["checks"][0]["result"],
             "not-observed");
+}
+
+TEST(CompareTest, AbsentClaimWithoutACaptureIsNotComparableWithTheReason) {
+  CompareOptions opt = Unscaled();
+  opt.no_capture_reason = "capture_unavailable: no privilege";
+  json v = CompareCase(Table(), "04", {{"close_blocks", false}}, 0, opt);
+  EXPECT_EQ(v["status"], "not-comparable");
+  EXPECT_EQ(OnlyCheck(v)["result"], "not-comparable");
+  EXPECT_NE(OnlyCheck(v)["note"].get<std::string>().find("no privilege"), std::string::npos);
+  // A claim that was made (from syscalls) is still compared.
+  json w = CompareCase(Table(), "06",
+                       {{"close_blocks", true}, {"close_blocked_s", 20.0},
+                        {"close_errno", "EWOULDBLOCK"}},
+                       20, opt);
+  EXPECT_EQ(w["status"], "pass") << w.dump(2);
 }
 
 TEST(CompareTest, NotObservedDoesNotHidePass) {

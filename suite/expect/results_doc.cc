@@ -173,6 +173,19 @@ std::string CaseHostOs(const json& case_doc) {
   return StringMember(ServerPlatform(case_doc), "os");
 }
 
+CompareOptions CaseCompareOptions(const json& case_doc, double time_scale) {
+  CompareOptions opt;
+  opt.time_scale = time_scale;
+  opt.host_os = CaseHostOs(case_doc);
+  const json* capture = Member(case_doc, "capture");
+  const json* available = capture ? Member(*capture, "available") : nullptr;
+  if (available && available->is_boolean() && !available->get<bool>()) {
+    const std::string reason = StringMember(capture, "reason");
+    opt.no_capture_reason = reason.empty() ? "no reason given" : reason;
+  }
+  return opt;
+}
+
 const json* RunPlatform(const json& results_doc) {
   const json* cases = Member(results_doc, "cases");
   if (!cases || !cases->is_array()) return nullptr;

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/base/result.h"
+#include "suite/expect/compare.h"
 #include "suite/matrix/matrix.h"
 
 namespace lingerlab {
@@ -25,6 +26,12 @@ const nlohmann::json* ServerPlatform(const nlohmann::json& case_doc);
 // case; "" when absent or not a string.
 std::string CaseFamily(const nlohmann::json& case_doc);
 std::string CaseHostOs(const nlohmann::json& case_doc);
+
+// The options a case's verdict is computed with: the run's time scale, the
+// server's OS (for `only`), and why the case has no capture when its
+// capture says `"available": false` (then claims that need packets are
+// not-comparable).
+CompareOptions CaseCompareOptions(const nlohmann::json& case_doc, double time_scale);
 
 // The server platform of the first case that reported one, or nullptr.
 const nlohmann::json* RunPlatform(const nlohmann::json& results_doc);

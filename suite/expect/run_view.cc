@@ -64,7 +64,7 @@ RunView MakeRunView(const json& doc, const std::vector<ExpectedTable>& tables) {
     }
     if (rc.status != "error" && run.table) {
       const double linger = NumberAt(c, {"parameters", "applied", "linger_s"}, 0.0);
-      const CompareOptions options{run.time_scale, CaseHostOs(c)};
+      const CompareOptions options = CaseCompareOptions(c, run.time_scale);
       rc.verdict = CompareCase(*run.table, rc.id, rc.claims, linger, options);
     }
     run.cases[rc.id] = std::move(rc);
