@@ -134,6 +134,64 @@ std::string CaptureError(ScriptedAgent& agent, const LoopbackAgentLab& lab, cons
   return s.ok() ? "" : s.message();
 }
 
+// A real agent session (the agent's own StepExecutor and libpcap capture)
+// captures a loopback connection; the coordinator fetches the pcap in chunks,
+// writes it, and returns the packets on its own clock.
+TEST_F(CaseCaptureTest, TheServerAgentsCaptureComesBackWholeAndOnOurClock) {
+  if (::geteuid() != 0) GTEST_SKIP() << "capturing needs root (CAP_NET_RAW)";
+  int fds[2];
+  ASSERT_TRUE(MakeStreamPair(fds).ok());
+  std::thread agent([fd = fds[1]] {
+    Channel ch{UniqueFd(fd)};
+    StepExecutor exec(MakeNativeSocketApi());
+    ServeSession(ch, exec, AgentIdentity{"1", "c", DescribeHostPlatform()});
+  });
+  AgentClient client(Channel(UniqueFd(fds[0])), "server");
+  ASSERT_TRUE(client.Handshake(Role::kServer).ok());
+
+  auto listener = ListenTcp("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok());
+  const int port = LocalPort(listener->get()).value();
+  const fs::path pcap = dir_ / "case.pcap";
+  // Pretend the agent's clock runs 1000 s ahead of ours.
+  const int64_t offset = 1000 * kNsPerSec;
+  CaseCaptureRequest req{"tcp and port " + std::to_string(port), pcap.string(), offset};
+  auto cap = OpenCaseCapture(lab_, &client, req);
+  ASSERT_TRUE(cap.ok()) << cap.error().message;
+  Status started = (*cap)->Start();
+  ASSERT_TRUE(started.ok()) << started.message();
+  const int64_t before = RealtimeNs();
+  {
+    auto c = ConnectTcp("127.0.0.1", port, kNsPerSec);
+    ASSERT_TRUE(c.ok());
+    auto a = AcceptControl(listener->get(), kNsPerSec);
+    ASSERT_TRUE(a.ok());
+    ASSERT_TRUE(WriteAll(c->get(), std::string(3000, 'x'), kNsPerSec).ok());
+  }
+  SleepNs(200 * kNsPerMs);  // let the closes' FINs reach the capture
+  const int64_t after = RealtimeNs();
+  Status stopped = (*cap)->Stop();
+  ASSERT_TRUE(stopped.ok()) << stopped.message();
+  const std::vector<TcpPacket> pkts = (*cap)->Packets();
+  ASSERT_GE(pkts.size(), 4u);  // SYN, SYN-ACK, ACK, data ..., FINs
+  for (const TcpPacket& p : pkts) {
+    // Stamped by the agent on its (= our) clock, shifted back by the offset.
+    EXPECT_GE(p.t_ns, before - offset - kNsPerSec);
+    EXPECT_LE(p.t_ns, after - offset + kNsPerSec);
+  }
+  // The file is the agent's pcap as recorded (its clock), whole.
+  auto from_file = ReadPcapFile(pcap.string());
+  ASSERT_TRUE(from_file.ok()) << from_file.error().message;
+  EXPECT_EQ(from_file->size(), pkts.size());
+  EXPECT_EQ((*from_file)[0].t_ns - offset, pkts[0].t_ns);
+  const json where = (*cap)->Where();
+  EXPECT_EQ(where["site"], "server-agent");
+  EXPECT_EQ(where["interface"], "lo");
+  EXPECT_EQ(where["agent"], "test:1");
+  client.Bye();
+  agent.join();
+}
+
 TEST_F(CaseCaptureTest, MisbehavingCaptureRepliesAreErrorsNamingWhatWasWrong) {
   const std::string not_a_pcap(100, 'x');
   struct Bad {
