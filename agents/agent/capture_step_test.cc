@@ -1,7 +1,8 @@
 // The capture ops of StepExecutor (doc/protocol.md §3.2): a real libpcap
 // capture on the loopback interface, read back in chunks and checked as a
 // pcap file; and every way a capture request is refused. Capturing needs
-// root (CAP_NET_RAW): those tests skip otherwise.
+// root (CAP_NET_RAW) and an agent built with libpcap: those tests skip
+// otherwise.
 #include <dirent.h>
 #include <unistd.h>
 
@@ -42,7 +43,13 @@ int OpenDescriptors() {
 
 class CaptureStepTest : public ::testing::Test {
  protected:
-  void SetUp() override { root_ = ::geteuid() == 0; }
+  void SetUp() override {
+    // Root, and an agent built with libpcap (not the null CaptureApi).
+    CaptureOptions probe;
+    probe.interface = "lo";
+    probe.filter = "tcp port 9";
+    can_capture_ = ::geteuid() == 0 && MakeNativeCaptureApi()->Start(probe).ok();
+  }
   json Do(StepExecutor& ex, const std::string& op, json args) {
     auto r = ex.Perform(op, args);
     EXPECT_TRUE(r.ok()) << op << ": " << (r.ok() ? "" : r.error().message);
@@ -60,16 +67,16 @@ class CaptureStepTest : public ::testing::Test {
     return Do(ex, "capture_start",
               {{"address", "127.0.0.1"}, {"filter", "tcp port " + std::to_string(port)}});
   }
-  bool root_ = false;
+  bool can_capture_ = false;
   StepExecutor server_{MakeNativeSocketApi()};
   StepExecutor client_{MakeNativeSocketApi(), MakeNullCaptureApi()};
 };
 
-#define REQUIRE_ROOT() \
-  if (!root_) GTEST_SKIP() << "capturing needs root (CAP_NET_RAW)"
+#define REQUIRE_CAPTURE() \
+  if (!can_capture_) GTEST_SKIP() << "capturing needs root (CAP_NET_RAW) and libpcap"
 
 TEST_F(CaptureStepTest, CapturesAConnectionOnLoopbackAndReadsItBackInChunks) {
-  REQUIRE_ROOT();
+  REQUIRE_CAPTURE();
   const int port = Listen(server_);
   json s = Start(server_, port);
   ASSERT_EQ(s["ret"], 0) << s.dump();
@@ -177,7 +184,7 @@ TEST_F(CaptureStepTest, BadArgumentsAreBadRequests) {
 }
 
 TEST_F(CaptureStepTest, ABadFilterIsABadRequest) {
-  REQUIRE_ROOT();
+  REQUIRE_CAPTURE();
   auto r = server_.Perform("capture_start", {{"address", "127.0.0.1"}, {"filter", "tcp port"}});
   EXPECT_EQ(Code(r), "bad_request");
   EXPECT_NE(Message(r).find("filter"), std::string::npos) << Message(r);
@@ -187,7 +194,7 @@ TEST_F(CaptureStepTest, ABadFilterIsABadRequest) {
 }
 
 TEST_F(CaptureStepTest, AnInterfaceNamedOverridesTheLookup) {
-  REQUIRE_ROOT();
+  REQUIRE_CAPTURE();
   // No interface holds the address, but the coordinator says where to capture.
   json s = Do(server_, "capture_start",
               {{"address", kUnheldAddress}, {"filter", "tcp port 9"}, {"interface", "lo"}});
@@ -199,7 +206,7 @@ TEST_F(CaptureStepTest, AnInterfaceNamedOverridesTheLookup) {
 }
 
 TEST_F(CaptureStepTest, OpsOutOfOrderAreBadRequests) {
-  REQUIRE_ROOT();
+  REQUIRE_CAPTURE();
   EXPECT_EQ(Code(server_.Perform("capture_stop", json::object())), "bad_request");
   EXPECT_EQ(Code(server_.Perform("capture_read", {{"offset", 0}, {"length", 1}})), "bad_request");
   Start(server_, 9);
@@ -216,7 +223,7 @@ TEST_F(CaptureStepTest, OpsOutOfOrderAreBadRequests) {
 }
 
 TEST_F(CaptureStepTest, ReadRangesAreChecked) {
-  REQUIRE_ROOT();
+  REQUIRE_CAPTURE();
   Start(server_, 9);
   json stop = Do(server_, "capture_stop", json::object());
   const auto size = stop["bytes"].get<int64_t>();
@@ -240,7 +247,7 @@ TEST_F(CaptureStepTest, ReadRangesAreChecked) {
 }
 
 TEST_F(CaptureStepTest, ASessionEndingMidCaptureLeavesNothingOpen) {
-  REQUIRE_ROOT();
+  REQUIRE_CAPTURE();
   const int before = OpenDescriptors();
   {
     StepExecutor ex{MakeNativeSocketApi()};

@@ -243,7 +243,13 @@ void PcapCapture::Run() {
       break;
     }
     if (n > 0 && fds[0].revents != 0) break;  // Stop()
-    if (DispatchOnce() < 0) break;
+    const int got = DispatchOnce();
+    if (got < 0) break;
+    if (got == 0 && nfds == 2 && (fds[1].revents & (POLLERR | POLLHUP | POLLNVAL))) {
+      // The interface went away and libpcap said nothing: stop rather than spin.
+      error_ = "capture on " + options_.interface + " failed: the capture socket reported an error";
+      break;
+    }
   }
   // Whatever the kernel has buffered up to the stop is written too.
   const int64_t deadline = MonotonicNs() + kMaxDrainNs;
