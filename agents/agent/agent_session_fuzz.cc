@@ -1,7 +1,7 @@
 // libFuzzer harness: an agent session (ServeSession) fed arbitrary bytes as
 // its control stream, over a socketpair, exactly as the coordinator's frames
-// would arrive. The StepExecutor gets a fake SocketApi: nothing touches the
-// network, every call returns at once.
+// would arrive. The StepExecutor gets a fake SocketApi and the null
+// CaptureApi: nothing touches the network, every call returns at once.
 //
 // Bounded: the stream is written and then shut down, so the session always
 // reaches end of stream; inputs asking the agent to sleep (pause ms, read
@@ -100,7 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!MakeStreamPair(fds).ok()) std::abort();
   std::thread session([agent_fd = fds[1]] {
     Channel ch{UniqueFd(agent_fd)};
-    StepExecutor exec(std::make_unique<FakeSocketApi>());
+    StepExecutor exec(std::make_unique<FakeSocketApi>(), MakeNullCaptureApi());
     (void)ServeSession(ch, exec, AgentIdentity{"0.0.0", "fuzz", json{{"os", "Fuzz"}}});
   });
   std::thread writer([fd = fds[0], input] {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agents/agent/payload.h"
+#include "agents/base/base64.h"
 #include "agents/base/clock.h"
 #include "agents/protocol/message.h"
 #include "agents/protocol/protocol.h"
@@ -97,11 +98,29 @@ int ClampMs(int64_t ms) {
   return static_cast<int>(std::clamp<int64_t>(ms, 0, protocol::kMaxStepMs));
 }
 
+// A reason the host cannot capture (doc/protocol.md §3.2): reply code
+// capture_unavailable (see ReplyCode).
+Error CaptureUnavailable(const std::string& why) {
+  return MakeError(ErrorCode::kFailed, "capture unavailable: " + why);
+}
+
+// An interface name as a peer may give it: short, no NUL, '/' or white
+// space (what the OSes refuse in names anyway), so it is safe to quote.
+bool PlainInterfaceName(const std::string& name) {
+  if (name.empty() || name.size() > protocol::kMaxInterfaceBytes) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u < 0x7f && c != '/';
+  });
+}
+
 }  // namespace
 
-StepExecutor::StepExecutor(std::unique_ptr<SocketApi> api) : api_(std::move(api)) {}
+StepExecutor::StepExecutor(std::unique_ptr<SocketApi> api, std::unique_ptr<CaptureApi> capture)
+    : api_(std::move(api)), capture_api_(std::move(capture)) {}
 
 StepExecutor::~StepExecutor() {
+  capture_.reset();  // joins its thread, closes the handle and the unlinked file
   for (auto& [name, s] : sockets_) api_->Close(s.handle);
 }
 
@@ -111,6 +130,8 @@ const char* StepExecutor::ReplyCode(ErrorCode code) {
       return "unknown_op";
     case ErrorCode::kNotFound:
       return "unknown_handle";
+    case ErrorCode::kFailed:
+      return "capture_unavailable";
     default:
       return "bad_request";
   }
@@ -147,6 +168,9 @@ Result<json> StepExecutor::Perform(const std::string& op, const json& args) {
   if (op == "write") return DoWrite(args);
   if (op == "read") return DoRead(args);
   if (op == "close") return DoClose(args);
+  if (op == "capture_start") return DoCaptureStart(args);
+  if (op == "capture_stop") return DoCaptureStop(args);
+  if (op == "capture_read") return DoCaptureRead(args);
   if (op == "pause") {
     auto ms = Ms(args, "ms");
     if (!ms.ok()) return ms.error();
@@ -384,6 +408,100 @@ Result<json> StepExecutor::DoClose(const json& args) {
   Timestamp start = Now();
   SysResult r = api_->Close(h);
   return MakeEvent("close", args, start, r);
+}
+
+Result<json> StepExecutor::DoCaptureStart(const json& args) {
+  auto address = Str(args, "address");
+  if (!address.ok()) return address.error();
+  auto filter = Str(args, "filter");
+  if (!filter.ok()) return filter.error();
+  if (filter->empty() || filter->size() > protocol::kMaxCaptureFilterBytes)
+    return BadRequest("'filter' must be 1.." + std::to_string(protocol::kMaxCaptureFilterBytes) +
+                      " bytes of BPF text");
+  std::optional<std::string> interface;
+  if (args.contains("interface")) {
+    auto name = Str(args, "interface");
+    if (!name.ok()) return name.error();
+    if (!PlainInterfaceName(*name))
+      return BadRequest("'interface' must be 1.." + std::to_string(protocol::kMaxInterfaceBytes) +
+                        " printable characters without '/' or spaces");
+    interface = *name;
+  }
+  if (capture_ && !capture_stopped_) return BadRequest("a capture is already running");
+  if (capture_) return BadRequest("a session makes at most one capture");
+  // The interface holding the test address, unless the coordinator names one.
+  auto holder = InterfaceHoldingAddress(*address);
+  if (!holder.ok()) {
+    if (holder.error().code == ErrorCode::kInvalidInput)
+      return BadRequest("'address' must be an IPv4 or IPv6 literal");
+    if (!interface) return CaptureUnavailable(holder.error().message);
+  }
+  CaptureOptions options;
+  options.interface = interface ? *interface : *holder;
+  options.filter = *filter;
+  options.snaplen = protocol::kCaptureSnaplen;
+  options.buffer_bytes = protocol::kCaptureBufferBytes;
+  options.timeout_ms = protocol::kCaptureTimeoutMs;
+  options.max_file_bytes = protocol::kMaxCaptureBytes;
+  Timestamp start = Now();
+  auto started = capture_api_->Start(options);
+  if (!started.ok()) {
+    if (started.error().code == ErrorCode::kInvalidInput)
+      return BadRequest(started.error().message);
+    return CaptureUnavailable(started.error().message);
+  }
+  capture_ = std::move(*started);
+  const CaptureInfo& info = capture_->info();
+  json e = MakeEvent("capture_start", args, start, SysResult{});
+  e["interface"] = info.interface;
+  e["link_type"] = info.link_type;
+  e["snaplen"] = info.snaplen;
+  e["precision"] = info.precision;
+  return e;
+}
+
+Result<json> StepExecutor::DoCaptureStop(const json& args) {
+  if (!capture_) return BadRequest("no capture was started");
+  if (capture_stopped_) return BadRequest("the capture is already stopped");
+  Timestamp start = Now();
+  auto sum = capture_->Stop();
+  capture_stopped_ = true;  // whatever Stop() said: the thread and handle are gone
+  if (!sum.ok()) return CaptureUnavailable(sum.error().message);
+  capture_summary_ = *sum;
+  json e = MakeEvent("capture_stop", args, start, SysResult{});
+  e["bytes"] = sum->bytes;
+  e["packets"] = sum->packets;
+  e["dropped"] = sum->dropped ? json(*sum->dropped) : json(nullptr);
+  e["truncated"] = sum->truncated;
+  return e;
+}
+
+Result<json> StepExecutor::DoCaptureRead(const json& args) {
+  if (!capture_) return BadRequest("no capture was started");
+  if (!capture_stopped_) return BadRequest("capture_read needs capture_stop first");
+  if (!capture_summary_) return BadRequest("the capture failed; there is nothing to read");
+  const uint64_t size = capture_summary_->bytes;
+  auto offset = Int(args, "offset", 0, static_cast<int64_t>(size));
+  if (!offset.ok()) return offset.error();
+  auto length = Int(args, "length", 1, static_cast<int64_t>(protocol::kMaxCaptureChunk));
+  if (!length.ok()) return length.error();
+  const auto want = static_cast<size_t>(
+      std::min<uint64_t>(static_cast<uint64_t>(*length), size - static_cast<uint64_t>(*offset)));
+  std::string buf(want, '\0');
+  Timestamp start = Now();
+  size_t got = 0;
+  while (got < want) {
+    auto n = capture_->Read(static_cast<uint64_t>(*offset) + got, buf.data() + got, want - got);
+    if (!n.ok()) return CaptureUnavailable(n.error().message);
+    if (*n == 0) break;  // cannot happen for a file of `size` bytes; do not spin
+    got += *n;
+  }
+  buf.resize(got);
+  json e = MakeEvent("capture_read", args, start, SysResult{});
+  e["data"] = Base64Encode(buf);
+  e["bytes"] = got;
+  e["eof"] = static_cast<uint64_t>(*offset) + got == size;
+  return e;
 }
 
 }  // namespace lingerlab

@@ -9,23 +9,33 @@
 //   kNotFound     -> reply code "unknown_handle"
 //   kInvalidInput -> reply code "bad_request" (also for an argument out of
 //                    its range or a session limit reached, doc/protocol.md §3.3)
+//   kFailed       -> reply code "capture_unavailable": only the capture ops
+//                    fail for a reason of the host rather than the request
+//                    (no libpcap, no privilege, no interface holds the address)
+//
+// Capture (capture_start/_stop/_read) goes through a CaptureApi: at most one
+// capture per session, ended with the executor.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "agents/base/result.h"
+#include "agents/platform/capture_api.h"
 #include "agents/platform/socket_api.h"
 
 namespace lingerlab {
 
 class StepExecutor {
  public:
-  explicit StepExecutor(std::unique_ptr<SocketApi> api);
-  // Closes sockets still in the table (the process is ending anyway; this
+  explicit StepExecutor(std::unique_ptr<SocketApi> api,
+                        std::unique_ptr<CaptureApi> capture = MakeNativeCaptureApi());
+  // Ends a capture still running (its thread, handle and unlinked file) and
+  // closes sockets still in the table (the process is ending anyway; this
   // keeps tests from leaking descriptors).
   ~StepExecutor();
   StepExecutor(const StepExecutor&) = delete;
@@ -53,9 +63,16 @@ class StepExecutor {
   Result<nlohmann::json> DoWrite(const nlohmann::json& args);
   Result<nlohmann::json> DoRead(const nlohmann::json& args);
   Result<nlohmann::json> DoClose(const nlohmann::json& args);
+  Result<nlohmann::json> DoCaptureStart(const nlohmann::json& args);
+  Result<nlohmann::json> DoCaptureStop(const nlohmann::json& args);
+  Result<nlohmann::json> DoCaptureRead(const nlohmann::json& args);
 
   std::unique_ptr<SocketApi> api_;
   std::map<std::string, Sock> sockets_;
+  std::unique_ptr<CaptureApi> capture_api_;
+  std::unique_ptr<Capture> capture_;               // the session's one capture, once started
+  std::optional<CaptureSummary> capture_summary_;  // set by a successful capture_stop
+  bool capture_stopped_ = false;
 };
 
 }  // namespace lingerlab

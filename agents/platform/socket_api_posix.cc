@@ -1,5 +1,7 @@
-// SocketApi on POSIX systems (Linux now; the BSDs, macOS and illumos compile
-// the same calls, with SIOCOUTQ/SIOCINQ only where the OS has them).
+// SocketApi on POSIX systems. Linux is built and tested; the BSDs, macOS and
+// illumos are meant to compile the same file (posix_compat.h covers accept4,
+// SOCK_CLOEXEC and MSG_NOSIGNAL; Queues() has a branch per OS), but no
+// build or run on them has been made by this project.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -7,12 +9,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #if defined(__linux__)
-#include <linux/sockios.h>
+#include <linux/sockios.h>  // SIOCOUTQ, SIOCINQ
+#elif defined(__FreeBSD__) || defined(__APPLE__)
+#include <sys/filio.h>  // FIONREAD, FIONWRITE (FreeBSD)
 #endif
 
 #include <cerrno>
 #include <cstring>
 
+#include "agents/platform/posix_compat.h"
 #include "agents/platform/sockaddr_posix.h"
 #include "agents/platform/socket_api.h"
 
@@ -49,7 +54,7 @@ class PosixSocketApi final : public SocketApi {
  public:
   SysResult Socket(Family family) override {
     int domain = family == Family::kInet6 ? AF_INET6 : AF_INET;
-    return FromRet(::socket(domain, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    return FromRet(posix::Socket(domain, SOCK_STREAM));
   }
   SysResult SetInt(SocketHandle s, IntOption opt, int value) override {
     return FromRet(::setsockopt(Fd(s), SOL_SOCKET, LevelName(opt), &value, sizeof(value)));
@@ -92,7 +97,7 @@ class PosixSocketApi final : public SocketApi {
     if (ready.ret == 0) return SysResult{-1, ETIMEDOUT};
     sockaddr_storage ss{};
     socklen_t len = sizeof(ss);
-    int fd = ::accept4(Fd(s), reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC);
+    int fd = posix::Accept(Fd(s), reinterpret_cast<sockaddr*>(&ss), &len);
     if (fd < 0) return SysResult{-1, errno};
     if (peer) *peer = SockaddrText(ss);
     return SysResult{fd, 0};
@@ -104,7 +109,7 @@ class PosixSocketApi final : public SocketApi {
     return FromRet(::connect(Fd(s), reinterpret_cast<sockaddr*>(&ss), len));
   }
   SysResult Send(SocketHandle s, const char* data, size_t len) override {
-    return FromRet(::send(Fd(s), data, len, MSG_NOSIGNAL));
+    return FromRet(::send(Fd(s), data, len, posix::kSendNoSignal));
   }
   SysResult Recv(SocketHandle s, char* buf, size_t cap) override {
     return FromRet(::recv(Fd(s), buf, cap, 0));
@@ -119,12 +124,32 @@ class PosixSocketApi final : public SocketApi {
   SysResult Close(SocketHandle s) override { return FromRet(::close(Fd(s))); }
   SocketQueues Queues(SocketHandle s) override {
     SocketQueues q;
-#if defined(SIOCOUTQ) && defined(SIOCINQ)
     int v = 0;
+#if defined(__linux__)
+    // SIOCOUTQ (= TIOCOUTQ): bytes in the send queue not yet acknowledged by
+    // the peer, whether sent or not. SIOCINQ (= FIONREAD): bytes received and
+    // not yet read. Tested here.
     if (::ioctl(Fd(s), SIOCOUTQ, &v) == 0) q.outq = v;
     if (::ioctl(Fd(s), SIOCINQ, &v) == 0) q.inq = v;
+#elif defined(__FreeBSD__)
+    // FIONWRITE: bytes in the send buffer; TCP keeps a byte there until it is
+    // acknowledged, so this is unsent + unacknowledged, as SIOCOUTQ on Linux.
+    // FIONREAD: bytes in the receive buffer, not yet read. (Untested here.)
+    if (::ioctl(Fd(s), FIONWRITE, &v) == 0) q.outq = v;
+    if (::ioctl(Fd(s), FIONREAD, &v) == 0) q.inq = v;
+#elif defined(__APPLE__)
+    // getsockopt(SO_NWRITE): the man page says "data in the output buffer not
+    // yet sent"; xnu returns the send buffer's byte count, which for TCP holds
+    // unsent and unacknowledged bytes alike, as FIONWRITE on FreeBSD.
+    // FIONREAD: bytes received and not yet read. (Untested here.)
+    socklen_t len = sizeof(v);
+    if (::getsockopt(Fd(s), SOL_SOCKET, SO_NWRITE, &v, &len) == 0) q.outq = v;
+    if (::ioctl(Fd(s), FIONREAD, &v) == 0) q.inq = v;
 #else
+    // NetBSD, OpenBSD, illumos, others: no call known to count the send
+    // queue; both stay null ("unsupported"), rather than half an answer.
     (void)s;
+    (void)v;
 #endif
     return q;
   }

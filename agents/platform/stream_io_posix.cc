@@ -8,6 +8,7 @@
 #include <string>
 
 #include "agents/base/clock.h"
+#include "agents/platform/posix_compat.h"
 #include "agents/platform/sockaddr_posix.h"
 #include "agents/platform/stream_io.h"
 #include "agents/platform/unique_fd.h"
@@ -48,7 +49,7 @@ Status WriteAll(int fd, std::string_view data, int64_t timeout_ns) {
   while (!data.empty()) {
     // Never blocks in send(): a peer that stops reading is waited for in
     // poll(), against the deadline.
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n = ::send(fd, data.data(), data.size(), posix::kSendNoSignal | MSG_DONTWAIT);
     if (n < 0 && errno == ENOTSOCK) n = ::write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -75,7 +76,7 @@ Status WriteAll(int fd, std::string_view data, int64_t timeout_ns) {
 }
 
 Status MakeStreamPair(int fds[2]) {
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+  if (posix::StreamPair(fds) != 0)
     return MakeError(ErrorCode::kFailed, std::string("socketpair: ") + std::strerror(errno));
   return Status::Ok();
 }
@@ -106,14 +107,29 @@ namespace {
 // A control connection over TCP whose peer host vanishes (no FIN, no RST)
 // must not leave the other end waiting forever: keepalive probes after 30 s
 // of silence, 3 probes 10 s apart, and unacknowledged data fails after 60 s.
+// Each option where the OS has it (only Linux is tested): macOS names the
+// idle time TCP_KEEPALIVE; TCP_USER_TIMEOUT is Linux only, so elsewhere
+// unacknowledged data waits for the OS's own retransmission limit (the
+// frame write timeout still bounds the sender, doc/protocol.md §6).
 void EnableControlKeepalive(int fd) {
-  int on = 1, idle = 30, interval = 10, count = 3;
-  unsigned int user_timeout_ms = 60000;
+  int on = 1;
+  [[maybe_unused]] int idle = 30, interval = 10, count = 3;
   ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+#if defined(TCP_KEEPIDLE)
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+#elif defined(TCP_KEEPALIVE)
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPALIVE, &idle, sizeof(idle));
+#endif
+#if defined(TCP_KEEPINTVL)
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+#endif
+#if defined(TCP_KEEPCNT)
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+#endif
+#if defined(TCP_USER_TIMEOUT)
+  unsigned int user_timeout_ms = 60000;
   ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof(user_timeout_ms));
+#endif
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));  // small messages, no Nagle
 }
 
@@ -131,7 +147,7 @@ Result<UniqueFd> ListenTcp(const std::string& address, int port) {
   socklen_t len;
   if (!ParseSockaddr(address, port, &ss, &len))
     return MakeError(ErrorCode::kInvalidInput, "not an IP address: " + address);
-  UniqueFd fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd fd(posix::Socket(ss.ss_family, SOCK_STREAM));
   if (!fd.valid()) return Sys("socket");
   int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -161,7 +177,7 @@ Result<UniqueFd> AcceptControl(int listen_fd, int64_t timeout_ns) {
     const int r = ::poll(&p, 1, wait_ms);
     if (r < 0 && errno != EINTR) return Sys("poll");
     if (r <= 0) continue;  // the loop re-checks the deadline
-    int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    int fd = posix::Accept(listen_fd, nullptr, nullptr);
     if (fd >= 0) {
       EnableControlKeepalive(fd);
       return UniqueFd(fd);
@@ -177,7 +193,7 @@ Result<UniqueFd> ConnectTcp(const std::string& address, int port, int64_t timeou
   socklen_t len;
   if (!ParseSockaddr(address, port, &ss, &len))
     return MakeError(ErrorCode::kInvalidInput, "not an IP address: " + address);
-  UniqueFd fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  UniqueFd fd(posix::Socket(ss.ss_family, SOCK_STREAM, /*nonblock=*/true));
   if (!fd.valid()) return Sys("socket");
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
     if (errno != EINPROGRESS) return Sys("connect");

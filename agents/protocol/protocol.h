@@ -47,4 +47,22 @@ constexpr size_t kMaxHandleBytes = 64;
 // to this many bytes, so an echo never outgrows a frame.
 constexpr size_t kMaxEchoBytes = 200;
 
+// doc/protocol.md §3.2-3.3: capture by the agent (capture_start/_stop/_read).
+// The pcap file stops growing at this size; later frames are counted as lost
+// (`truncated`). 64 MiB holds ~230,000 frames of kCaptureSnaplen, far beyond
+// a case's few hundred.
+constexpr uint64_t kMaxCaptureBytes = uint64_t{64} << 20;
+// Largest capture_read: 256 KiB is ~350 KB of base64, well inside a frame.
+constexpr size_t kMaxCaptureChunk = size_t{256} << 10;
+// BPF filter text of capture_start: 1..kMaxCaptureFilterBytes.
+constexpr size_t kMaxCaptureFilterBytes = 1024;
+// Interface name of capture_start: 1..kMaxInterfaceBytes, no NUL, '/' or space.
+constexpr size_t kMaxInterfaceBytes = 64;
+// How the agent opens libpcap: headers are all the classifier reads (Ethernet
+// 14 + IPv6 40 + TCP 60 < 256), the kernel buffer holds a case's frames, and
+// the capture thread looks for frames at least every kCaptureTimeoutMs.
+constexpr int kCaptureSnaplen = 256;
+constexpr int kCaptureBufferBytes = 256 << 10;
+constexpr int kCaptureTimeoutMs = 100;
+
 }  // namespace lingerlab::protocol
