@@ -12,6 +12,7 @@ packages=(
   build-essential cmake pkg-config git    # toolchain
   libgtest-dev                           # GoogleTest
   libpcap-dev                            # capture
+  libssl-dev                             # libcrypto: HMAC-SHA256 for remote agents
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   iproute2 ethtool                       # the netns lab
   tshark                                 # tests check that tshark reads our pcaps

@@ -1,72 +1,227 @@
 #include "agents/agent/listener.h"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <charconv>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
+#include "agents/platform/sockaddr_posix.h"
 #include "agents/platform/stream_io.h"
 
 namespace lingerlab {
 namespace {
 
 // How long a refused connection is drained before it is closed: closing
-// with its hello still unread would send RST, which can destroy our error
+// with its frames still unread would send RST, which can destroy our error
 // frame before the peer reads it.
-constexpr int64_t kBusyDrainNs = kNsPerSec;
-constexpr size_t kBusyDrainBytes = 64 * 1024;
+constexpr int64_t kRefusalDrainNs = kNsPerSec;
+constexpr size_t kRefusalDrainBytes = 64 * 1024;
 constexpr int64_t kStopPollNs = 100 * kNsPerMs;
 
-void Log(const ListenerOptions& options, const std::string& line) {
-  if (options.log) options.log(line);
+std::string PeerText(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "unknown peer";
+  return SockaddrText(ss);
 }
 
-// Tells a second coordinator the agent is taken, then closes (§2).
-void RefuseBusy(UniqueFd conn) {
-  Channel ch(std::move(conn));
-  (void)ch.Send({{"type", "error"},
-                 {"error",
-                  {{"code", "busy"},
-                   {"message", "this agent is serving another coordinator; try again later"}}}});
-  const int64_t deadline = MonotonicNs() + kBusyDrainNs;
+// Half-closes, then reads and discards what the peer still sends for a
+// bounded time, so the error frame just sent is read before the close.
+void CloseGently(Channel& ch) {
+  if (ch.fd() < 0) return;
+  ::shutdown(ch.fd(), SHUT_WR);
+  const int64_t deadline = MonotonicNs() + kRefusalDrainNs;
   char buf[4096];
   size_t drained = 0;
-  while (drained < kBusyDrainBytes) {
+  while (drained < kRefusalDrainBytes) {
     const int64_t left = deadline - MonotonicNs();
     if (left <= 0) break;
     auto n = ReadSome(ch.fd(), buf, sizeof(buf), left);
     if (!n.ok() || *n == 0) break;
     drained += *n;
   }
+  ch.Close();
 }
 
-// The one active session: started on its own thread so the acceptor can
-// keep refusing others while it runs.
-class SessionSlot {
+void SendBusy(Channel& ch, const std::string& message) {
+  (void)ch.Send({{"type", "error"}, {"error", {{"code", "busy"}, {"message", message}}}});
+}
+
+std::string BusyMessage(const std::string& holder) {
+  return "this agent is serving another coordinator (lease " + holder + "); try again later";
+}
+
+class Server {
  public:
-  ~SessionSlot() { Join(); }
-  bool active() const { return active_.load(); }
+  Server(const AgentIdentity& identity, const ListenerOptions& options)
+      : identity_(identity), options_(options) {}
+  ~Server() { StopAll(); }
 
-  void Start(UniqueFd conn, const AgentIdentity& identity, const ListenerOptions& options) {
-    Join();  // the previous session has ended; reap its thread
-    active_ = true;
-    thread_ = std::thread([this, fd = conn.release(), &identity, &options] {
-      Channel ch{UniqueFd(fd)};
-      StepExecutor exec(MakeNativeSocketApi());
-      const SessionEnd end = ServeSession(ch, exec, identity, options.limits);
-      ch.Close();
-      Log(options, std::string("session ended: ") + SessionEndName(end));
-      active_ = false;
-    });
-  }
-
-  void Join() {
-    if (thread_.joinable()) thread_.join();
+  Status Run(int listen_fd) {
+    for (;;) {
+      if (options_.stop && options_.stop->load()) break;
+      auto conn = AcceptControl(listen_fd, options_.stop ? kStopPollNs : -1);
+      Reap();
+      if (!conn.ok()) {
+        if (conn.error().code == ErrorCode::kTimeout) continue;
+        return conn.status();
+      }
+      Admit(std::move(*conn));
+    }
+    StopAll();
+    return Status::Ok();
   }
 
  private:
-  std::atomic<bool> active_{false};
-  std::thread thread_;
+  struct Conn {
+    std::thread thread;
+    UniqueFd shutter;  // a dup of the connection, for shutdown() on stop
+    bool done = false;
+  };
+
+  void Log(const std::string& line) {
+    if (!options_.log) return;
+    std::lock_guard<std::mutex> lock(log_mu_);
+    options_.log(line);
+  }
+
+  void Admit(UniqueFd fd) {
+    const std::string peer = PeerText(fd.get());
+    std::unique_lock<std::mutex> lock(mu_);
+    if (conns_.size() >= options_.max_sessions) {
+      lock.unlock();
+      Log("refused " + peer + ": busy, at the limit of " + std::to_string(options_.max_sessions) +
+          " connections");
+      Channel ch(std::move(fd));
+      SendBusy(ch, "this agent holds its limit of " + std::to_string(options_.max_sessions) +
+                       " connections; try again later");
+      CloseGently(ch);
+      return;
+    }
+    auto conn = std::make_unique<Conn>();
+    Conn* c = conn.get();
+    c->shutter = UniqueFd(::dup(fd.get()));  // invalid if out of descriptors: stop waits instead
+    conns_.push_back(std::move(conn));
+    c->thread = std::thread([this, c, peer, raw = fd.release()] {
+      Serve(UniqueFd(raw), peer);
+      std::lock_guard<std::mutex> done_lock(mu_);
+      c->shutter.reset();
+      c->done = true;
+    });
+  }
+
+  // Joins the threads of connections that have ended.
+  void Reap() {
+    std::vector<std::unique_ptr<Conn>> ended;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto it = conns_.begin(); it != conns_.end();) {
+        if ((*it)->done) {
+          ended.push_back(std::move(*it));
+          it = conns_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& c : ended) c->thread.join();
+  }
+
+  void StopAll() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& c : conns_)
+        if (!c->done && c->shutter.valid()) ::shutdown(c->shutter.get(), SHUT_RDWR);
+    }
+    std::list<std::unique_ptr<Conn>> all;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      all.swap(conns_);
+    }
+    for (auto& c : all)
+      if (c->thread.joinable()) c->thread.join();
+  }
+
+  // Lease bookkeeping (doc/protocol.md §7). Caller holds mu_.
+  bool HeldByOtherLocked(const std::string& lease, std::string* holder) const {
+    const bool held =
+        !lease_.empty() && (lease_sessions_ > 0 || MonotonicNs() < lease_until_ns_);
+    if (!held || lease_ == lease) return false;
+    *holder = lease_;
+    return true;
+  }
+  bool HeldByOther(const std::string& lease, std::string* holder) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return HeldByOtherLocked(lease, holder);
+  }
+  bool Acquire(const std::string& lease, std::string* holder) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (HeldByOtherLocked(lease, holder)) return false;
+    lease_ = lease;
+    ++lease_sessions_;
+    return true;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--lease_sessions_ == 0) lease_until_ns_ = MonotonicNs() + options_.lease_grace_ns;
+  }
+
+  // One connection, on its own thread: authenticate, then serve.
+  void Serve(UniqueFd fd, const std::string& peer) {
+    Channel ch(std::move(fd), options_.frame_timeout_ns);
+    const int64_t deadline = MonotonicNs() + options_.limits.handshake_timeout_ns;
+    auto request = ReadAuthRequest(ch, options_.limits.handshake_timeout_ns);
+    if (!request.ok()) {
+      Log("refused " + peer + ": " + request.error().message);
+      CloseGently(ch);
+      return;
+    }
+    const std::string& lease = request->lease;
+    std::string holder;
+    if (HeldByOther(lease, &holder)) {
+      Log("refused " + peer + " (lease " + lease + "): busy with lease " + holder);
+      SendBusy(ch, BusyMessage(holder));
+      CloseGently(ch);
+      return;
+    }
+    Status auth = CompleteAuthAsAgent(ch, options_.key, *request,
+                                      std::max<int64_t>(deadline - MonotonicNs(), 0));
+    if (!auth.ok()) {
+      Log("authentication failed from " + peer + " (lease " + lease + "): " + auth.message());
+      CloseGently(ch);
+      return;
+    }
+    // Checked again: another lease may have authenticated meanwhile.
+    if (!Acquire(lease, &holder)) {
+      Log("refused " + peer + " (lease " + lease + "): busy with lease " + holder);
+      SendBusy(ch, BusyMessage(holder));
+      CloseGently(ch);
+      return;
+    }
+    Log("session started: peer " + peer + ", lease " + lease);
+    SessionEnd end;
+    {
+      StepExecutor exec(MakeNativeSocketApi());
+      end = ServeSession(ch, exec, identity_, options_.limits);
+      ch.Close();
+    }  // the session's sockets are closed before the lease can pass on
+    Release();
+    Log("session ended: peer " + peer + ", lease " + lease + ": " + SessionEndName(end));
+  }
+
+  const AgentIdentity& identity_;
+  const ListenerOptions& options_;
+  std::mutex mu_;
+  std::list<std::unique_ptr<Conn>> conns_;  // guarded by mu_
+  std::string lease_;                       // guarded by mu_
+  int lease_sessions_ = 0;                  // guarded by mu_
+  int64_t lease_until_ns_ = 0;              // guarded by mu_
+  std::mutex log_mu_;
 };
 
 }  // namespace
@@ -92,25 +247,24 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
   return out;
 }
 
+bool IsWildcardAddress(const std::string& address) {
+  unsigned char bytes[16] = {};
+  size_t n = 0;
+  if (::inet_pton(AF_INET, address.c_str(), bytes) == 1) n = 4;
+  else if (::inet_pton(AF_INET6, address.c_str(), bytes) == 1) n = 16;
+  if (n == 0) return false;
+  for (size_t i = 0; i < n; ++i)
+    if (bytes[i] != 0) return false;
+  return true;
+}
+
 Status ServeListener(int listen_fd, const AgentIdentity& identity, const ListenerOptions& options) {
-  SessionSlot slot;
-  for (;;) {
-    if (options.stop && options.stop->load()) break;
-    auto conn = AcceptControl(listen_fd, options.stop ? kStopPollNs : -1);
-    if (!conn.ok()) {
-      if (conn.error().code == ErrorCode::kTimeout) continue;
-      return conn.status();
-    }
-    if (slot.active()) {
-      Log(options, "refused a connection: busy with another coordinator");
-      RefuseBusy(std::move(*conn));
-      continue;
-    }
-    Log(options, "session started");
-    slot.Start(std::move(*conn), identity, options);
-  }
-  slot.Join();
-  return Status::Ok();
+  if (options.key.bytes.size() < kMinKeyBytes)
+    return MakeError(ErrorCode::kInvalidInput,
+                     "refusing to listen without a key of at least " +
+                         std::to_string(kMinKeyBytes) + " bytes");
+  Server server(identity, options);
+  return server.Run(listen_fd);
 }
 
 }  // namespace lingerlab

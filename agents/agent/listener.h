@@ -1,19 +1,28 @@
-// Listen mode of the agent (`lingerlab-agent --listen ADDR:PORT`): serves
-// coordinators over TCP, one session at a time (doc/protocol.md §2, §6).
+// Listen mode of the agent (`lingerlab-agent --listen ADDR:PORT --key FILE`):
+// serves authenticated coordinators over TCP (doc/protocol.md §2, §6, §7).
 //
-// A connection that arrives while a session is active is answered at once
-// with an error frame `busy` and closed, so an idle or stuck coordinator
-// cannot make others wait unseen; a session with no request for
-// SessionLimits::idle_timeout_ns is dropped with `idle_timeout`.
+// Every connection is authenticated first (auth.h): a peer that does not
+// prove it holds the key gets an error frame and is closed, and nothing it
+// asks for is run. A coordinator run opens one connection per case and runs
+// cases in parallel, so the agent serves several sessions of one *lease*
+// (the run id the coordinator claims) at once; a connection with another
+// lease is answered at once with `busy` while the lease is held: while any
+// of its sessions is active and for lease_grace_ns after the last ends. Only
+// an authenticated session takes or extends a lease. At most max_sessions
+// connections are held at once (handshakes included); more get `busy`. A
+// session with no request for SessionLimits::idle_timeout_ns is dropped
+// with `idle_timeout`.
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
 
 #include "agents/agent/agent_session.h"
 #include "agents/base/result.h"
+#include "agents/protocol/auth.h"
 
 namespace lingerlab {
 
@@ -26,18 +35,34 @@ struct ListenAddress {
 // what is wrong, when there is no colon or the port is not a decimal 0..65535.
 Result<ListenAddress> ParseListenAddress(std::string_view text);
 
+// True for an address that listens on every interface (0.0.0.0, ::).
+bool IsWildcardAddress(const std::string& address);
+
 struct ListenerOptions {
+  // handshake_timeout_ns bounds the authentication (from the connection's
+  // start) and, after it, the hello.
   SessionLimits limits{protocol::kHandshakeTimeout, protocol::kListenIdleTimeout};
+  // The pre-shared key (LoadKeyFile). Required: ServeListener refuses to
+  // serve without one.
+  AuthKey key;
+  int64_t lease_grace_ns = protocol::kLeaseGrace;
+  size_t max_sessions = protocol::kMaxListenSessions;
+  // Bound on each received frame, first byte to last (Channel).
+  int64_t frame_timeout_ns = protocol::kFrameReadTimeout;
   // Receives one line per session start, refusal and end (may be empty).
+  // Called from several threads, one call at a time.
   std::function<void(const std::string&)> log;
-  // When set, ServeListener returns once this is true and the current
-  // session (if any) has ended; checked every 100 ms.
+  // When set, ServeListener stops accepting once this is true (checked
+  // every 100 ms), shuts down the connections it holds so their sessions
+  // end at their next read, and returns when every thread has ended.
   const std::atomic<bool>* stop = nullptr;
 };
 
 // Accepts and serves coordinators on `listen_fd` until `options.stop`
-// (never when it is null). Each session gets its own StepExecutor: fresh
-// sockets. Fails only when accepting fails (e.g. out of descriptors).
+// (never when it is null), each connection on its own thread. Each session
+// gets its own StepExecutor: fresh sockets. Fails with kInvalidInput
+// without a key, otherwise only when accepting fails (e.g. out of
+// descriptors).
 Status ServeListener(int listen_fd, const AgentIdentity& identity, const ListenerOptions& options);
 
 }  // namespace lingerlab

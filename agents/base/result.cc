@@ -20,6 +20,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "unsupported";
     case ErrorCode::kCancelled:
       return "cancelled";
+    case ErrorCode::kBusy:
+      return "busy";
   }
   return "failed";
 }

@@ -23,6 +23,7 @@ enum class ErrorCode {
   kPermission,    // needs privileges we do not have (e.g. CAP_NET_ADMIN)
   kUnsupported,   // not available on this platform
   kCancelled,     // the run was interrupted
+  kBusy,          // the peer is serving someone else; try again later
 };
 
 const char* ErrorCodeName(ErrorCode code);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,14 @@
 #include "agents/protocol/protocol.h"
 
 namespace lingerlab {
+
+// Per-direction keys of a sealed channel (doc/protocol.md §7), derived by the
+// handshake in auth.h: `send` seals the frames this end sends, `receive`
+// checks the frames it receives.
+struct FrameKeys {
+  std::string send;
+  std::string receive;
+};
 
 class Channel {
  public:
@@ -40,6 +49,16 @@ class Channel {
   // channel is then unusable).
   Result<nlohmann::json> Receive(int64_t timeout_ns);
 
+  // From now on every frame is sealed (doc/protocol.md §7): the body is the
+  // JSON text followed by HMAC-SHA256(key, sequence number as 8 bytes big
+  // endian || text), the sequence counting from 0 in each direction. A
+  // received frame whose MAC is wrong (altered, replayed, reordered,
+  // dropped, reflected) fails Receive with kInvalidInput "integrity: ..." and
+  // the channel receives nothing more; Send seals what it sends, so an error
+  // frame can still be sent. Frames already buffered are checked too.
+  void EnableIntegrity(FrameKeys keys);
+  bool integrity() const { return keys_.has_value(); }
+
   int fd() const { return fd_.get(); }
   void Close() { fd_.reset(); }
 
@@ -50,6 +69,14 @@ class Channel {
   FrameDecoder decoder_;
   int64_t frame_started_ns_ = 0;  // when the first byte of the buffered partial frame came
   int64_t last_read_ns_ = 0;      // when the latest bytes came
+  std::optional<FrameKeys> keys_;  // set: frames are sealed (§7)
+  uint64_t send_seq_ = 0;
+  uint64_t receive_seq_ = 0;
+  std::string broken_;  // why a sealed channel receives nothing more ("integrity: ...")
+
+  // The next sealed frame already buffered, checked and parsed; nothing if
+  // none is complete yet or the channel broke (broken_ says why).
+  std::optional<nlohmann::json> NextSealed();
 };
 
 }  // namespace lingerlab

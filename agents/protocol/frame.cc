@@ -19,9 +19,12 @@ const char* FrameFaultCode(FrameFault f) {
   return "";
 }
 
-Result<std::string> EncodeFrame(const nlohmann::json& message, size_t max_bytes) {
+std::string MessageText(const nlohmann::json& message) {
   // Invalid UTF-8 in a string becomes U+FFFD rather than an exception.
-  std::string body = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<std::string> FrameOf(std::string_view body, size_t max_bytes) {
   if (body.empty() || body.size() > max_bytes)
     return MakeError(ErrorCode::kInvalidInput,
                      "message of " + std::to_string(body.size()) + " bytes exceeds frame limit");
@@ -36,11 +39,27 @@ Result<std::string> EncodeFrame(const nlohmann::json& message, size_t max_bytes)
   return out;
 }
 
+Result<std::string> EncodeFrame(const nlohmann::json& message, size_t max_bytes) {
+  return FrameOf(MessageText(message), max_bytes);
+}
+
+Result<nlohmann::json> ParseFrameBody(std::string_view body) {
+  // Depth is bounded before a value is built: the library copies, dumps and
+  // destroys values recursively, so a deep one would overflow the stack.
+  auto parsed = ParseBoundedJson(body, protocol::kMaxFrameDepth);
+  if (!parsed.ok())
+    return MakeError(ErrorCode::kInvalidInput,
+                     "frame body refused: " + Truncated(parsed.error().message));
+  if (!parsed->is_object())
+    return MakeError(ErrorCode::kInvalidInput, "frame body is not a JSON object");
+  return *std::move(parsed);
+}
+
 void FrameDecoder::Feed(std::string_view bytes) {
   if (fault_ == FrameFault::kNone) buf_.append(bytes);
 }
 
-std::optional<nlohmann::json> FrameDecoder::Next() {
+std::optional<std::string> FrameDecoder::NextBody() {
   if (fault_ != FrameFault::kNone || buf_.size() < protocol::kFrameHeaderBytes) return std::nullopt;
   const auto* p = reinterpret_cast<const unsigned char*>(buf_.data());
   const uint32_t n = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
@@ -52,15 +71,18 @@ std::optional<nlohmann::json> FrameDecoder::Next() {
     return std::nullopt;
   }
   if (buf_.size() < protocol::kFrameHeaderBytes + n) return std::nullopt;
-  std::string_view body(buf_.data() + protocol::kFrameHeaderBytes, n);
-  // Depth is bounded before a value is built: the library copies, dumps and
-  // destroys values recursively, so a deep one would overflow the stack.
-  auto parsed = ParseBoundedJson(body, protocol::kMaxFrameDepth);
+  std::string body = buf_.substr(protocol::kFrameHeaderBytes, n);
   buf_.erase(0, protocol::kFrameHeaderBytes + n);
-  if (!parsed.ok() || !parsed->is_object()) {
+  return body;
+}
+
+std::optional<nlohmann::json> FrameDecoder::Next() {
+  auto body = NextBody();
+  if (!body) return std::nullopt;
+  auto parsed = ParseFrameBody(*body);
+  if (!parsed.ok()) {
     fault_ = FrameFault::kMalformed;
-    fault_message_ = !parsed.ok() ? "frame body refused: " + Truncated(parsed.error().message)
-                                  : "frame body is not a JSON object";
+    fault_message_ = parsed.error().message;
     buf_.clear();
     return std::nullopt;
   }

@@ -29,6 +29,17 @@ const char* FrameFaultCode(FrameFault f);  // "frame_too_large", "malformed_fram
 Result<std::string> EncodeFrame(const nlohmann::json& message,
                                 size_t max_bytes = protocol::kMaxFrameBytes);
 
+// The JSON text of `message` as a frame body carries it (invalid UTF-8 in a
+// string becomes U+FFFD; never throws).
+std::string MessageText(const nlohmann::json& message);
+// One frame: the length header, then `body`. Fails (kInvalidInput) if
+// `body` is empty or exceeds `max_bytes`.
+Result<std::string> FrameOf(std::string_view body, size_t max_bytes = protocol::kMaxFrameBytes);
+// A frame body read as a message: a JSON object nesting at most
+// protocol::kMaxFrameDepth levels, decided before any value is built.
+// Fails (kInvalidInput) naming what is wrong (without a code prefix).
+Result<nlohmann::json> ParseFrameBody(std::string_view body);
+
 class FrameDecoder {
  public:
   explicit FrameDecoder(size_t max_bytes = protocol::kMaxFrameBytes) : max_(max_bytes) {}
@@ -39,6 +50,12 @@ class FrameDecoder {
   // The next complete frame, if one has arrived. On a fault returns nothing
   // and fault() says which; the stream cannot be resynchronised after that.
   std::optional<nlohmann::json> Next();
+
+  // The next complete frame's body, unparsed (only its length is checked,
+  // a fault as for Next()): for a reader that must check the bytes (a
+  // sealed frame's MAC, doc/protocol.md §7) before parsing them with
+  // ParseFrameBody().
+  std::optional<std::string> NextBody();
 
   FrameFault fault() const { return fault_; }
   const std::string& fault_message() const { return fault_message_; }

@@ -33,6 +33,13 @@ constexpr int64_t kFrameWriteTimeout = 30 * kNsPerSec;
 // user's: the article also idled 30 minutes), the settle time and the
 // client's whole read.
 constexpr int64_t kListenIdleTimeout = 45 * 60 * kNsPerSec;
+// doc/protocol.md §7: a --listen agent serves one lease (a coordinator's run)
+// at a time. The lease stays held this long after its last session ends, so
+// a run's next case is not taken by another coordinator between cases.
+constexpr int64_t kLeaseGrace = 30 * kNsPerSec;
+// Connections a --listen agent holds at once, handshakes in progress
+// included (a run opens one per case; the matrix has 34): more get `busy`.
+constexpr size_t kMaxListenSessions = 48;
 
 // doc/protocol.md §3.3: per-session and per-step bounds of the agent.
 // Longest a single step may wait or sleep (pause, read, accept): the

@@ -15,6 +15,7 @@
 
 #include "agents/base/clock.h"
 #include "agents/base/version.h"
+#include "agents/protocol/auth.h"
 #include "suite/cli/analysis.h"
 #include "suite/cli/exit_codes.h"
 #include "suite/coordinator/results_writer.h"
@@ -422,6 +423,19 @@ int CmdReport(const ReportArgs& args) {
       return kExitEnvironment;
     }
   }
+  return kExitOk;
+}
+
+int CmdKeygen(const std::string& path) {
+  Status written = WriteNewKeyFile(path);
+  if (!written.ok()) {
+    spdlog::error("keygen: {}", written.message());
+    return kExitUsage;
+  }
+  spdlog::info(
+      "wrote a new key to {} (mode 0600): copy it to each agent host and start the agent with "
+      "lingerlab-agent --listen ADDRESS:PORT --key FILE; keep it secret",
+      path);
   return kExitOk;
 }
 

@@ -49,5 +49,7 @@ int CmdList(const std::string& matrix);
 int CmdClean(const std::string& target);
 int CmdCheck(const CheckArgs& args);
 int CmdReport(const ReportArgs& args);
+// Writes a new pre-shared key for remote agents (doc/protocol.md §7).
+int CmdKeygen(const std::string& path);
 
 }  // namespace lingerlab

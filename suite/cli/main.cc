@@ -145,6 +145,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   report_cmd->add_option("--out,-o", report.out, "write to this file instead of stdout");
 
+  std::string keygen_path;
+  auto* keygen_cmd = app.add_subcommand(
+      "keygen", "write a new random key for remote agents (lingerlab-agent --key) to FILE, "
+                "mode 0600; never replaces a file");
+  keygen_cmd->add_option("file", keygen_path, "key file to create")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -166,5 +172,6 @@ int main(int argc, char** argv) {
   if (*clean_cmd) return CmdClean(clean_target);
   if (*check_cmd) return CmdCheck(check);
   if (*report_cmd) return CmdReport(report);
+  if (*keygen_cmd) return CmdKeygen(keygen_path);
   return kExitUsage;
 }

@@ -1,0 +1,128 @@
+// The command lines of `lingerlab keygen` and `lingerlab-agent` (its
+// hand-written option parser, --keygen, and --listen's refusals): the
+// binaries run as a user would run them. Needs no root.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "agents/platform/stream_io.h"
+#include "agents/protocol/auth.h"
+#include "suite/target/process.h"
+
+namespace lingerlab {
+namespace {
+
+namespace fs = std::filesystem;
+
+class CommandLineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ll-cli-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  static CommandResult Agent(std::vector<std::string> args) {
+    args.insert(args.begin(), LINGERLAB_AGENT_PATH);
+    return RunCommand(args, 10 * kNsPerSec);
+  }
+  static CommandResult Lingerlab(std::vector<std::string> args) {
+    args.insert(args.begin(), LINGERLAB_BIN);
+    return RunCommand(args, 10 * kNsPerSec);
+  }
+  static mode_t Mode(const fs::path& p) {
+    struct stat st {};
+    EXPECT_EQ(::stat(p.c_str(), &st), 0);
+    return st.st_mode & 07777;
+  }
+  fs::path dir_;
+};
+
+TEST_F(CommandLineTest, LingerlabKeygenWritesAPrivateKeyAndNeverReplacesOne) {
+  const fs::path key = dir_ / "lab.key";
+  auto r = Lingerlab({"keygen", key.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(Mode(key), 0600u);
+  auto loaded = LoadKeyFile(key.string());
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded->bytes.size(), 32u);
+  auto again = Lingerlab({"keygen", key.string()});
+  EXPECT_EQ(again.exit_code, 2) << again.output;
+  EXPECT_NE(again.output.find("exists"), std::string::npos) << again.output;
+  EXPECT_EQ(LoadKeyFile(key.string())->bytes, loaded->bytes);
+  EXPECT_EQ(Lingerlab({"keygen"}).exit_code, 2);
+}
+
+TEST_F(CommandLineTest, AgentKeygenWritesAKeyTheAgentAccepts) {
+  const fs::path key = dir_ / "agent.key";
+  auto r = Agent({"--keygen", key.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(Mode(key), 0600u);
+  EXPECT_TRUE(LoadKeyFile(key.string()).ok());
+  EXPECT_EQ(Agent({"--keygen", key.string()}).exit_code, 2);
+}
+
+TEST_F(CommandLineTest, AgentRefusesToListenWithoutAGoodKey) {
+  auto none = Agent({"--listen", "127.0.0.1:0"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.output.find("refusing to listen without --key"), std::string::npos)
+      << none.output;
+
+  const fs::path key = dir_ / "open.key";
+  std::ofstream(key) << std::string(64, 'a') << "\n";
+  fs::permissions(key, static_cast<fs::perms>(0644));
+  auto open = Agent({"--listen", "127.0.0.1:0", "--key", key.string()});
+  EXPECT_EQ(open.exit_code, 2);
+  EXPECT_NE(open.output.find("0644"), std::string::npos) << open.output;
+  EXPECT_NE(open.output.find("chmod 600 " + key.string()), std::string::npos) << open.output;
+
+  auto missing = Agent({"--listen", "127.0.0.1:0", "--key", (dir_ / "nope").string()});
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+}
+
+TEST_F(CommandLineTest, AgentWarnsAboutAWildcardAddress) {
+  const fs::path key = dir_ / "k";
+  ASSERT_EQ(Agent({"--keygen", key.string()}).exit_code, 0);
+  // A port already taken, so the agent warns and then exits (cannot listen).
+  auto taken = ListenTcp("0.0.0.0", 0);
+  ASSERT_TRUE(taken.ok());
+  const int port = LocalPort(taken->get()).value();
+  auto r = Agent({"--listen", "0.0.0.0:" + std::to_string(port), "--key", key.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("warning: listening on 0.0.0.0"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("cannot listen"), std::string::npos) << r.output;
+}
+
+TEST_F(CommandLineTest, AgentOptionsAreCheckedByHand) {
+  auto help = Agent({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("--listen ADDRESS:PORT --key FILE"), std::string::npos);
+  auto version = Agent({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_FALSE(version.output.empty());
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {},
+           {"--frobnicate"},
+           {"--control-fd"},
+           {"--control-fd", "x"},
+           {"--control-fd", "-1"},
+           {"--control-fd", "3", "--listen", "127.0.0.1:0"},
+           {"--key", "k"},
+           {"--listen", "127.0.0.1:0", "--listen", "127.0.0.1:1", "--key", "k"},
+           {"--help=yes"},
+           {"stray"}}) {
+    auto r = Agent(bad);
+    EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(bad) << ": " << r.output;
+    EXPECT_NE(r.output.find("usage: lingerlab-agent"), std::string::npos)
+        << ::testing::PrintToString(bad) << ": " << r.output;
+  }
+  auto port = Agent({"--listen", "127.0.0.1:99999", "--key", "k"});
+  EXPECT_EQ(port.exit_code, 2);
+  EXPECT_NE(port.output.find("0..65535"), std::string::npos) << port.output;
+}
+
+}  // namespace
+}  // namespace lingerlab
