@@ -34,7 +34,7 @@ class CaptureSource {
 };
 
 // What to capture. Backends that cannot honour a field fail when opened.
-struct CaptureOptions {
+struct PcapCaptureOptions {
   std::string interface;   // e.g. "eth0"
   std::string netns_path;  // "" = the caller's network namespace; else e.g. "/run/netns/NAME"
   std::string bpf_filter;  // e.g. "tcp and host 198.18.0.1 and port 5001"; "" = everything

@@ -39,7 +39,7 @@ std::string Errno(int err) { return std::strerror(err); }
 
 class PcapCapture final : public CaptureSource {
  public:
-  explicit PcapCapture(CaptureOptions options) : options_(std::move(options)) {}
+  explicit PcapCapture(PcapCaptureOptions options) : options_(std::move(options)) {}
   ~PcapCapture() override { (void)Stop(); }
   PcapCapture(const PcapCapture&) = delete;
   PcapCapture& operator=(const PcapCapture&) = delete;
@@ -70,7 +70,7 @@ class PcapCapture final : public CaptureSource {
     reinterpret_cast<PcapCapture*>(self)->OnFrame(header, bytes);
   }
 
-  const CaptureOptions options_;
+  const PcapCaptureOptions options_;
   UniqueFd wake_fd_;  // eventfd: Stop() wakes the capture thread's poll()
   std::thread thread_;
 
@@ -407,7 +407,7 @@ void PcapCapture::OnFrame(const pcap_pkthdr* header, const u_char* bytes) {
 
 }  // namespace
 
-Result<std::unique_ptr<CaptureSource>> OpenPcapCapture(const CaptureOptions& options) {
+Result<std::unique_ptr<CaptureSource>> OpenPcapCapture(const PcapCaptureOptions& options) {
   auto capture = std::make_unique<PcapCapture>(options);
   if (Status s = capture->Open(); !s.ok()) return s.error();
   return std::unique_ptr<CaptureSource>(std::move(capture));

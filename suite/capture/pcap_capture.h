@@ -26,6 +26,6 @@ namespace lingerlab {
 // kInvalidInput (bad filter, with libpcap's text; empty interface name),
 // kUnsupported (a link type ParseFrame does not know), kFailed (the pcap
 // file cannot be opened, or another libpcap error; the message says which).
-Result<std::unique_ptr<CaptureSource>> OpenPcapCapture(const CaptureOptions& options);
+Result<std::unique_ptr<CaptureSource>> OpenPcapCapture(const PcapCaptureOptions& options);
 
 }  // namespace lingerlab

@@ -149,7 +149,7 @@ TEST(PcapCaptureTest, CapturesAConnectionInsideANamespace) {
   NetnsGuard ns;
   ASSERT_TRUE(ns.ok()) << "could not create namespace " << ns.name();
   TestTempDir dir;
-  CaptureOptions options;
+  PcapCaptureOptions options;
   options.interface = "lo";
   options.netns_path = ns.path();
   options.bpf_filter = "tcp and port " + std::to_string(kPort);
@@ -229,7 +229,7 @@ TEST(PcapCaptureTest, CapturesAConnectionInsideANamespace) {
 TEST(PcapCaptureTest, StopIsPromptAndIdempotent) {
   SKIP_UNLESS_ROOT();
   TestTempDir dir;
-  CaptureOptions options;
+  PcapCaptureOptions options;
   options.interface = "lo";  // the caller's namespace; this test sends nothing
   options.bpf_filter = "tcp and port 1";
   options.pcap_path = dir.File("idle.pcap");
@@ -261,7 +261,7 @@ TEST(PcapCaptureTest, StopDrainsWhatTheKernelBuffered) {
   SKIP_UNLESS_ROOT();
   NetnsGuard ns;
   ASSERT_TRUE(ns.ok()) << "could not create namespace " << ns.name();
-  CaptureOptions options;
+  PcapCaptureOptions options;
   options.interface = "lo";
   options.netns_path = ns.path();
   options.bpf_filter = "tcp and port " + std::to_string(kPort);
@@ -284,7 +284,7 @@ TEST(PcapCaptureTest, StopDrainsWhatTheKernelBuffered) {
 
 TEST(PcapCaptureTest, StopWithoutStartAndDestructorWithoutStop) {
   SKIP_UNLESS_ROOT();
-  CaptureOptions options;
+  PcapCaptureOptions options;
   options.interface = "lo";
   options.bpf_filter = "tcp and port 1";
   {
@@ -305,7 +305,7 @@ TEST(PcapCaptureTest, StopWithoutStartAndDestructorWithoutStop) {
 }
 
 // Opens a capture expected to fail; returns the error.
-Error OpenError(const CaptureOptions& options) {
+Error OpenError(const PcapCaptureOptions& options) {
   auto capture = OpenPcapCapture(options);
   if (capture.ok()) return Error{ErrorCode::kFailed, "<opened unexpectedly>"};
   return capture.error();
@@ -317,7 +317,7 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 
 TEST(PcapCaptureTest, ClearErrors) {
   SKIP_UNLESS_ROOT();
-  CaptureOptions bad_filter;
+  PcapCaptureOptions bad_filter;
   bad_filter.interface = "lo";
   bad_filter.bpf_filter = "tcp and port";
   Error e = OpenError(bad_filter);
@@ -325,26 +325,26 @@ TEST(PcapCaptureTest, ClearErrors) {
   EXPECT_TRUE(Contains(e.message, "bad capture filter \"tcp and port\"")) << e.message;
   EXPECT_TRUE(Contains(e.message, "syntax error")) << "libpcap's text: " << e.message;
 
-  CaptureOptions no_such_if;
+  PcapCaptureOptions no_such_if;
   no_such_if.interface = "llcap-nosuch0";
   e = OpenError(no_such_if);
   EXPECT_EQ(e.code, ErrorCode::kNotFound) << e.message;
   EXPECT_TRUE(Contains(e.message, "no such interface llcap-nosuch0")) << e.message;
 
-  CaptureOptions no_such_ns;
+  PcapCaptureOptions no_such_ns;
   no_such_ns.interface = "lo";
   no_such_ns.netns_path = "/run/netns/llcap-no-such-namespace";
   e = OpenError(no_such_ns);
   EXPECT_EQ(e.code, ErrorCode::kNotFound) << e.message;
   EXPECT_TRUE(Contains(e.message, "/run/netns/llcap-no-such-namespace")) << e.message;
 
-  CaptureOptions not_a_ns;
+  PcapCaptureOptions not_a_ns;
   not_a_ns.interface = "lo";
   not_a_ns.netns_path = "/proc/self/ns/uts";
   e = OpenError(not_a_ns);
   EXPECT_EQ(e.code, ErrorCode::kInvalidInput) << e.message;
 
-  CaptureOptions bad_file;
+  PcapCaptureOptions bad_file;
   bad_file.interface = "lo";
   bad_file.pcap_path = "/nonexistent-llcap-dir/x.pcap";
   e = OpenError(bad_file);
@@ -352,7 +352,7 @@ TEST(PcapCaptureTest, ClearErrors) {
   EXPECT_TRUE(Contains(e.message, "cannot open pcap file /nonexistent-llcap-dir/x.pcap"))
       << e.message;
 
-  e = OpenError(CaptureOptions{});
+  e = OpenError(PcapCaptureOptions{});
   EXPECT_EQ(e.code, ErrorCode::kInvalidInput) << e.message;
 }
 
@@ -405,7 +405,7 @@ Status CaptureOntoSmallDisk(uint64_t leave, int connections) {
   SmallTmpfs disk("64k");
   if (!disk.ok()) return MakeError(ErrorCode::kFailed, "<no tmpfs>");
   disk.FillLeaving(leave);
-  CaptureOptions options;
+  PcapCaptureOptions options;
   options.interface = "lo";
   options.netns_path = ns.path();
   options.bpf_filter = "tcp and port " + std::to_string(kPort);
@@ -441,7 +441,7 @@ TEST(PcapCaptureTest, InterfaceIsLookedUpInTheGivenNamespace) {
   NetnsGuard ns;
   ASSERT_TRUE(ns.ok());
   ASSERT_TRUE(RunQuiet("ip -n " + ns.name() + " link add llcap-d0 type veth peer name llcap-d1"));
-  CaptureOptions options;
+  PcapCaptureOptions options;
   options.interface = "llcap-d0";
   Error e = OpenError(options);  // the caller's namespace has no llcap-d0
   EXPECT_EQ(e.code, ErrorCode::kNotFound) << e.message;
@@ -463,7 +463,7 @@ TEST(PcapCaptureTest, InterfaceDeletedWhileCapturingIsReportedByStop) {
   ASSERT_TRUE(RunQuiet("ip -n " + ns.name() + " link add llcap-d0 type veth peer name llcap-d1"));
   ASSERT_TRUE(RunQuiet("ip -n " + ns.name() + " link set llcap-d0 up"));
   ASSERT_TRUE(RunQuiet("ip -n " + ns.name() + " link set llcap-d1 up"));
-  CaptureOptions options;
+  PcapCaptureOptions options;
   options.interface = "llcap-d0";
   options.netns_path = ns.path();
   auto capture = OpenPcapCapture(options);
@@ -490,14 +490,14 @@ TEST(PcapCaptureTest, NoPermissionSaysWhatIsNeeded) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) _exit(10);
-    CaptureOptions capture_here;
+    PcapCaptureOptions capture_here;
     capture_here.interface = "lo";
     Error e = OpenError(capture_here);
     if (e.code != ErrorCode::kPermission || !Contains(e.message, "CAP_NET_RAW")) {
       fprintf(stderr, "capture as nobody: %s\n", e.message.c_str());
       _exit(11);
     }
-    CaptureOptions enter_ns = capture_here;
+    PcapCaptureOptions enter_ns = capture_here;
     enter_ns.netns_path = ns.path();
     e = OpenError(enter_ns);
     if (e.code != ErrorCode::kPermission || !Contains(e.message, "CAP_SYS_ADMIN")) {

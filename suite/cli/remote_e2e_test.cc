@@ -72,16 +72,20 @@ class RemoteLab {
   }
   ~RemoteLab() {
     for (pid_t p : agents_) StopProcess(p, 2 * kNsPerSec);
+    // Our ends of the control links first: a namespace's deletion takes its
+    // veths' peers with it only later, in the kernel's own time.
+    for (const std::string& dev : {vs_, vc_}) RunCommand({"ip", "link", "delete", dev});
     for (const std::string& ns : {server_ns_, client_ns_})
       RunCommand({"ip", "netns", "delete", ns});
-    // The root namespace's ends of the control links go with their peers.
   }
 
   // Builds the namespaces and links and starts both agents. Returns "" or
   // what failed.
   std::string Up() {
     const std::string tag = std::to_string(::getpid() % 100000);
-    const std::string vs = "llrs" + tag, vc = "llrc" + tag, vt = "llrt" + tag;
+    vs_ = "llrs" + tag;
+    vc_ = "llrc" + tag;
+    const std::string &vs = vs_, &vc = vc_, vt = "llrt" + tag;
     const std::vector<std::vector<std::string>> steps = {
         {"ip", "netns", "add", server_ns_},
         {"ip", "netns", "add", client_ns_},
@@ -163,6 +167,7 @@ class RemoteLab {
 
   fs::path dir_;
   std::string server_ns_, client_ns_, key_;
+  std::string vs_, vc_;  // this namespace's ends of the control links
   fs::path server_log_, client_log_;
   std::vector<pid_t> agents_;
 };

@@ -142,7 +142,7 @@ Result<std::unique_ptr<CaseCapture>> OpenCaseCapture(const CaseLab& lab, AgentCl
     return std::unique_ptr<CaseCapture>(
         new AgentCaseCapture(server_agent, server.address, request, server.agent_endpoint));
   }
-  CaptureOptions copt;
+  PcapCaptureOptions copt;
   copt.interface = server.interface;
   copt.netns_path = server.netns_path;
   copt.bpf_filter = request.bpf_filter;

@@ -146,7 +146,7 @@ TEST_F(CaseCaptureTest, TheServerAgentsCaptureComesBackWholeAndOnOurClock) {
     StepExecutor exec(MakeNativeSocketApi());
     ServeSession(ch, exec, AgentIdentity{"1", "c", DescribeHostPlatform()});
   });
-  AgentClient client(Channel(UniqueFd(fds[0])), "server");
+  AgentClient client{Channel{UniqueFd{fds[0]}}, "server"};
   ASSERT_TRUE(client.Handshake(Role::kServer).ok());
 
   auto listener = ListenTcp("127.0.0.1", 0);

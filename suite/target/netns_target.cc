@@ -226,9 +226,9 @@ class NetnsTarget final : public Target {
     if (!addrs.ok()) return addrs.error();
     const std::string base = std::string(kNetnsPrefix) + config_.run_id + "-" + case_id;
     HostInfo server{addrs->server, base + "-s", std::string(kNetnsDir) + "/" + base + "-s",
-                    kIfName};
+                    kIfName, ""};
     HostInfo client{addrs->client, base + "-c", std::string(kNetnsDir) + "/" + base + "-c",
-                    kIfName};
+                    kIfName, ""};
     // The lab owns the namespaces from the first command on, so a failure
     // half-way is cleaned up by its destructor.
     auto lab = std::make_unique<NetnsLab>(config_.agent_path, server, client);
