@@ -10,18 +10,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
-all=(frame_fuzz agent_session_fuzz agent_client_fuzz matrix_fuzz expected_table_fuzz results_fuzz)
+all=(frame_fuzz auth_fuzz agent_session_fuzz agent_client_fuzz matrix_fuzz expected_table_fuzz results_fuzz)
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=("${all[@]}")
 
 # Where each harness's seeds live, and its largest input: the seeds' size
 # with room to grow, small enough to keep executions fast.
 declare -A seeds=(
-  [frame_fuzz]=agents/protocol [agent_session_fuzz]=agents/agent
+  [frame_fuzz]=agents/protocol [auth_fuzz]=agents/protocol [agent_session_fuzz]=agents/agent
   [agent_client_fuzz]=suite/coordinator [matrix_fuzz]=suite/matrix
   [expected_table_fuzz]=suite/expect [results_fuzz]=suite/cli)
 declare -A max_len=(
-  [frame_fuzz]=4096 [agent_session_fuzz]=16384 [agent_client_fuzz]=16384
+  [frame_fuzz]=4096 [auth_fuzz]=4096 [agent_session_fuzz]=16384 [agent_client_fuzz]=16384
   [matrix_fuzz]=16384 [expected_table_fuzz]=32768 [results_fuzz]=32768)
 for h in "${harnesses[@]}"; do
   [ -n "${seeds[$h]:-}" ] || { echo "fuzz.sh: unknown harness '$h' (known: ${all[*]})" >&2; exit 2; }

@@ -409,7 +409,7 @@ json CaseDriver::CaseJson(json packets, json capture_info, double duration_s) {
   }
   auto agent_info = [](const Side& s) {
     if (s.hello.is_null()) return json(nullptr);
-    return json{{"pid", s.pid},
+    return json{{"pid", s.pid >= 0 ? json(s.pid) : json(nullptr)},  // null: not ours (remote)
                 {"platform", s.hello.value("platform", json())},
                 {"version", s.hello.value("agent", json())},
                 {"clock_offset_ns", s.offset.offset_ns},
