@@ -17,6 +17,7 @@
 // unreachable agent and a busy agent are exit 3 before any case, naming the
 // agent, while the agents keep serving. Needs root.
 #include <fcntl.h>
+#include <signal.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -71,6 +72,9 @@ class RemoteLab {
     key_ = (dir_ / "lab.key").string();
   }
   ~RemoteLab() {
+    // A listening agent runs until stopped: SIGTERM (by its pid), then
+    // SIGKILL if it has not gone within the grace time.
+    for (pid_t p : agents_) ::kill(p, SIGTERM);
     for (pid_t p : agents_) StopProcess(p, 2 * kNsPerSec);
     // Our ends of the control links first: a namespace's deletion takes its
     // veths' peers with it only later, in the kernel's own time.
