@@ -171,6 +171,7 @@ TEST_F(CaptureStepTest, BadArgumentsAreBadRequests) {
       {{"address", "127.0.0.1"}, {"filter", ""}},
       {{"address", "127.0.0.1"},
        {"filter", std::string(protocol::kMaxCaptureFilterBytes + 1, 'x')}},
+      {{"address", "127.0.0.1"}, {"filter", std::string("tcp\0port 1", 10)}},
       {{"address", "127.0.0.1"}, {"filter", "tcp"}, {"interface", ""}},
       {{"address", "127.0.0.1"}, {"filter", "tcp"}, {"interface", "../lo"}},
       {{"address", "127.0.0.1"}, {"filter", "tcp"}, {"interface", "l o"}},

@@ -415,7 +415,9 @@ Result<json> StepExecutor::DoCaptureStart(const json& args) {
   if (!address.ok()) return address.error();
   auto filter = Str(args, "filter");
   if (!filter.ok()) return filter.error();
-  if (filter->empty() || filter->size() > protocol::kMaxCaptureFilterBytes)
+  // No NUL: libpcap would read the text only up to it.
+  if (filter->empty() || filter->size() > protocol::kMaxCaptureFilterBytes ||
+      filter->find('\0') != std::string::npos)
     return BadRequest("'filter' must be 1.." + std::to_string(protocol::kMaxCaptureFilterBytes) +
                       " bytes of BPF text");
   std::optional<std::string> interface;
