@@ -7,6 +7,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -106,13 +107,24 @@ class Server {
     auto conn = std::make_unique<Conn>();
     Conn* c = conn.get();
     c->shutter = UniqueFd(::dup(fd.get()));  // invalid if out of descriptors: stop waits instead
+    const int raw = fd.release();
+    try {
+      c->thread = std::thread([this, c, peer, raw] {
+        Serve(UniqueFd(raw), peer);
+        std::lock_guard<std::mutex> done_lock(mu_);
+        c->shutter.reset();
+        c->done = true;
+      });
+    } catch (const std::system_error&) {
+      // No thread to be had: refuse this one rather than end the agent.
+      lock.unlock();
+      Log("refused " + peer + ": busy, cannot start a thread for it");
+      Channel ch{UniqueFd(raw)};
+      SendBusy(ch, "this agent cannot take another connection now; try again later");
+      CloseGently(ch);
+      return;
+    }
     conns_.push_back(std::move(conn));
-    c->thread = std::thread([this, c, peer, raw = fd.release()] {
-      Serve(UniqueFd(raw), peer);
-      std::lock_guard<std::mutex> done_lock(mu_);
-      c->shutter.reset();
-      c->done = true;
-    });
   }
 
   // Joins the threads of connections that have ended.
