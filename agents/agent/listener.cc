@@ -161,8 +161,7 @@ class Server {
 
   // Lease bookkeeping (doc/protocol.md §7). Caller holds mu_.
   bool HeldByOtherLocked(const std::string& lease, std::string* holder) const {
-    const bool held =
-        !lease_.empty() && (lease_sessions_ > 0 || MonotonicNs() < lease_until_ns_);
+    const bool held = !lease_.empty() && (lease_sessions_ > 0 || MonotonicNs() < lease_until_ns_);
     if (!held || lease_ == lease) return false;
     *holder = lease_;
     return true;
@@ -262,8 +261,10 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
 bool IsWildcardAddress(const std::string& address) {
   unsigned char bytes[16] = {};
   size_t n = 0;
-  if (::inet_pton(AF_INET, address.c_str(), bytes) == 1) n = 4;
-  else if (::inet_pton(AF_INET6, address.c_str(), bytes) == 1) n = 16;
+  if (::inet_pton(AF_INET, address.c_str(), bytes) == 1)
+    n = 4;
+  else if (::inet_pton(AF_INET6, address.c_str(), bytes) == 1)
+    n = 16;
   if (n == 0) return false;
   for (size_t i = 0; i < n; ++i)
     if (bytes[i] != 0) return false;
@@ -272,9 +273,8 @@ bool IsWildcardAddress(const std::string& address) {
 
 Status ServeListener(int listen_fd, const AgentIdentity& identity, const ListenerOptions& options) {
   if (options.key.bytes.size() < kMinKeyBytes)
-    return MakeError(ErrorCode::kInvalidInput,
-                     "refusing to listen without a key of at least " +
-                         std::to_string(kMinKeyBytes) + " bytes");
+    return MakeError(ErrorCode::kInvalidInput, "refusing to listen without a key of at least " +
+                                                   std::to_string(kMinKeyBytes) + " bytes");
   Server server(identity, options);
   return server.Run(listen_fd);
 }
