@@ -85,8 +85,12 @@ class Server {
     bool done = false;
   };
 
-  void Log(const std::string& line) {
+  // Lines quote peer text (a frame's type, a fault): control characters
+  // become '?', so a peer cannot forge log lines.
+  void Log(std::string line) {
     if (!options_.log) return;
+    for (char& ch : line)
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
     std::lock_guard<std::mutex> lock(log_mu_);
     options_.log(line);
   }

@@ -222,6 +222,15 @@ TEST_F(ListenerTest, AnUnauthenticatedPeerGetsNothingRun) {
     EXPECT_EQ(e["error"]["code"], "auth_required");
     EXPECT_FALSE(e.contains("platform"));
   }
+  // 1b. A first frame whose type would forge a log line.
+  {
+    Channel peer = Connect();
+    ASSERT_TRUE(peer.Send({{"type", "x\nsession started: peer 6.6.6.6:1, lease evil"}}).ok());
+    EXPECT_EQ(ErrorThenClose(peer)["error"]["code"], "auth_required");
+    EXPECT_TRUE(Eventually([&] { return LogHas("x?session started"); }));
+    std::lock_guard<std::mutex> lock(log_mu_);
+    for (const auto& line : log_) EXPECT_NE(line.rfind("session started: peer 6.6.6.6", 0), 0u);
+  }
   // 2. A proper auth request, then requests in place of the proof.
   {
     Channel peer = Connect();
