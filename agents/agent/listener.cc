@@ -7,6 +7,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -84,8 +85,12 @@ class Server {
     bool done = false;
   };
 
-  void Log(const std::string& line) {
+  // Lines quote peer text (a frame's type, a fault): control characters
+  // become '?', so a peer cannot forge log lines.
+  void Log(std::string line) {
     if (!options_.log) return;
+    for (char& ch : line)
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
     std::lock_guard<std::mutex> lock(log_mu_);
     options_.log(line);
   }
@@ -106,13 +111,24 @@ class Server {
     auto conn = std::make_unique<Conn>();
     Conn* c = conn.get();
     c->shutter = UniqueFd(::dup(fd.get()));  // invalid if out of descriptors: stop waits instead
+    const int raw = fd.release();
+    try {
+      c->thread = std::thread([this, c, peer, raw] {
+        Serve(UniqueFd(raw), peer);
+        std::lock_guard<std::mutex> done_lock(mu_);
+        c->shutter.reset();
+        c->done = true;
+      });
+    } catch (const std::system_error&) {
+      // No thread to be had: refuse this one rather than end the agent.
+      lock.unlock();
+      Log("refused " + peer + ": busy, cannot start a thread for it");
+      Channel ch{UniqueFd(raw)};
+      SendBusy(ch, "this agent cannot take another connection now; try again later");
+      CloseGently(ch);
+      return;
+    }
     conns_.push_back(std::move(conn));
-    c->thread = std::thread([this, c, peer, raw = fd.release()] {
-      Serve(UniqueFd(raw), peer);
-      std::lock_guard<std::mutex> done_lock(mu_);
-      c->shutter.reset();
-      c->done = true;
-    });
   }
 
   // Joins the threads of connections that have ended.
@@ -149,8 +165,7 @@ class Server {
 
   // Lease bookkeeping (doc/protocol.md §7). Caller holds mu_.
   bool HeldByOtherLocked(const std::string& lease, std::string* holder) const {
-    const bool held =
-        !lease_.empty() && (lease_sessions_ > 0 || MonotonicNs() < lease_until_ns_);
+    const bool held = !lease_.empty() && (lease_sessions_ > 0 || MonotonicNs() < lease_until_ns_);
     if (!held || lease_ == lease) return false;
     *holder = lease_;
     return true;
@@ -250,8 +265,10 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
 bool IsWildcardAddress(const std::string& address) {
   unsigned char bytes[16] = {};
   size_t n = 0;
-  if (::inet_pton(AF_INET, address.c_str(), bytes) == 1) n = 4;
-  else if (::inet_pton(AF_INET6, address.c_str(), bytes) == 1) n = 16;
+  if (::inet_pton(AF_INET, address.c_str(), bytes) == 1)
+    n = 4;
+  else if (::inet_pton(AF_INET6, address.c_str(), bytes) == 1)
+    n = 16;
   if (n == 0) return false;
   for (size_t i = 0; i < n; ++i)
     if (bytes[i] != 0) return false;
@@ -260,9 +277,8 @@ bool IsWildcardAddress(const std::string& address) {
 
 Status ServeListener(int listen_fd, const AgentIdentity& identity, const ListenerOptions& options) {
   if (options.key.bytes.size() < kMinKeyBytes)
-    return MakeError(ErrorCode::kInvalidInput,
-                     "refusing to listen without a key of at least " +
-                         std::to_string(kMinKeyBytes) + " bytes");
+    return MakeError(ErrorCode::kInvalidInput, "refusing to listen without a key of at least " +
+                                                   std::to_string(kMinKeyBytes) + " bytes");
   Server server(identity, options);
   return server.Run(listen_fd);
 }

@@ -201,9 +201,14 @@ TEST_F(ListenerTest, AnUnauthenticatedPeerGetsNothingRun) {
   ASSERT_TRUE(target.ok());
   const int target_port = LocalPort(target->get()).value();
   const std::string requests =
-      EncodeFrame({{"type", "request"}, {"id", 1}, {"op", "socket"},
-                   {"args", {{"handle", "s"}, {"family", "inet"}}}}).value() +
-      EncodeFrame({{"type", "request"}, {"id", 2}, {"op", "connect"},
+      EncodeFrame({{"type", "request"},
+                   {"id", 1},
+                   {"op", "socket"},
+                   {"args", {{"handle", "s"}, {"family", "inet"}}}})
+          .value() +
+      EncodeFrame({{"type", "request"},
+                   {"id", 2},
+                   {"op", "connect"},
                    {"args", {{"handle", "s"}, {"address", "127.0.0.1"}, {"port", target_port}}}})
           .value();
 
@@ -217,12 +222,24 @@ TEST_F(ListenerTest, AnUnauthenticatedPeerGetsNothingRun) {
     EXPECT_EQ(e["error"]["code"], "auth_required");
     EXPECT_FALSE(e.contains("platform"));
   }
+  // 1b. A first frame whose type would forge a log line.
+  {
+    Channel peer = Connect();
+    ASSERT_TRUE(peer.Send({{"type", "x\nsession started: peer 6.6.6.6:1, lease evil"}}).ok());
+    EXPECT_EQ(ErrorThenClose(peer)["error"]["code"], "auth_required");
+    EXPECT_TRUE(Eventually([&] { return LogHas("x?session started"); }));
+    std::lock_guard<std::mutex> lock(log_mu_);
+    for (const auto& line : log_) EXPECT_NE(line.rfind("session started: peer 6.6.6.6", 0), 0u);
+  }
   // 2. A proper auth request, then requests in place of the proof.
   {
     Channel peer = Connect();
-    const std::string auth = EncodeFrame({{"type", "auth"}, {"scheme", "hmac-sha256"},
-                                          {"version", 1}, {"lease", "run-z"},
-                                          {"nonce", std::string(64, '1')}}).value();
+    const std::string auth = EncodeFrame({{"type", "auth"},
+                                          {"scheme", "hmac-sha256"},
+                                          {"version", 1},
+                                          {"lease", "run-z"},
+                                          {"nonce", std::string(64, '1')}})
+                                 .value();
     ASSERT_TRUE(WriteAll(peer.fd(), auth + requests).ok());
     auto challenge = peer.Receive(kWait);
     ASSERT_TRUE(challenge.ok());
@@ -251,8 +268,7 @@ TEST_F(ListenerTest, ATamperedFrameInASessionGetsASealedIntegrityErrorAndTheEnd)
   Channel c = Session("run-a");
   // An unsealed frame where a sealed one belongs.
   ASSERT_TRUE(
-      WriteAll(c.fd(), EncodeFrame({{"type", "request"}, {"id", 1}, {"op", "time"}}).value())
-          .ok());
+      WriteAll(c.fd(), EncodeFrame({{"type", "request"}, {"id", 1}, {"op", "time"}}).value()).ok());
   json e = ErrorThenClose(c);  // readable: sealed with the agent's key
   EXPECT_EQ(e["type"], "error");
   EXPECT_EQ(e["error"]["code"], "integrity");
@@ -264,9 +280,12 @@ TEST_F(ListenerTest, ATricklingPeerIsDroppedAtTheFrameDeadlineWhileOthersAreServ
   options_.frame_timeout_ns = kNsPerSec;
   Start();
   Channel trickler = Connect();
-  const std::string auth = EncodeFrame({{"type", "auth"}, {"scheme", "hmac-sha256"},
-                                        {"version", 1}, {"lease", "run-t"},
-                                        {"nonce", std::string(64, '1')}}).value();
+  const std::string auth = EncodeFrame({{"type", "auth"},
+                                        {"scheme", "hmac-sha256"},
+                                        {"version", 1},
+                                        {"lease", "run-t"},
+                                        {"nonce", std::string(64, '1')}})
+                               .value();
   std::atomic<bool> stop{false};
   std::atomic<int64_t> first_byte_ns{0};
   std::thread writer([&] {
@@ -335,8 +354,7 @@ TEST_F(ListenerTest, AfterADeeplyNestedFrameTheAgentServesTheNextCoordinator) {
   auto e = bad.Receive(3 * kNsPerSec);
   ASSERT_TRUE(e.ok()) << e.error().message;
   EXPECT_EQ((*e)["error"]["code"], "auth_required");
-  EXPECT_NE((*e)["error"]["message"].get<std::string>().find("malformed_frame"),
-            std::string::npos);
+  EXPECT_NE((*e)["error"]["message"].get<std::string>().find("malformed_frame"), std::string::npos);
   bad.Close();
   Channel good = Session("run-a");
   EXPECT_EQ(Request(good, 1, "time")["ok"], true);

@@ -73,8 +73,7 @@ Error CoordinatorReceiveError(const Error& e, const char* waiting_for) {
       return MakeError(ErrorCode::kTimeout, std::string("no ") + waiting_for +
                                                 " from the agent within the handshake timeout");
     case ErrorCode::kClosed:
-      return MakeError(ErrorCode::kClosed,
-                       "the agent closed the connection during authentication");
+      return MakeError(ErrorCode::kClosed, "the agent closed the connection during authentication");
     default:
       return MakeError(ErrorCode::kInvalidInput,
                        std::string("bad ") + waiting_for + " from the agent: " + e.message);
@@ -110,8 +109,8 @@ Status AuthenticateToAgent(Channel& channel, const AuthKey& key, const std::stri
                            int64_t timeout_ns) {
   const int64_t deadline = timeout_ns < 0 ? -1 : MonotonicNs() + timeout_ns;
   if (key.bytes.size() < kMinKeyBytes)
-    return MakeError(ErrorCode::kInvalidInput, "the key is shorter than " +
-                                                   std::to_string(kMinKeyBytes) + " bytes");
+    return MakeError(ErrorCode::kInvalidInput,
+                     "the key is shorter than " + std::to_string(kMinKeyBytes) + " bytes");
   if (!IsValidLease(lease))
     return MakeError(ErrorCode::kInvalidInput,
                      "lease '" + Truncated(lease) + "' is not 1..64 of [A-Za-z0-9_.-]");
@@ -131,8 +130,7 @@ Status AuthenticateToAgent(Channel& channel, const AuthKey& key, const std::stri
     return MakeError(ErrorCode::kInvalidInput,
                      "expected auth_challenge from the agent, got " + BriefDump(*challenge));
   auto na = FixedHex(*challenge, "nonce", kNonceBytes);
-  if (!na)
-    return MakeError(ErrorCode::kInvalidInput, "the agent's nonce is not 64 hex characters");
+  if (!na) return MakeError(ErrorCode::kInvalidInput, "the agent's nonce is not 64 hex characters");
 
   auto proof = CoordinatorProof(key, *nc, *na, lease);
   if (!proof.ok()) return proof.status();
@@ -181,9 +179,8 @@ Result<AuthRequest> ReadAuthRequest(Channel& channel, int64_t timeout_ns) {
                   "first frame must be {\"type\": \"auth\", ...}, got type '" +
                       Truncated(type) + "'");
   if (MessageInt(*m, "version") != kAuthVersion)
-    return refuse("protocol_version",
-                  "agent speaks auth version " + std::to_string(kAuthVersion) + ", peer sent " +
-                      BriefDump(m->value("version", json())));
+    return refuse("protocol_version", "agent speaks auth version " + std::to_string(kAuthVersion) +
+                                          ", peer sent " + BriefDump(m->value("version", json())));
   if (MessageString(*m, "scheme") != kScheme)
     return refuse("auth_required", "unsupported auth scheme '" +
                                        Truncated(MessageString(*m, "scheme")) +
@@ -237,8 +234,9 @@ Status CompleteAuthAsAgent(Channel& channel, const AuthKey& key, const AuthReque
   }
   auto mac = FixedHex(*m, "mac", kHmacBytes);
   if (!mac || !ConstantTimeEqual(*mac, *expected)) {
-    SendError(channel, "auth_failed", "authentication failed: the proof does not match this "
-                                      "agent's key");
+    SendError(channel, "auth_failed",
+              "authentication failed: the proof does not match this "
+              "agent's key");
     return MakeError(ErrorCode::kPermission,
                      "wrong proof: the coordinator does not hold this agent's key");
   }
@@ -264,7 +262,7 @@ std::string ModeText(mode_t mode) {
 }
 
 Error OpenError(const std::string& what, const std::string& path, int err) {
-  const ErrorCode code = err == ENOENT                  ? ErrorCode::kNotFound
+  const ErrorCode code = err == ENOENT                   ? ErrorCode::kNotFound
                          : err == EACCES || err == EPERM ? ErrorCode::kPermission
                          : err == EEXIST                 ? ErrorCode::kInvalidInput
                                                          : ErrorCode::kFailed;
@@ -282,9 +280,9 @@ Status WriteNewKeyFile(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) {
     if (errno == EEXIST)
-      return MakeError(ErrorCode::kInvalidInput,
-                       "key file " + path + " already exists; refusing to replace a key "
-                       "(remove it first if you mean to)");
+      return MakeError(ErrorCode::kInvalidInput, "key file " + path +
+                                                     " already exists; refusing to replace a key "
+                                                     "(remove it first if you mean to)");
     return OpenError("cannot create key file", path, errno);
   }
   // The umask can only take bits away; make the mode exactly 0600.
@@ -296,9 +294,9 @@ Status WriteNewKeyFile(const std::string& path) {
   if (!written.ok()) {
     fd.reset();
     ::unlink(path.c_str());
-    return MakeError(written.code() == ErrorCode::kPermission ? ErrorCode::kPermission
-                                                              : ErrorCode::kFailed,
-                     "cannot write key file " + path + ": " + written.message());
+    return MakeError(
+        written.code() == ErrorCode::kPermission ? ErrorCode::kPermission : ErrorCode::kFailed,
+        "cannot write key file " + path + ": " + written.message());
   }
   return Status::Ok();
 }
@@ -316,16 +314,16 @@ Result<AuthKey> LoadKeyFile(const std::string& path) {
                      "key file " + path + " has mode " + ModeText(st.st_mode) +
                          ", which lets group or others read or write it; run: chmod 600 " + path);
   if (static_cast<uint64_t>(st.st_size) > kMaxKeyFileBytes)
-    return MakeError(ErrorCode::kInvalidInput,
-                     "key file " + path + " is " + std::to_string(st.st_size) +
-                         " bytes, larger than a key file can be (" +
-                         std::to_string(kMaxKeyFileBytes) + ")");
+    return MakeError(ErrorCode::kInvalidInput, "key file " + path + " is " +
+                                                   std::to_string(st.st_size) +
+                                                   " bytes, larger than a key file can be (" +
+                                                   std::to_string(kMaxKeyFileBytes) + ")");
   std::string text;
   char buf[1024];
   for (;;) {
     auto n = ReadSome(fd.get(), buf, sizeof(buf), kNsPerSec);
-    if (!n.ok()) return MakeError(n.error().code, "cannot read key file " + path + ": " +
-                                                      n.error().message);
+    if (!n.ok())
+      return MakeError(n.error().code, "cannot read key file " + path + ": " + n.error().message);
     if (*n == 0) break;
     text.append(buf, *n);
     if (text.size() > kMaxKeyFileBytes)  // it grew after fstat
@@ -337,9 +335,9 @@ Result<AuthKey> LoadKeyFile(const std::string& path) {
   while (e > b && IsSpace(text[e - 1])) --e;
   auto bytes = HexDecode(std::string_view(text).substr(b, e - b));
   if (!bytes || bytes->empty())
-    return MakeError(ErrorCode::kInvalidInput,
-                     "key file " + path + " is not a key: expected hex digits only "
-                     "(make one with: lingerlab keygen FILE)");
+    return MakeError(ErrorCode::kInvalidInput, "key file " + path +
+                                                   " is not a key: expected hex digits only "
+                                                   "(make one with: lingerlab keygen FILE)");
   if (bytes->size() < kMinKeyBytes)
     return MakeError(ErrorCode::kInvalidInput,
                      "key in " + path + " is " + std::to_string(bytes->size()) +

@@ -53,9 +53,8 @@ struct Outcome {
 };
 Outcome Handshake(Link& l, const AuthKey& coordinator_key, const AuthKey& agent_key,
                   const std::string& lease = "run-1") {
-  auto c = std::async(std::launch::async, [&] {
-    return AuthenticateToAgent(l.c, coordinator_key, lease, kWait);
-  });
+  auto c = std::async(std::launch::async,
+                      [&] { return AuthenticateToAgent(l.c, coordinator_key, lease, kWait); });
   Outcome out;
   out.agent = AgentSide(l.a, agent_key);
   if (!out.agent.ok()) l.a.Close();  // the listener closes after a refusal
@@ -204,18 +203,38 @@ TEST(AuthHandshakeTest, BadAuthRequestsAreRefusedWithTheirCode) {
     json request;
     const char* code;
   } cases[] = {
-      {{{"type", "auth"}, {"scheme", "hmac-sha256"}, {"version", 2}, {"lease", "r"},
-        {"nonce", nonce}}, "protocol_version"},
+      {{{"type", "auth"},
+        {"scheme", "hmac-sha256"},
+        {"version", 2},
+        {"lease", "r"},
+        {"nonce", nonce}},
+       "protocol_version"},
       {{{"type", "auth"}, {"scheme", "plain"}, {"version", 1}, {"lease", "r"}, {"nonce", nonce}},
        "auth_required"},
-      {{{"type", "auth"}, {"scheme", "hmac-sha256"}, {"version", 1}, {"lease", "a b"},
-        {"nonce", nonce}}, "auth_required"},
-      {{{"type", "auth"}, {"scheme", "hmac-sha256"}, {"version", 1}, {"lease", std::string(65, 'r')},
-        {"nonce", nonce}}, "auth_required"},
-      {{{"type", "auth"}, {"scheme", "hmac-sha256"}, {"version", 1}, {"lease", "r"},
-        {"nonce", std::string(62, '0')}}, "auth_required"},
-      {{{"type", "auth"}, {"scheme", "hmac-sha256"}, {"version", 1}, {"lease", "r"},
-        {"nonce", std::string(64, 'g')}}, "auth_required"},
+      {{{"type", "auth"},
+        {"scheme", "hmac-sha256"},
+        {"version", 1},
+        {"lease", "a b"},
+        {"nonce", nonce}},
+       "auth_required"},
+      {{{"type", "auth"},
+        {"scheme", "hmac-sha256"},
+        {"version", 1},
+        {"lease", std::string(65, 'r')},
+        {"nonce", nonce}},
+       "auth_required"},
+      {{{"type", "auth"},
+        {"scheme", "hmac-sha256"},
+        {"version", 1},
+        {"lease", "r"},
+        {"nonce", std::string(62, '0')}},
+       "auth_required"},
+      {{{"type", "auth"},
+        {"scheme", "hmac-sha256"},
+        {"version", 1},
+        {"lease", "r"},
+        {"nonce", std::string(64, 'g')}},
+       "auth_required"},
       {{{"type", "auth"}, {"scheme", "hmac-sha256"}, {"version", 1}, {"lease", "r"}},
        "auth_required"},
       {{{"garbage", true}}, "auth_required"},
@@ -254,7 +273,8 @@ struct Tap {
 
 TEST(AuthHandshakeTest, AReplayedHandshakeFailsBecauseTheAgentsNonceDiffers) {
   // Record a successful handshake through a relay.
-  Link left, right;  // coordinator = left.c ... left.a (relay) ; right.c (relay) ... right.a = agent
+  Link left,
+      right;  // coordinator = left.c ... left.a (relay) ; right.c (relay) ... right.a = agent
   auto c = std::async(std::launch::async,
                       [&] { return AuthenticateToAgent(left.c, Key('k'), "run-1", kWait); });
   auto a = std::async(std::launch::async, [&] { return AgentSide(right.a, Key('k')); });
@@ -345,8 +365,9 @@ TEST_F(SealedTest, AFrameTooShortToHoldAMacFails) {
 }
 
 TEST_F(SealedTest, AnUnsealedFrameFails) {
-  Inject(EncodeFrame({{"type", "request"}, {"id", 1}, {"op", "time"}, {"pad", std::string(64, 'x')}})
-             .value());
+  Inject(
+      EncodeFrame({{"type", "request"}, {"id", 1}, {"op", "time"}, {"pad", std::string(64, 'x')}})
+          .value());
   ExpectIntegrityFailure();
 }
 
@@ -456,8 +477,7 @@ TEST_F(KeyFileTest, AKeyOthersCanReadIsRefusedNamingTheModeAndTheFix) {
     char want[8];
     std::snprintf(want, sizeof(want), "%04o", static_cast<unsigned>(mode));
     EXPECT_NE(k.error().message.find(want), std::string::npos) << k.error().message;
-    EXPECT_NE(k.error().message.find("chmod 600 " + path), std::string::npos)
-        << k.error().message;
+    EXPECT_NE(k.error().message.find("chmod 600 " + path), std::string::npos) << k.error().message;
     EXPECT_EQ(k.error().message.find(kHexKey), std::string::npos);
   }
 }

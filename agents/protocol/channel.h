@@ -67,8 +67,8 @@ class Channel {
   int64_t frame_timeout_ns_;
   int64_t send_timeout_ns_;
   FrameDecoder decoder_;
-  int64_t frame_started_ns_ = 0;  // when the first byte of the buffered partial frame came
-  int64_t last_read_ns_ = 0;      // when the latest bytes came
+  int64_t frame_started_ns_ = 0;   // when the first byte of the buffered partial frame came
+  int64_t last_read_ns_ = 0;       // when the latest bytes came
   std::optional<FrameKeys> keys_;  // set: frames are sealed (§7)
   uint64_t send_seq_ = 0;
   uint64_t receive_seq_ = 0;

@@ -38,8 +38,8 @@ Result<std::string> HmacSha256(std::string_view key,
   std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx(EVP_MAC_CTX_new(alg));
   if (!ctx) return MakeError(ErrorCode::kFailed, "EVP_MAC_CTX_new failed");
   char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_END};
   if (EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
                    params) != 1)
     return MakeError(ErrorCode::kFailed, "HMAC-SHA256 init failed");

@@ -39,6 +39,28 @@ TEST(FrameTest, DecodesFrameDeliveredOneByteAtATime) {
   EXPECT_EQ(d.fault(), FrameFault::kNone);
 }
 
+TEST(FrameTest, NextBodyYieldsRawBytesUnparsedAndStillChecksTheLength) {
+  // A sealed frame's body is JSON text and a binary MAC: not JSON as a whole.
+  const std::string body = std::string(R"({"a":1})") + std::string("\x00\xff\x01", 3);
+  FrameDecoder d;
+  const std::string f = RawFrame(body) + RawFrame("x");
+  for (char c : f) d.Feed(std::string_view(&c, 1));
+  auto first = d.NextBody();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(*first, body);
+  EXPECT_EQ(d.NextBody(), "x");
+  EXPECT_FALSE(d.NextBody().has_value());
+  EXPECT_EQ(d.fault(), FrameFault::kNone);
+  EXPECT_FALSE(ParseFrameBody("x").ok());
+  EXPECT_FALSE(ParseFrameBody("[1]").ok());
+  EXPECT_TRUE(ParseFrameBody(R"({"a":1})").ok());
+
+  FrameDecoder big;
+  big.Feed(std::string("\x7f\xff\xff\xff", 4));
+  EXPECT_FALSE(big.NextBody().has_value());
+  EXPECT_EQ(big.fault(), FrameFault::kTooLarge);
+}
+
 TEST(FrameTest, HalfAFrameIsNotAMessageAndIsReportedAsMidFrame) {
   std::string f = Frame({{"type", "hello"}});
   FrameDecoder d;

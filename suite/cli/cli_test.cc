@@ -68,8 +68,7 @@ TEST_F(CommandLineTest, AgentKeygenWritesAKeyTheAgentAccepts) {
 TEST_F(CommandLineTest, AgentRefusesToListenWithoutAGoodKey) {
   auto none = Agent({"--listen", "127.0.0.1:0"});
   EXPECT_EQ(none.exit_code, 2);
-  EXPECT_NE(none.output.find("refusing to listen without --key"), std::string::npos)
-      << none.output;
+  EXPECT_NE(none.output.find("refusing to listen without --key"), std::string::npos) << none.output;
 
   const fs::path key = dir_ / "open.key";
   std::ofstream(key) << std::string(64, 'a') << "\n";

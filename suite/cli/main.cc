@@ -147,8 +147,9 @@ int main(int argc, char** argv) {
 
   std::string keygen_path;
   auto* keygen_cmd = app.add_subcommand(
-      "keygen", "write a new random key for remote agents (lingerlab-agent --key) to FILE, "
-                "mode 0600; never replaces a file");
+      "keygen",
+      "write a new random key for remote agents (lingerlab-agent --key) to FILE, "
+      "mode 0600; never replaces a file");
   keygen_cmd->add_option("file", keygen_path, "key file to create")->required();
 
   try {
