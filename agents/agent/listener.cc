@@ -1,6 +1,7 @@
 #include "agents/agent/listener.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <charconv>
@@ -23,6 +24,8 @@ namespace {
 constexpr int64_t kRefusalDrainNs = kNsPerSec;
 constexpr size_t kRefusalDrainBytes = 64 * 1024;
 constexpr int64_t kStopPollNs = 100 * kNsPerMs;
+// Backoff after a failed accept (EMFILE, ENOBUFS, ...).
+constexpr int64_t kAcceptRetryNs = 100 * kNsPerMs;
 
 std::string PeerText(int fd) {
   sockaddr_storage ss{};
@@ -53,8 +56,10 @@ void SendBusy(Channel& ch, const std::string& message) {
   (void)ch.Send({{"type", "error"}, {"error", {{"code", "busy"}, {"message", message}}}});
 }
 
-std::string BusyMessage(const std::string& holder) {
-  return "this agent is serving another coordinator (lease " + holder + "); try again later";
+// Says nothing about the holder: the peer has not authenticated (the lease
+// is in the agent's log instead).
+std::string BusyMessage() {
+  return "this agent is serving another coordinator; try again later";
 }
 
 class Server {
@@ -70,7 +75,14 @@ class Server {
       Reap();
       if (!conn.ok()) {
         if (conn.error().code == ErrorCode::kTimeout) continue;
-        return conn.status();
+        // Out of descriptors or memory (sessions hold up to kMaxSockets
+        // each) is a moment, not the end: the connection waits in the
+        // backlog while sessions end. Only a listening socket that is gone
+        // ends the listener.
+        if (::fcntl(listen_fd, F_GETFD) < 0) return conn.status();
+        Log("accepting failed, retrying in 100 ms: " + conn.error().message);
+        SleepNs(kAcceptRetryNs);
+        continue;
       }
       Admit(std::move(*conn));
     }
@@ -200,7 +212,7 @@ class Server {
     std::string holder;
     if (HeldByOther(lease, &holder)) {
       Log("refused " + peer + " (lease " + lease + "): busy with lease " + holder);
-      SendBusy(ch, BusyMessage(holder));
+      SendBusy(ch, BusyMessage());
       CloseGently(ch);
       return;
     }
@@ -214,7 +226,7 @@ class Server {
     // Checked again: another lease may have authenticated meanwhile.
     if (!Acquire(lease, &holder)) {
       Log("refused " + peer + " (lease " + lease + "): busy with lease " + holder);
-      SendBusy(ch, BusyMessage(holder));
+      SendBusy(ch, BusyMessage());
       CloseGently(ch);
       return;
     }

@@ -61,8 +61,9 @@ struct ListenerOptions {
 // Accepts and serves coordinators on `listen_fd` until `options.stop`
 // (never when it is null), each connection on its own thread. Each session
 // gets its own StepExecutor: fresh sockets. Fails with kInvalidInput
-// without a key, otherwise only when accepting fails (e.g. out of
-// descriptors).
+// without a key, otherwise only when the listening socket itself is gone; a
+// failed accept (out of descriptors or memory) is logged and retried after
+// 100 ms while the connection waits in the backlog.
 Status ServeListener(int listen_fd, const AgentIdentity& identity, const ListenerOptions& options);
 
 }  // namespace lingerlab
