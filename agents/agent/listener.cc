@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 
-#include <charconv>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -12,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "agents/platform/endpoint.h"
 #include "agents/platform/sockaddr_posix.h"
 #include "agents/platform/stream_io.h"
 
@@ -254,24 +254,7 @@ class Server {
 }  // namespace
 
 Result<ListenAddress> ParseListenAddress(std::string_view text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string_view::npos)
-    return MakeError(ErrorCode::kInvalidInput,
-                     "--listen wants ADDRESS:PORT, got '" + std::string(text) + "'");
-  ListenAddress out;
-  std::string_view addr = text.substr(0, colon);
-  if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']')
-    addr = addr.substr(1, addr.size() - 2);
-  out.address = std::string(addr);
-  // from_chars over the whole text: "abc", "80x", "-1" and "99999" are
-  // refused rather than read as 0 (a random port) or cut to 16 bits.
-  const std::string_view port = text.substr(colon + 1);
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), out.port);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || out.port < 0 ||
-      out.port > 65535)
-    return MakeError(ErrorCode::kInvalidInput,
-                     "--listen port must be a number 0..65535, got '" + std::string(port) + "'");
-  return out;
+  return ParseEndpoint(text, "--listen", 0);
 }
 
 bool IsWildcardAddress(const std::string& address) {

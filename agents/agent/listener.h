@@ -22,17 +22,16 @@
 
 #include "agents/agent/agent_session.h"
 #include "agents/base/result.h"
+#include "agents/platform/endpoint.h"
 #include "agents/protocol/auth.h"
 
 namespace lingerlab {
 
-struct ListenAddress {
-  std::string address;  // IP literal, brackets of "[::1]" removed
-  int port = 0;
-};
+// Where --listen listens: an IP literal and a port (0: any free port).
+using ListenAddress = Endpoint;
 
 // Parses "ADDRESS:PORT" ("[v6]:PORT" too). Fails with kInvalidInput, naming
-// what is wrong, when there is no colon or the port is not a decimal 0..65535.
+// what is wrong (ParseEndpoint with port 0 allowed: any free port).
 Result<ListenAddress> ParseListenAddress(std::string_view text);
 
 // True for an address that listens on every interface (0.0.0.0, ::).

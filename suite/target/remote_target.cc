@@ -3,7 +3,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <mutex>
 #include <vector>
 
@@ -76,11 +75,6 @@ class RemoteLab : public CaseLab {
   }
 
  private:
-  static std::string EndpointText(const Endpoint& ep) {
-    const bool v6 = ep.address.find(':') != std::string::npos;
-    return (v6 ? "[" + ep.address + "]" : ep.address) + ":" + std::to_string(ep.port);
-  }
-
   std::shared_ptr<const RemoteSetup> setup_;
   int slot_;
   HostInfo server_, client_;
@@ -148,31 +142,6 @@ class RemoteTarget : public Target {
 };
 
 }  // namespace
-
-Result<Endpoint> ParseEndpoint(std::string_view text, const std::string& what) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0)
-    return MakeError(ErrorCode::kInvalidInput,
-                     what + " wants ADDRESS:PORT, got '" + std::string(text) + "'");
-  Endpoint out;
-  std::string_view addr = text.substr(0, colon);
-  if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']')
-    addr = addr.substr(1, addr.size() - 2);
-  out.address = std::string(addr);
-  const std::string_view port = text.substr(colon + 1);
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), out.port);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || out.port < 1 ||
-      out.port > 65535)
-    return MakeError(ErrorCode::kInvalidInput,
-                     what + " port must be a number 1..65535, got '" + std::string(port) + "'");
-  sockaddr_storage ss;
-  socklen_t len;
-  if (!ParseSockaddr(out.address, out.port, &ss, &len))
-    return MakeError(ErrorCode::kInvalidInput,
-                     what + " wants an IP address (names are not resolved), got '" + out.address +
-                         "'");
-  return out;
-}
 
 std::unique_ptr<Target> MakeRemoteTarget(const TargetConfig& config) {
   return std::make_unique<RemoteTarget>(config);

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "agents/base/result.h"
+#include "agents/platform/endpoint.h"
 #include "suite/target/target.h"
 
 namespace lingerlab {
@@ -26,14 +27,6 @@ namespace lingerlab {
 constexpr int kDefaultRemotePortBase = 20000;
 // How long connecting to an agent may take (per attempt; no retries).
 constexpr int64_t kAgentConnectTimeout = 5 * kNsPerSec;
-
-struct Endpoint {
-  std::string address;  // IP literal, brackets of "[::1]" removed
-  int port = 0;
-};
-// Parses "ADDRESS:PORT" or "[V6]:PORT" with a port 1..65535. `what` names
-// the option in the error ("--server-agent").
-Result<Endpoint> ParseEndpoint(std::string_view text, const std::string& what);
 
 std::unique_ptr<Target> MakeRemoteTarget(const TargetConfig& config);
 
