@@ -22,6 +22,7 @@
 
 #include "agents/base/clock.h"
 #include "agents/platform/capture_api.h"
+#include "agents/platform/pcap_live.h"
 #include "agents/platform/unique_fd.h"
 
 namespace lingerlab {
@@ -37,14 +38,7 @@ constexpr int64_t kMaxDrainNs = 100 * kNsPerMs;
 
 std::string Errno(int err) { return std::strerror(err); }
 
-struct PcapCloser {
-  void operator()(pcap_t* p) const { pcap_close(p); }
-};
-using PcapPtr = std::unique_ptr<pcap_t, PcapCloser>;
-struct DumperCloser {
-  void operator()(pcap_dumper_t* d) const { pcap_dump_close(d); }
-};
-using DumperPtr = std::unique_ptr<pcap_dumper_t, DumperCloser>;
+using pcap_live::DumperPtr;
 
 Status SetCloseOnExec(int fd) {
   const int flags = fcntl(fd, F_GETFD);
@@ -100,9 +94,7 @@ class PcapCapture final : public Capture {
 
   const CaptureOptions options_;
   CaptureInfo info_;
-  PcapPtr pcap_;
-  bpf_program filter_{};
-  bool have_filter_ = false;
+  pcap_live::LiveHandle live_;  // the handle and its filter
   UniqueFd file_fd_;  // the temporary file, for reading back (the dumper has a dup)
   DumperPtr dumper_;
   UniqueFd wake_read_, wake_write_;  // Stop() wakes the thread's poll()
@@ -152,51 +144,20 @@ Status PcapCapture::Open() {
 }
 
 Status PcapCapture::Activate() {
-  const std::string& ifname = options_.interface;
-  char errbuf[PCAP_ERRBUF_SIZE] = {};
-  pcap_.reset(pcap_create(ifname.c_str(), errbuf));
-  if (!pcap_) return MakeError(ErrorCode::kFailed, "cannot capture on " + ifname + ": " + errbuf);
-  pcap_t* p = pcap_.get();
-  pcap_set_snaplen(p, options_.snaplen);
-  pcap_set_promisc(p, 0);
-  pcap_set_buffer_size(p, options_.buffer_bytes);
-  pcap_set_timeout(p, options_.timeout_ms);
-  // Without immediate mode the kernel may hand frames over in blocks only.
-  pcap_set_immediate_mode(p, 1);
-  // Fails where only microseconds are offered; info_.precision says what we got.
-  (void)pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
-  const int rc = pcap_activate(p);
-  if (rc < 0) {
-    const std::string err = pcap_geterr(p);
-    const std::string detail = err.empty() ? pcap_statustostr(rc) : err;
-    switch (rc) {
-      case PCAP_ERROR_PERM_DENIED:
-        return MakeError(ErrorCode::kPermission, "no permission to capture on " + ifname +
-                                                     " (needs CAP_NET_RAW or root): " + detail);
-      case PCAP_ERROR_NO_SUCH_DEVICE:
-        return MakeError(ErrorCode::kNotFound, "no interface " + ifname + ": " + detail);
-      default:
-        return MakeError(ErrorCode::kFailed, "cannot capture on " + ifname + ": " + detail);
-    }
-  }
-  // rc > 0 is a warning (e.g. the timestamp type was not supported): the
-  // handle is active all the same.
-  const int dlt = pcap_datalink(p);
-  const char* lt = pcap_datalink_val_to_name(dlt);
-  info_.interface = ifname;
-  info_.link_type = lt ? lt : "DLT_" + std::to_string(dlt);
-  info_.snaplen = pcap_snapshot(p);
-  info_.precision = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO ? "ns" : "us";
-
-  if (pcap_compile(p, &filter_, options_.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
-    return MakeError(ErrorCode::kInvalidInput,
-                     "bad capture filter \"" + options_.filter + "\": " + pcap_geterr(p));
-  have_filter_ = true;
-  if (pcap_setfilter(p, &filter_) != 0)
-    return MakeError(ErrorCode::kFailed,
-                     "cannot install the capture filter: " + std::string(pcap_geterr(p)));
-  if (pcap_setnonblock(p, 1, errbuf) != 0)
-    return MakeError(ErrorCode::kFailed, std::string("pcap_setnonblock: ") + errbuf);
+  pcap_live::LiveOptions lo;
+  lo.interface = options_.interface;
+  lo.snaplen = options_.snaplen;
+  lo.buffer_bytes = options_.buffer_bytes;
+  lo.timeout_ms = options_.timeout_ms;
+  lo.filter = options_.filter;
+  auto live = pcap_live::OpenLive(lo);
+  if (!live.ok()) return live.error();
+  live_ = std::move(*live);
+  const char* lt = pcap_datalink_val_to_name(live_.linktype);
+  info_.interface = options_.interface;
+  info_.link_type = lt ? lt : "DLT_" + std::to_string(live_.linktype);
+  info_.snaplen = pcap_snapshot(live_.pcap.get());
+  info_.precision = live_.precision == PCAP_TSTAMP_PRECISION_NANO ? "ns" : "us";
   return Status::Ok();
 }
 
@@ -213,11 +174,11 @@ Status PcapCapture::OpenFile() {
   dup.release();  // the stream owns it now
   // The live handle fixes the file's link type, snaplen and timestamp
   // precision (the magic: a1b23c4d for ns, a1b2c3d4 for us).
-  dumper_.reset(pcap_dump_fopen(pcap_.get(), f));
+  dumper_.reset(pcap_dump_fopen(live_.pcap.get(), f));
   if (!dumper_) {
     std::fclose(f);
     return MakeError(ErrorCode::kFailed,
-                     "cannot start the pcap file: " + std::string(pcap_geterr(pcap_.get())));
+                     "cannot start the pcap file: " + std::string(pcap_geterr(live_.pcap.get())));
   }
   return Status::Ok();
 }
@@ -225,14 +186,14 @@ Status PcapCapture::OpenFile() {
 int PcapCapture::DispatchOnce() {
   // Nonblocking: processes what the kernel holds, returns 0 when it is empty.
   const int rc =
-      pcap_dispatch(pcap_.get(), -1, &PcapCapture::OnFrameThunk, reinterpret_cast<u_char*>(this));
+      pcap_dispatch(live_.pcap.get(), -1, &PcapCapture::OnFrameThunk, reinterpret_cast<u_char*>(this));
   if (rc < 0 && error_.empty())
-    error_ = "capture on " + options_.interface + " failed: " + pcap_geterr(pcap_.get());
+    error_ = "capture on " + options_.interface + " failed: " + pcap_geterr(live_.pcap.get());
   return rc;
 }
 
 void PcapCapture::Run() {
-  const int pcap_fd = pcap_get_selectable_fd(pcap_.get());
+  const int pcap_fd = pcap_get_selectable_fd(live_.pcap.get());
   pollfd fds[2] = {{wake_read_.get(), POLLIN, 0}, {pcap_fd, POLLIN, 0}};
   // Without a selectable descriptor the loop polls the handle every timeout_ms.
   const nfds_t nfds = pcap_fd >= 0 ? 2 : 1;
@@ -260,7 +221,7 @@ void PcapCapture::Run() {
 void PcapCapture::OnFrame(const pcap_pkthdr* header, const u_char* bytes) {
   // Frames that reached the socket between activation and pcap_setfilter()
   // were not filtered by the kernel: filter them here too.
-  if (have_filter_ && pcap_offline_filter(&filter_, header, bytes) == 0) return;
+  if (!pcap_live::PassesFilter(live_, header, bytes)) return;
   const uint64_t record = kPcapRecordHeaderBytes + header->caplen;
   if (truncated_ || file_bytes_ + record > options_.max_file_bytes) {
     truncated_ = true;  // and no later frame either: the file is a prefix of the capture
@@ -291,7 +252,7 @@ Result<CaptureSummary> PcapCapture::Stop() {
   pcap_stat stats{};
   // ps_drop: frames the kernel buffer had no room for (not ps_ifdrop, the
   // interface's own counter on Linux).
-  if (pcap_ && pcap_stats(pcap_.get(), &stats) == 0) sum.dropped = stats.ps_drop;
+  if (live_.pcap && pcap_stats(live_.pcap.get(), &stats) == 0) sum.dropped = stats.ps_drop;
   if (dumper_) {
     if (pcap_dump_flush(dumper_.get()) != 0 && write_errno_ == 0)
       write_errno_ = errno ? errno : EIO;
@@ -326,9 +287,7 @@ Result<size_t> PcapCapture::Read(uint64_t offset, char* buf, size_t len) {
 
 void PcapCapture::Close() {
   dumper_.reset();
-  if (have_filter_) pcap_freecode(&filter_);
-  have_filter_ = false;
-  pcap_.reset();
+  live_ = pcap_live::LiveHandle{};
 }
 
 class PcapCaptureApi final : public CaptureApi {

@@ -75,11 +75,9 @@ class PcapCapture final : public CaptureSource {
   std::thread thread_;
 
   // Used only by the capture thread once Open() has returned.
-  PcapPtr pcap_;
+  pcap_live::LiveHandle live_;  // the handle and its filter
   PcapPtr dead_;  // the dumper's handle: fixes the file's precision to nanoseconds
   DumperPtr dumper_;
-  bpf_program filter_{};
-  bool have_filter_ = false;
   int linktype_ = 0;
   int precision_ = PCAP_TSTAMP_PRECISION_MICRO;
   Status final_status_;  // read by Stop() after join()
@@ -214,73 +212,25 @@ Status PcapCapture::EnterNetns() {
 }
 
 Status PcapCapture::OpenHandle() {
-  const std::string& ifname = options_.interface;
-  const std::string where = options_.netns_path.empty()
-                                ? "in this process's network namespace"
-                                : "in network namespace " + options_.netns_path;
-  char errbuf[PCAP_ERRBUF_SIZE] = {};
-  pcap_.reset(pcap_create(ifname.c_str(), errbuf));
-  if (!pcap_) {
-    return MakeError(ErrorCode::kFailed, "cannot capture on " + ifname + ": " + errbuf);
-  }
-  pcap_t* p = pcap_.get();
-  pcap_set_snaplen(p, options_.snaplen);
-  pcap_set_promisc(p, 0);
-  if (options_.buffer_bytes > 0) pcap_set_buffer_size(p, options_.buffer_bytes);
-  // Without immediate mode the kernel hands packets over in blocks, and
-  // poll() would not report them until a block fills or times out.
-  pcap_set_immediate_mode(p, 1);
-  // Fails (harmlessly) where the kernel only offers microseconds;
-  // precision_ records what we got.
-  (void)pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
-
-  const int rc = pcap_activate(p);
-  if (rc < 0) {
-    // pcap_geterr() is often empty or just repeats pcap_statustostr().
-    const std::string err = pcap_geterr(p);
-    const std::string detail = err.empty() ? pcap_statustostr(rc) : err;
-    switch (rc) {
-      case PCAP_ERROR_PERM_DENIED:
-        return MakeError(ErrorCode::kPermission, "no permission to capture on " + ifname +
-                                                     ": needs CAP_NET_RAW (run as root) (" +
-                                                     detail + ")");
-      case PCAP_ERROR_NO_SUCH_DEVICE:
-        return MakeError(ErrorCode::kNotFound,
-                         "no such interface " + ifname + " " + where + " (" + detail + ")");
-      case PCAP_ERROR_IFACE_NOT_UP:
-        // libpcap 1.10 refuses a down interface on Linux: the caller must
-        // bring it up before opening the capture.
-        return MakeError(ErrorCode::kFailed, "interface " + ifname + " " + where +
-                                                 " is down; bring it up before capturing (" +
-                                                 detail + ")");
-      default:
-        return MakeError(ErrorCode::kFailed,
-                         "cannot capture on " + ifname + " " + where + " (" + detail + ")");
-    }
-  }
-  linktype_ = pcap_datalink(p);
+  pcap_live::LiveOptions lo;
+  lo.interface = options_.interface;
+  lo.where = options_.netns_path.empty() ? "in this process's network namespace"
+                                         : "in network namespace " + options_.netns_path;
+  lo.snaplen = options_.snaplen;
+  lo.buffer_bytes = options_.buffer_bytes;
+  lo.filter = options_.bpf_filter;
+  auto live = pcap_live::OpenLive(lo);
+  if (!live.ok()) return live.error();
+  live_ = std::move(*live);
+  linktype_ = live_.linktype;
   if (!LinktypeSupported(linktype_)) {
     const char* lt = pcap_datalink_val_to_name(linktype_);
-    return MakeError(ErrorCode::kUnsupported, "interface " + ifname + " has link type " +
+    return MakeError(ErrorCode::kUnsupported, "interface " + options_.interface +
+                                                  " has link type " +
                                                   (lt ? lt : std::to_string(linktype_)) +
                                                   ", which the capture cannot parse");
   }
-  precision_ = pcap_get_tstamp_precision(p);
-
-  if (!options_.bpf_filter.empty()) {
-    if (pcap_compile(p, &filter_, options_.bpf_filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-      return MakeError(ErrorCode::kInvalidInput,
-                       "bad capture filter \"" + options_.bpf_filter + "\": " + pcap_geterr(p));
-    }
-    have_filter_ = true;
-    if (pcap_setfilter(p, &filter_) != 0) {
-      return MakeError(ErrorCode::kFailed, "cannot install capture filter \"" +
-                                               options_.bpf_filter + "\": " + pcap_geterr(p));
-    }
-  }
-  if (pcap_setnonblock(p, 1, errbuf) != 0) {
-    return MakeError(ErrorCode::kFailed, std::string("pcap_setnonblock: ") + errbuf);
-  }
+  precision_ = live_.precision;
   return Status::Ok();
 }
 
@@ -300,7 +250,7 @@ Status PcapCapture::OpenFile() {
 }
 
 Status PcapCapture::Loop() {
-  pollfd fds[2] = {{pcap_get_selectable_fd(pcap_.get()), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
+  pollfd fds[2] = {{pcap_get_selectable_fd(live_.pcap.get()), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
   while (true) {
     {
       std::lock_guard lock(mu_);
@@ -329,10 +279,10 @@ Status PcapCapture::Loop() {
 Status PcapCapture::Dispatch() {
   // Nonblocking: processes what the ring holds, returns 0 when it is empty.
   const int rc =
-      pcap_dispatch(pcap_.get(), -1, &PcapCapture::OnFrameThunk, reinterpret_cast<u_char*>(this));
+      pcap_dispatch(live_.pcap.get(), -1, &PcapCapture::OnFrameThunk, reinterpret_cast<u_char*>(this));
   if (rc < 0) {
     return MakeError(ErrorCode::kFailed,
-                     "capture on " + options_.interface + " failed: " + pcap_geterr(pcap_.get()));
+                     "capture on " + options_.interface + " failed: " + pcap_geterr(live_.pcap.get()));
   }
   return Status::Ok();
 }
@@ -341,10 +291,10 @@ Status PcapCapture::Drain() {
   const int64_t deadline = MonotonicNs() + kMaxDrainNs;
   while (MonotonicNs() < deadline) {
     const int rc =
-        pcap_dispatch(pcap_.get(), -1, &PcapCapture::OnFrameThunk, reinterpret_cast<u_char*>(this));
+        pcap_dispatch(live_.pcap.get(), -1, &PcapCapture::OnFrameThunk, reinterpret_cast<u_char*>(this));
     if (rc < 0) {
       return MakeError(ErrorCode::kFailed,
-                       "capture on " + options_.interface + " failed: " + pcap_geterr(pcap_.get()));
+                       "capture on " + options_.interface + " failed: " + pcap_geterr(live_.pcap.get()));
     }
     if (rc == 0) break;
   }
@@ -352,7 +302,7 @@ Status PcapCapture::Drain() {
 }
 
 Status PcapCapture::Finish(Status loop_status) {
-  if (pcap_) UpdateDropped();
+  if (live_.pcap) UpdateDropped();
   Status status = std::move(loop_status);
   if (dumper_) {
     // pcap_dump() cannot report a failed write and pcap_dump_close() cannot
@@ -372,9 +322,7 @@ Status PcapCapture::Finish(Status loop_status) {
     }
   }
   dead_.reset();
-  if (have_filter_) pcap_freecode(&filter_);
-  have_filter_ = false;
-  pcap_.reset();
+  live_ = pcap_live::LiveHandle{};
   return status;
 }
 
@@ -382,13 +330,13 @@ void PcapCapture::UpdateDropped() {
   pcap_stat stats{};
   // ps_drop counts packets lost because the ring was full. ps_ifdrop (the
   // interface's own drop counter on Linux) is not about this capture.
-  if (pcap_stats(pcap_.get(), &stats) == 0) dropped_.store(stats.ps_drop);
+  if (pcap_stats(live_.pcap.get(), &stats) == 0) dropped_.store(stats.ps_drop);
 }
 
 void PcapCapture::OnFrame(const pcap_pkthdr* header, const u_char* bytes) {
   // Check the filter again in userland: packets that reached the socket
   // between pcap_activate() and pcap_setfilter() were not filtered.
-  if (have_filter_ && pcap_offline_filter(&filter_, header, bytes) == 0) return;
+  if (!pcap_live::PassesFilter(live_, header, bytes)) return;
   const int64_t t_ns = TimestampNs(header->ts, precision_);
   if (dumper_) {
     pcap_pkthdr out = *header;

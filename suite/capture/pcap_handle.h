@@ -8,17 +8,12 @@
 #include <cstdint>
 #include <memory>
 
+#include "agents/platform/pcap_live.h"
+
 namespace lingerlab::capture_internal {
 
-struct PcapCloser {
-  void operator()(pcap_t* p) const { pcap_close(p); }
-};
-using PcapPtr = std::unique_ptr<pcap_t, PcapCloser>;
-
-struct DumperCloser {
-  void operator()(pcap_dumper_t* d) const { pcap_dump_close(d); }
-};
-using DumperPtr = std::unique_ptr<pcap_dumper_t, DumperCloser>;
+using pcap_live::DumperPtr;
+using pcap_live::PcapPtr;
 
 // A pcap header timestamp in nanoseconds since the epoch. With nanosecond
 // precision libpcap stores nanoseconds in the field named tv_usec.
