@@ -312,6 +312,11 @@ int CmdRun(const RunArgs& args) {
   RunOptions opt;
   opt.time_scale = args.time_scale;
   opt.jobs = args.jobs;
+  if (const int most = (*target)->MaxParallelCases();
+      most > 0 && (opt.jobs == 0 || opt.jobs > most) && static_cast<int>(cases->size()) > most) {
+    spdlog::info("target {} runs at most {} cases at once (--jobs {})", args.target, most, most);
+    opt.jobs = most;
+  }
   opt.case_timeout_s = args.case_timeout_s;
   opt.out_dir = out_dir;
   opt.matrix_path = args.matrix;

@@ -135,6 +135,7 @@ class RemoteTarget : public Target {
 
   Result<std::vector<std::string>> SweepStale() override { return std::vector<std::string>{}; }
   bool ProbeAgentsBeforeRun() const override { return true; }
+  int MaxParallelCases() const override { return static_cast<int>(protocol::kMaxListenSessions); }
 
  private:
   TargetConfig config_;

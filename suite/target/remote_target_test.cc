@@ -90,6 +90,7 @@ TEST_F(RemoteTargetConfigTest, EachCaseSlotHasItsOwnPortAndTheAgentsEndpoints) {
   auto t = MakeRemoteTarget(c);
   ASSERT_TRUE(t->CheckUsable().ok());
   EXPECT_TRUE(t->ProbeAgentsBeforeRun());
+  EXPECT_EQ(t->MaxParallelCases(), static_cast<int>(protocol::kMaxListenSessions));
   auto a = t->Provision("01", 0);
   auto b = t->Provision("02", 7);
   ASSERT_TRUE(a.ok() && b.ok());

@@ -112,6 +112,10 @@ class Target {
   // ours to start, so an unreachable agent, a wrong key, a protocol
   // mismatch or a busy agent is an environment error before case 1.
   virtual bool ProbeAgentsBeforeRun() const { return false; }
+  // Most cases that can run at once (0: no limit of the target's own). A
+  // remote agent serves at most protocol::kMaxListenSessions sessions, one
+  // per running case.
+  virtual int MaxParallelCases() const { return 0; }
 };
 
 // Name -> factory table (target_registry.cc). Unknown names are an error
