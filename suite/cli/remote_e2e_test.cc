@@ -65,7 +65,11 @@ int RunBinary(const std::vector<std::string>& args, std::string* output = nullpt
 // their veths) by name.
 class RemoteLab {
  public:
-  explicit RemoteLab(const fs::path& dir) : dir_(dir) {
+  // `server_can_capture` false: the server's agent runs without CAP_NET_RAW
+  // (dropped from its bounding set by setpriv), as a user's unprivileged
+  // agent would.
+  explicit RemoteLab(const fs::path& dir, bool server_can_capture = true)
+      : dir_(dir), server_can_capture_(server_can_capture) {
     const std::string tag = std::to_string(::getpid());
     server_ns_ = "llrem-" + tag + "-s";
     client_ns_ = "llrem-" + tag + "-c";
@@ -118,8 +122,11 @@ class RemoteLab {
     if (RunBinary({"keygen", key_}) != 0) return "lingerlab keygen failed";
     server_log_ = dir_ / "server-agent.log";
     client_log_ = dir_ / "client-agent.log";
-    if (std::string e = StartAgent(server_ns_, kServerControl, server_log_); !e.empty()) return e;
-    if (std::string e = StartAgent(client_ns_, kClientControl, client_log_); !e.empty()) return e;
+    if (std::string e = StartAgent(server_ns_, kServerControl, server_log_, !server_can_capture_);
+        !e.empty())
+      return e;
+    if (std::string e = StartAgent(client_ns_, kClientControl, client_log_, false); !e.empty())
+      return e;
     return "";
   }
 
@@ -142,9 +149,15 @@ class RemoteLab {
 
  private:
   // `ip netns exec` execs the agent in place, so the pid is the agent's.
-  std::string StartAgent(const std::string& ns, const std::string& address, const fs::path& log) {
-    std::vector<std::string> args = {"ip", "netns", "exec", ns, LINGERLAB_AGENT_PATH, "--listen",
-                                     address + ":" + std::to_string(kAgentPort), "--key", key_};
+  std::string StartAgent(const std::string& ns, const std::string& address, const fs::path& log,
+                         bool without_capture) {
+    std::vector<std::string> args = {"ip", "netns", "exec", ns};
+    if (without_capture)
+      for (const char* a : {"setpriv", "--bounding-set", "-net_raw", "--"}) args.push_back(a);
+    for (const std::string& a : {std::string(LINGERLAB_AGENT_PATH), std::string("--listen"),
+                                 address + ":" + std::to_string(kAgentPort),
+                                 std::string("--key"), key_})
+      args.push_back(a);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -170,6 +183,7 @@ class RemoteLab {
   }
 
   fs::path dir_;
+  bool server_can_capture_ = true;
   std::string server_ns_, client_ns_, key_;
   std::string vs_, vc_;  // this namespace's ends of the control links
   fs::path server_log_, client_log_;
@@ -178,12 +192,13 @@ class RemoteLab {
 
 class RemoteTargetTest : public ::testing::Test {
  protected:
+  virtual bool ServerCanCapture() const { return true; }
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (CAP_NET_ADMIN) for network namespaces";
     dir_ = fs::temp_directory_path() / ("ll-remote-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    lab_ = std::make_unique<RemoteLab>(dir_);
+    lab_ = std::make_unique<RemoteLab>(dir_, ServerCanCapture());
     const std::string up = lab_->Up();
     ASSERT_EQ(up, "") << "cannot build the two-host lab";
   }
@@ -345,6 +360,58 @@ TEST_F(RemoteTargetTest, BadAgentsAreExit3BeforeAnyCaseNamingTheAgent) {
   auto hello = again.Receive(5 * kNsPerSec);
   ASSERT_TRUE(hello.ok()) << hello.error().message;
   EXPECT_EQ((*hello)["type"], "hello") << hello->dump();
+}
+
+// The server's agent cannot capture (no CAP_NET_RAW): the cases still run
+// and say so, their syscall claims are compared, and every claim that needs
+// packets is not-comparable with the reason: never guessed from syscalls.
+class RemoteTargetWithoutCaptureTest : public RemoteTargetTest {
+ protected:
+  bool ServerCanCapture() const override { return false; }
+};
+
+TEST_F(RemoteTargetWithoutCaptureTest, CasesSaySoAndPacketClaimsAreNotComparable) {
+  const fs::path out = dir_ / "nocap";
+  std::vector<std::string> args = lab_->RunArgs(out.string(), lab_->key());
+  args.insert(args.end(), {"--cases", "02,04"});
+  std::string log;
+  const int rc = RunBinary(args, &log);
+  EXPECT_TRUE(rc == 0 || rc == 1) << log;
+  const json results = LoadResults(out);
+  ASSERT_TRUE(results.is_object()) << log;
+  ASSERT_EQ(results["cases"].size(), 2u);
+  for (const json& c : results["cases"]) {
+    const std::string id = c["id"];
+    EXPECT_EQ(c["status"], "completed") << id << ": " << c["error"].dump();
+    EXPECT_EQ(c["capture"]["available"], false) << id << c["capture"].dump();
+    EXPECT_EQ(c["capture"]["site"], "server-agent") << id;
+    EXPECT_NE(c["capture"]["reason"].get<std::string>().find("capture_unavailable"),
+              std::string::npos)
+        << c["capture"].dump();
+    ASSERT_FALSE(c["warnings"].empty()) << id;
+    EXPECT_NE(c["warnings"][0].get<std::string>().find("no capture"), std::string::npos) << id;
+    EXPECT_TRUE(c["packets"].empty()) << id;
+    // Syscall claims are made; packet claims are not.
+    const json& claims = c["outcome"]["claims"];
+    EXPECT_TRUE(claims.contains("close_blocks")) << id << claims.dump();
+    EXPECT_FALSE(claims.contains("abort_on_close")) << id << claims.dump();
+    EXPECT_FALSE(claims.contains("rst_after_clean_close")) << id << claims.dump();
+    for (const json& check : c["verdict"]["checks"]) {
+      if (check["claim"] == "abort_on_close") {
+        EXPECT_EQ(check["result"], "not-comparable") << id << check.dump();
+        EXPECT_NE(check["note"].get<std::string>().find("without a packet capture"),
+                  std::string::npos)
+            << check.dump();
+      }
+    }
+  }
+  // Case 04's published expectation is a RST at close(): it cannot pass or
+  // deviate without packets.
+  for (const json& c : results["cases"]) {
+    if (c["id"] == "04") {
+      EXPECT_EQ(c["verdict"]["status"], "not-comparable") << c["verdict"].dump();
+    }
+  }
 }
 
 }  // namespace
