@@ -31,6 +31,12 @@ down() {
       rm -f "$f"
     done
   fi
+  # Our ends of the control links first: a deleted namespace takes its veths'
+  # peers with it only later, in the kernel's own time, and a second `up`
+  # would find them still there.
+  for dev in llrlab-s llrlab-c; do
+    ip link delete "$dev" 2>/dev/null || true
+  done
   for ns in "$ns_s" "$ns_c"; do
     ip netns delete "$ns" 2>/dev/null || true
   done
@@ -41,6 +47,8 @@ up() {
   [ -x "$agent" ] || { echo "remote-lab.sh: build first (tools/build.sh)" >&2; exit 2; }
   down
   mkdir -p "$state"
+  # A step that fails leaves nothing half built.
+  trap 'echo "remote-lab.sh: setting up failed; removing what was made" >&2; down' ERR
   ip netns add "$ns_s"
   ip netns add "$ns_c"
   ip link add llrlab-s type veth peer name ctl0 netns "$ns_s"
@@ -73,6 +81,7 @@ up() {
     grep -q "listening on" "$state/$log-agent.log" ||
       { echo "remote-lab.sh: the $log agent did not start:" >&2; cat "$state/$log-agent.log" >&2; down; exit 1; }
   done
+  trap - ERR
   cat <<EOF
 remote lab up: server agent 198.19.253.2:$port (test address 198.19.253.9), client agent 198.19.253.6:$port
 run the matrix against it:

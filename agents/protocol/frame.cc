@@ -1,5 +1,7 @@
 #include "agents/protocol/frame.h"
 
+#include <algorithm>
+
 #include <cstdint>
 
 #include "agents/base/bounded_json.h"
@@ -67,6 +69,13 @@ std::optional<std::string> FrameDecoder::NextBody() {
     // Decided from the header alone: the body is never buffered.
     fault_ = FrameFault::kTooLarge;
     fault_message_ = "frame length " + std::to_string(n) + " outside 1.." + std::to_string(max_);
+    // A peer that is not a lingerlab agent (an HTTP or SSH server on the
+    // port) shows itself in these four bytes: say so.
+    if (std::all_of(p, p + protocol::kFrameHeaderBytes, [](unsigned char c) {
+          return c >= 0x20 && c < 0x7f;
+        }))
+      fault_message_ += " (the peer sent text \"" + buf_.substr(0, protocol::kFrameHeaderBytes) +
+                        "...\": not the lingerlab protocol)";
     buf_.clear();
     return std::nullopt;
   }

@@ -78,6 +78,19 @@ TEST(FrameTest, OversizedLengthIsRejectedFromTheHeaderAlone) {
   EXPECT_STREQ(FrameFaultCode(d.fault()), "frame_too_large");
 }
 
+TEST(FrameTest, APeerSpeakingTextIsNamedAsNotOurProtocol) {
+  FrameDecoder d;
+  d.Feed("HTTP/1.1 400 Bad Request\r\n");  // what a web server on the port answers
+  EXPECT_FALSE(d.Next().has_value());
+  EXPECT_EQ(d.fault(), FrameFault::kTooLarge);
+  EXPECT_NE(d.fault_message().find("\"HTTP...\": not the lingerlab protocol"), std::string::npos)
+      << d.fault_message();
+  FrameDecoder binary;
+  binary.Feed(std::string("\xff\x00\x00\x01", 4));
+  EXPECT_FALSE(binary.Next().has_value());
+  EXPECT_EQ(binary.fault_message().find("not the lingerlab protocol"), std::string::npos);
+}
+
 TEST(FrameTest, ZeroLengthIsRejected) {
   FrameDecoder d;
   d.Feed(std::string(4, '\0'));
