@@ -53,6 +53,8 @@ const char* SessionEndName(SessionEnd e) {
   switch (e) {
     case SessionEnd::kBye:
       return "bye";
+    case SessionEnd::kByeRelease:
+      return "bye, run over";
     case SessionEnd::kPeerClosed:
       return "peer closed";
     case SessionEnd::kProtocolError:
@@ -137,7 +139,10 @@ SessionEnd ServeSession(Channel& ch, StepExecutor& exec, const AgentIdentity& id
                      {"id", *MessageInt(m, "id")},
                      {"ok", true},
                      {"event", {{"step", "bye"}}}});
-      return SessionEnd::kBye;
+      const json& args = m.contains("args") ? m["args"] : json();
+      const bool release = args.is_object() && args.contains("release") &&
+                           args["release"].is_boolean() && args["release"].get<bool>();
+      return release ? SessionEnd::kByeRelease : SessionEnd::kBye;
     }
     const json reply = Answer(exec, m);
     Status sent_reply = ch.Send(reply);

@@ -24,7 +24,9 @@ struct AgentIdentity {
 // kPeerClosed: the peer closed the channel, or stopped taking our frames
 // (Channel's send deadline). kIdle: no request came within SessionLimits::idle_timeout_ns; the peer
 // got an error frame `idle_timeout` and the channel was closed.
-enum class SessionEnd { kBye, kPeerClosed, kProtocolError, kIdle };
+// kByeRelease: bye with "release": true, the coordinator's run is over (a
+// --listen agent lets the run's lease go without its grace time, §7).
+enum class SessionEnd { kBye, kByeRelease, kPeerClosed, kProtocolError, kIdle };
 const char* SessionEndName(SessionEnd e);
 
 struct SessionLimits {

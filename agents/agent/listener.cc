@@ -193,9 +193,15 @@ class Server {
     ++lease_sessions_;
     return true;
   }
-  void Release() {
+  // `run_over`: the session ended with bye "release" (the coordinator's run
+  // is over), so the lease goes when its last session does, without grace.
+  void Release(bool run_over) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (--lease_sessions_ == 0) lease_until_ns_ = MonotonicNs() + options_.lease_grace_ns;
+    lease_released_ |= run_over;
+    if (--lease_sessions_ == 0) {
+      lease_until_ns_ = lease_released_ ? 0 : MonotonicNs() + options_.lease_grace_ns;
+      lease_released_ = false;
+    }
   }
 
   // One connection, on its own thread: authenticate, then serve.
@@ -237,7 +243,7 @@ class Server {
       end = ServeSession(ch, exec, identity_, options_.limits);
       ch.Close();
     }  // the session's sockets are closed before the lease can pass on
-    Release();
+    Release(end == SessionEnd::kByeRelease);
     Log("session ended: peer " + peer + ", lease " + lease + ": " + SessionEndName(end));
   }
 
@@ -248,6 +254,7 @@ class Server {
   std::string lease_;                       // guarded by mu_
   int lease_sessions_ = 0;                  // guarded by mu_
   int64_t lease_until_ns_ = 0;              // guarded by mu_
+  bool lease_released_ = false;             // guarded by mu_: bye "release" seen
   std::mutex log_mu_;
 };
 

@@ -181,6 +181,28 @@ TEST_F(ListenerTest, TheLeaseOutlivesItsLastSessionByTheGraceThenPasses) {
   }));
 }
 
+// A run that says it is over (bye "release") frees the agent at once: the
+// next run need not wait out the grace.
+TEST_F(ListenerTest, ByeWithReleaseEndsTheLeaseWithItsLastSessionWithoutGrace) {
+  options_.lease_grace_ns = 60 * kNsPerSec;  // far longer than the test
+  Start();
+  Channel other_case = Session("run-a");
+  {
+    Channel last = Session("run-a");
+    EXPECT_EQ(Request(last, 1, "bye", {{"release", true}})["ok"], true);
+  }
+  // Another session of run-a is still active: the lease stays with run-a ...
+  SleepNs(100 * kNsPerMs);
+  Channel early = Connect();
+  EXPECT_EQ(Auth(early, "run-b").code(), ErrorCode::kBusy);
+  // ... until it ends; then run-b gets the agent at once.
+  EXPECT_EQ(Request(other_case, 1, "bye")["ok"], true);
+  EXPECT_TRUE(Eventually([&] {
+    Channel b = Connect();
+    return Auth(b, "run-b").ok();
+  }));
+}
+
 TEST_F(ListenerTest, AWrongKeyIsRefusedTakesNoLeaseAndTheNextCoordinatorIsServed) {
   Start();
   const AuthKey wrong{std::string(32, 'w')};

@@ -337,6 +337,14 @@ int CmdRun(const RunArgs& args) {
     // removed what is left: a second Ctrl-C must not cost the results file.
     SignalWatcher signals(cancelled);
     results = RunMatrix(*cases, **target, opt, cancelled);
+    // Every case has ended: agents that serve other coordinators too may be
+    // freed for the next run now rather than after the lease's grace time.
+    if ((*target)->ProbeAgentsBeforeRun()) {
+      if (Status r = ReleaseAgents(**target); !r.ok())
+        spdlog::warn("could not tell the agents the run is over ({}); they stay reserved for "
+                     "this run for {} s",
+                     r.message(), protocol::kLeaseGrace / kNsPerSec);
+    }
     for (json& c : results["cases"])
       if (!c.contains("verdict")) an.Analyze(c, opt.time_scale);
     SummarizeResults(results);

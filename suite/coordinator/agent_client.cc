@@ -151,9 +151,9 @@ Result<ClockOffset> AgentClient::EstimateClockOffset(int samples) {
   return best;
 }
 
-void AgentClient::Bye() {
+void AgentClient::Bye(bool release) {
   if (lost_) return;
-  (void)Request("bye", json::object(), kNsPerSec);
+  (void)Request("bye", release ? json{{"release", true}} : json::object(), kNsPerSec);
   lost_ = true;
 }
 

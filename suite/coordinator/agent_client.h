@@ -46,7 +46,9 @@ class AgentClient {
   Result<ClockOffset> EstimateClockOffset(int samples);
 
   // Tells the agent to stop; best effort.
-  void Bye();
+  // `release`: the run is over (doc/protocol.md §3.2 bye): a --listen
+  // agent frees the run's lease at once instead of after its grace time.
+  void Bye(bool release = false);
 
   const std::string& label() const { return label_; }
   // The control channel's descriptor, to watch for an agent that goes away

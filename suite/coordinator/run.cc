@@ -2,6 +2,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -65,10 +66,16 @@ constexpr int kProbeClockSamples = 5;
 
 }  // namespace
 
-Result<json> ProbeAgents(Target& target) {
-  auto lab = target.Provision("probe", 0);
+namespace {
+
+// Provisions a lab of `target`, reaches each of its agents (server, then
+// client: connected, authenticated, hello) and calls `with` for it; stops at
+// the first failure (`with` gets the agent's hello). The lab is torn down
+// either way.
+Status WithEachAgent(Target& target, const std::string& lab_name,
+                     const std::function<Status(Role, const HostInfo&, AgentClient&, const json&)>& with) {
+  auto lab = target.Provision(lab_name, 0);
   if (!lab.ok()) return lab.error();
-  json out = json::object();
   Status failed;
   for (Role role : {Role::kServer, Role::kClient}) {
     auto proc = (*lab)->StartAgent(role);
@@ -82,26 +89,37 @@ Result<json> ProbeAgents(Target& target) {
         (host.agent_endpoint.empty() ? std::string("(local)") : host.agent_endpoint);
     AgentClient agent(std::move(proc->control), label);
     auto hello = agent.Handshake(role);
-    if (!hello.ok()) {
-      failed = hello.status();
-      break;
-    }
-    auto off = agent.EstimateClockOffset(kProbeClockSamples);
-    if (!off.ok()) {
-      failed = off.status();
-      break;
-    }
-    agent.Bye();
-    out[RoleName(role)] = {{"endpoint", host.agent_endpoint},
-                           {"platform", hello->value("platform", json())},
-                           {"version", hello->value("agent", json())},
-                           {"clock_offset_ns", off->offset_ns},
-                           {"clock_rtt_ns", off->rtt_ns}};
+    failed = hello.ok() ? with(role, host, agent, *hello) : hello.status();
+    if (!failed.ok()) break;
   }
   Status down = (*lab)->Teardown(0);
-  if (!failed.ok()) return failed.error();
-  if (!down.ok()) return down.error();
+  return failed.ok() ? down : failed;
+}
+
+}  // namespace
+
+Result<json> ProbeAgents(Target& target) {
+  json out = json::object();
+  Status s = WithEachAgent(target, "probe", [&](Role role, const HostInfo& host, AgentClient& a, const json& hello) {
+    auto off = a.EstimateClockOffset(kProbeClockSamples);
+    if (!off.ok()) return off.status();
+    a.Bye();
+    out[RoleName(role)] = {{"endpoint", host.agent_endpoint},
+                           {"platform", hello.value("platform", json())},
+                           {"version", hello.value("agent", json())},
+                           {"clock_offset_ns", off->offset_ns},
+                           {"clock_rtt_ns", off->rtt_ns}};
+    return Status::Ok();
+  });
+  if (!s.ok()) return s.error();
   return out;
+}
+
+Status ReleaseAgents(Target& target) {
+  return WithEachAgent(target, "release", [](Role, const HostInfo&, AgentClient& a, const json&) {
+    a.Bye(/*release=*/true);
+    return Status::Ok();
+  });
 }
 
 std::string CaseDocPath(const std::string& out_dir, const MatrixCase& c) {

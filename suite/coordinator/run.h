@@ -54,6 +54,12 @@ nlohmann::json RunMatrix(const std::vector<MatrixCase>& cases, Target& target,
 // mismatch, busy.
 Result<nlohmann::json> ProbeAgents(Target& target);
 
+// Tells both agents the run is over (bye with "release", doc/protocol.md
+// §3.2), so a --listen agent frees the run's lease at once rather than after
+// its grace time and the next run need not wait. For the same targets as
+// ProbeAgents, after the last case; best effort: the lease lapses anyway.
+Status ReleaseAgents(Target& target);
+
 // Recomputes the "summary" block of a results document from its cases:
 // counts per status, and per verdict status except "error" (a case whose
 // verdict is error is already counted by its status), and "warnings": the
