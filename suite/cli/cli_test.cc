@@ -56,6 +56,38 @@ TEST_F(CommandLineTest, LingerlabKeygenWritesAPrivateKeyAndNeverReplacesOne) {
   EXPECT_EQ(Lingerlab({"keygen"}).exit_code, 2);
 }
 
+// `lingerlab run --target remote` with its options missing or malformed is a
+// bad command line (exit 2) naming the option, before anything is sent.
+TEST_F(CommandLineTest, RemoteRunOptionsAreCheckedBeforeAnythingIsSent) {
+  const fs::path key = dir_ / "lab.key";
+  ASSERT_EQ(Lingerlab({"keygen", key.string()}).exit_code, 0);
+  const std::string out = (dir_ / "out").string();
+  struct Bad {
+    std::vector<std::string> args;
+    const char* says;
+  } bads[] = {
+      {{"--target", "remote"}, "--server-agent"},
+      {{"--target", "remote", "--server-agent", "lab-host:7100", "--client-agent",
+        "127.0.0.1:7100", "--key", key.string()},
+       "names are not resolved"},
+      {{"--target", "remote", "--server-agent", "127.0.0.1:0", "--client-agent", "127.0.0.1:7100",
+        "--key", key.string()},
+       "--server-agent port"},
+      {{"--target", "remote", "--server-agent", "127.0.0.1:7100", "--client-agent",
+        "127.0.0.1:7100", "--key", key.string(), "--server-test-address", "10.0.0"},
+       "--server-test-address"},
+      {{"--target", "moon"}, "unknown target"},
+  };
+  for (const Bad& b : bads) {
+    std::vector<std::string> args = {"run", "--out", out};
+    args.insert(args.end(), b.args.begin(), b.args.end());
+    auto r = Lingerlab(args);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find(b.says), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(fs::path(out) / "results.json"));
+  }
+}
+
 TEST_F(CommandLineTest, AgentKeygenWritesAKeyTheAgentAccepts) {
   const fs::path key = dir_ / "agent.key";
   auto r = Agent({"--keygen", key.string()});

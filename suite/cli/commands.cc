@@ -266,7 +266,10 @@ int CmdRun(const RunArgs& args) {
   }
   if (Status s = (*target)->CheckUsable(); !s.ok()) {
     spdlog::error("{}", s.message());
-    return kExitEnvironment;
+    // A target's options that are missing or malformed (--target remote
+    // without --server-agent, a port that is not a number) are a bad
+    // command line; the rest is this machine or the agents.
+    return s.code() == ErrorCode::kInvalidInput ? kExitUsage : kExitEnvironment;
   }
   json probed_agents = nullptr;
   if ((*target)->ProbeAgentsBeforeRun()) {
