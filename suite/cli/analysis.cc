@@ -42,9 +42,9 @@ void Analyzer::AnalyzeUnchecked(json& c, double time_scale) const {
                     {"reason", "no expected table for family '" + family + "'"}};
     return;
   }
-  const json& applied = c["parameters"]["applied"];
-  double linger =
-      applied.value("linger_s", json(0)).is_number() ? applied["linger_s"].get<double>() : 0;
+  // Read without operator[]: on a const object a missing key is undefined
+  // behaviour (a fuzzed results file without linger_s read freed memory).
+  const double linger = CaseAppliedLinger(c);
   const CompareOptions opt = CaseCompareOptions(c, time_scale);
   c["verdict"] =
       CompareCase(it->second, c["id"].get<std::string>(), c["outcome"]["claims"], linger, opt);

@@ -173,6 +173,13 @@ std::string CaseHostOs(const json& case_doc) {
   return StringMember(ServerPlatform(case_doc), "os");
 }
 
+double CaseAppliedLinger(const json& case_doc) {
+  const json* params = Member(case_doc, "parameters");
+  const json* applied = params ? Member(*params, "applied") : nullptr;
+  const json* linger = applied ? Member(*applied, "linger_s") : nullptr;
+  return linger && linger->is_number() ? linger->get<double>() : 0.0;
+}
+
 CompareOptions CaseCompareOptions(const json& case_doc, double time_scale) {
   CompareOptions opt;
   opt.time_scale = time_scale;

@@ -33,6 +33,10 @@ std::string CaseHostOs(const nlohmann::json& case_doc);
 // not-comparable).
 CompareOptions CaseCompareOptions(const nlohmann::json& case_doc, double time_scale);
 
+// parameters.applied.linger_s of one case (what the run set, after
+// --time-scale), or 0 when absent or not a number.
+double CaseAppliedLinger(const nlohmann::json& case_doc);
+
 // The server platform of the first case that reported one, or nullptr.
 const nlohmann::json* RunPlatform(const nlohmann::json& results_doc);
 

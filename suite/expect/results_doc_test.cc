@@ -125,5 +125,22 @@ TEST(ResultsDocTest, ClaimsAreOfTheVocabularyAndTyped) {
   EXPECT_EQ(Problem(doc), "r.json: cases[0].outcome.claims.abort_on_clos: unknown claim");
 }
 
+TEST(ResultsDocTest, AppliedLingerAndCaptureAreReadWithoutTrustingTheShape) {
+  EXPECT_DOUBLE_EQ(CaseAppliedLinger(json::parse(R"({"parameters":{"applied":{"linger_s":1.5}}})")),
+                   1.5);
+  for (const char* odd : {R"({})", R"({"parameters":null})", R"({"parameters":{"applied":[]}})",
+                          R"({"parameters":{"applied":{}}})",
+                          R"({"parameters":{"applied":{"linger_s":"20"}}})", R"([1,2])"}) {
+    EXPECT_DOUBLE_EQ(CaseAppliedLinger(json::parse(odd)), 0.0) << odd;
+    EXPECT_EQ(CaseCompareOptions(json::parse(odd), 1.0).no_capture_reason, "") << odd;
+  }
+  const json no_capture = json::parse(R"({"capture":{"available":false,"reason":"no privilege"}})");
+  EXPECT_EQ(CaseCompareOptions(no_capture, 1.0).no_capture_reason, "no privilege");
+  const json no_reason = json::parse(R"({"capture":{"available":false,"reason":7}})");
+  EXPECT_EQ(CaseCompareOptions(no_reason, 1.0).no_capture_reason, "no reason given");
+  const json odd_flag = json::parse(R"({"capture":{"available":"no"}})");
+  EXPECT_EQ(CaseCompareOptions(odd_flag, 1.0).no_capture_reason, "");
+}
+
 }  // namespace
 }  // namespace lingerlab

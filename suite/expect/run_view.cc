@@ -21,15 +21,6 @@ std::string StringAt(const json& doc, std::initializer_list<const char*> path) {
   return j->is_string() ? j->get<std::string>() : "";
 }
 
-double NumberAt(const json& doc, std::initializer_list<const char*> path, double fallback) {
-  const json* j = &doc;
-  for (const char* key : path) {
-    if (!j->is_object() || !j->contains(key)) return fallback;
-    j = &j->at(key);
-  }
-  return j->is_number() ? j->get<double>() : fallback;
-}
-
 }  // namespace
 
 RunView MakeRunView(const json& doc, const std::vector<ExpectedTable>& tables) {
@@ -63,7 +54,7 @@ RunView MakeRunView(const json& doc, const std::vector<ExpectedTable>& tables) {
       rc.claims = c.at("outcome").at("claims");
     }
     if (rc.status != "error" && run.table) {
-      const double linger = NumberAt(c, {"parameters", "applied", "linger_s"}, 0.0);
+      const double linger = CaseAppliedLinger(c);
       const CompareOptions options = CaseCompareOptions(c, run.time_scale);
       rc.verdict = CompareCase(*run.table, rc.id, rc.claims, linger, options);
     }
