@@ -32,6 +32,7 @@
 #include "agents/base/clock.h"
 #include "agents/platform/stream_io.h"
 #include "agents/protocol/auth.h"
+#include "suite/classify/thresholds.h"
 #include "suite/target/process.h"
 
 namespace lingerlab {
@@ -226,6 +227,26 @@ const std::vector<std::string> kComparedClaims = {
     "close_blocks",   "close_ended_by",          "close_ret",             "close_errno",
     "client_end",     "data_lost",               "eof_before_limit"};
 
+// How close() ended, as compared between two runs. A close() that returned
+// within the immediate threshold either way ended "immediate" or
+// "peer_acked" depending on whether the fast client's ACK of the FIN was
+// stamped before its return: a race at a few hundred microseconds, seen on
+// the netns target itself (case 10: 0.26 ms "immediate" in one run, 0.30 to
+// 0.42 ms "peer_acked" in the reference runs). Those two compare equal then;
+// any other difference (a real block, a timeout, a RST) does not.
+json CloseClass(const json& claims, const std::string& claim) {
+  const json v = claims.value(claim, json());
+  const json blocked = claims.value("close_blocked_s", json());
+  const std::string ended = claims.value("close_ended_by", json()).is_string()
+                                ? claims["close_ended_by"].get<std::string>()
+                                : "";
+  const bool quick = blocked.is_number() && blocked.get<double>() < kImmediateCloseS &&
+                     (ended == "immediate" || ended == "peer_acked");
+  if (quick && (claim == "close_ended_by" || claim == "close_blocks"))
+    return "returned at once (FIN ACK raced the return)";
+  return v;
+}
+
 std::string BytesClass(const json& c) {
   const json& claims = c["outcome"]["claims"];
   if (!claims.contains("client_bytes") || !claims["client_bytes"].is_number_integer())
@@ -285,7 +306,7 @@ TEST_F(RemoteTargetTest, FullScaledMatrixMatchesTheNetnsTargetCaseByCase) {
     const json& rc = r["outcome"]["claims"];
     const json& nc = n["outcome"]["claims"];
     for (const std::string& claim : kComparedClaims) {
-      EXPECT_EQ(rc.value(claim, json()), nc.value(claim, json()))
+      EXPECT_EQ(CloseClass(rc, claim), CloseClass(nc, claim))
           << "case " << id << " claim " << claim << ": remote " << rc.dump() << "\nnetns "
           << nc.dump();
     }
