@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "agents/agent/loopback_steps.h"
 #include "agents/agent/step_executor.h"
 #include "agents/base/base64.h"
 #include "agents/protocol/protocol.h"
@@ -50,19 +51,10 @@ class CaptureStepTest : public ::testing::Test {
     probe.filter = "tcp port 9";
     can_capture_ = ::geteuid() == 0 && MakeNativeCaptureApi()->Start(probe).ok();
   }
-  json Do(StepExecutor& ex, const std::string& op, json args) {
-    auto r = ex.Perform(op, args);
-    EXPECT_TRUE(r.ok()) << op << ": " << (r.ok() ? "" : r.error().message);
-    return r.ok() ? *r : json();
+  static json Do(StepExecutor& ex, const std::string& op, json args) {
+    return testing_steps::Do(ex, op, std::move(args));
   }
-  // A listener on 127.0.0.1 with an OS-chosen port; returns the port.
-  int Listen(StepExecutor& ex) {
-    Do(ex, "socket", {{"handle", "lsock"}});
-    json b = Do(ex, "bind", {{"handle", "lsock"}, {"address", "127.0.0.1"}, {"port", 0}});
-    Do(ex, "listen", {{"handle", "lsock"}, {"backlog", 4}});
-    std::string local = b["local"];
-    return std::stoi(local.substr(local.rfind(':') + 1));
-  }
+  static int Listen(StepExecutor& ex) { return testing_steps::Listen(ex); }
   json Start(StepExecutor& ex, int port) {
     return Do(ex, "capture_start",
               {{"address", "127.0.0.1"}, {"filter", "tcp port " + std::to_string(port)}});

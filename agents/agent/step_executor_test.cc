@@ -6,6 +6,7 @@
 #include <string>
 #include <thread>
 
+#include "agents/agent/loopback_steps.h"
 #include "agents/agent/payload.h"
 #include "agents/base/clock.h"
 #include "agents/protocol/protocol.h"
@@ -17,20 +18,10 @@ using nlohmann::json;
 
 class StepExecutorTest : public ::testing::Test {
  protected:
-  json Do(StepExecutor& ex, const std::string& op, json args) {
-    auto r = ex.Perform(op, args);
-    EXPECT_TRUE(r.ok()) << op << ": " << (r.ok() ? "" : r.error().message);
-    return r.ok() ? *r : json();
+  static json Do(StepExecutor& ex, const std::string& op, json args) {
+    return testing_steps::Do(ex, op, std::move(args));
   }
-  // Server listening on 127.0.0.1 with an OS-chosen port; returns the port.
-  int Listen(StepExecutor& ex) {
-    Do(ex, "socket", {{"handle", "lsock"}});
-    Do(ex, "setsockopt", {{"handle", "lsock"}, {"option", "SO_REUSEADDR"}, {"value", 1}});
-    json b = Do(ex, "bind", {{"handle", "lsock"}, {"address", "127.0.0.1"}, {"port", 0}});
-    Do(ex, "listen", {{"handle", "lsock"}, {"backlog", 4}});
-    std::string local = b["local"];
-    return std::stoi(local.substr(local.rfind(':') + 1));
-  }
+  static int Listen(StepExecutor& ex) { return testing_steps::Listen(ex); }
   void Connect(StepExecutor& ex, int port) {
     Do(ex, "socket", {{"handle", "sock"}});
     json c = Do(ex, "connect", {{"handle", "sock"}, {"address", "127.0.0.1"}, {"port", port}});
