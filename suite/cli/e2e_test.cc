@@ -192,6 +192,8 @@ TEST_F(EndToEndTest, RunOfCase04ExitsZeroAndPassesAgainstTheAgentsFamily) {
   EXPECT_EQ(c["verdict"]["status"], "pass") << c["verdict"].dump();
   EXPECT_EQ(c["verdict"]["family"], c["agents"]["server"]["platform"]["family"]);
   EXPECT_EQ(c["parameters"]["time_scale"], (*doc)["environment"]["time_scale"]);
+  EXPECT_EQ((*doc)["environment"]["target"], "netns");
+  EXPECT_EQ((*doc)["environment"]["stack"], "host-kernel");
   EXPECT_EQ(RunBinary({"check", (out_ / "results.json").string()}, &out), 0) << out;
   EXPECT_TRUE(Namespaces("ll-" + run_id).empty());
 }

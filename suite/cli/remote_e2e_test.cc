@@ -271,6 +271,7 @@ TEST_F(RemoteTargetTest, FullScaledMatrixMatchesTheNetnsTargetCaseByCase) {
   // What the results say about the run.
   const json& env = remote["environment"];
   EXPECT_EQ(env["target"], "remote");
+  EXPECT_EQ(env["stack"], "remote");
   EXPECT_EQ(env["agents"]["server"]["endpoint"], lab_->server_endpoint());
   EXPECT_EQ(env["agents"]["client"]["endpoint"], lab_->client_endpoint());
   for (const char* role : {"server", "client"}) {

@@ -244,6 +244,7 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
               {"agent_platform", agent_platform},
               {"agents", agents},
               {"target", target.Name()},
+              {"stack", target.Stack()},
               {"lingerlab", {{"version", options.version}, {"commit", options.commit}}},
               {"time_scale", options.time_scale},
               {"jobs", jobs},

@@ -193,6 +193,7 @@ class NetnsTarget final : public Target {
   }
 
   std::string Name() const override { return "netns"; }
+  std::string Stack() const override { return "host-kernel"; }
 
   Status CheckUsable() override {
     if (std::vector<std::string> missing = MissingCapabilities(); !missing.empty()) {

@@ -88,6 +88,7 @@ class RemoteTarget : public Target {
   explicit RemoteTarget(const TargetConfig& config) : config_(config) {}
 
   std::string Name() const override { return "remote"; }
+  std::string Stack() const override { return "remote"; }
 
   Status CheckUsable() override {
     const RemoteAgentsConfig& rc = config_.remote;

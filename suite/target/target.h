@@ -98,6 +98,13 @@ class Target {
  public:
   virtual ~Target() = default;
   virtual std::string Name() const = 0;
+  // The TCP stack the server's socket calls run on, recorded in the results
+  // beside the family (which the server agent reports and which picks the
+  // expected table): "host-kernel" (this machine's kernel), "gvisor"
+  // (gVisor's netstack), "qemu" (a kernel booted under QEMU), "remote" (the
+  // remote host's own OS). The stack's release is the server agent's
+  // platform.release.
+  virtual std::string Stack() const = 0;
   // Whether this target can work here; the error says what to do otherwise
   // (e.g. "needs root (CAP_NET_ADMIN): run with sudo").
   virtual Status CheckUsable() = 0;
