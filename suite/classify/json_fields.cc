@@ -8,6 +8,12 @@ const nlohmann::json* Field(const nlohmann::json& obj, std::string_view key) {
   return it == obj.end() ? nullptr : &*it;
 }
 
+const nlohmann::json& FieldOrNull(const nlohmann::json& obj, std::string_view key) {
+  static const nlohmann::json kNull;
+  const nlohmann::json* v = Field(obj, key);
+  return v ? *v : kNull;
+}
+
 std::optional<double> NumberField(const nlohmann::json& obj, std::string_view key) {
   const nlohmann::json* v = Field(obj, key);
   if (v == nullptr || !v->is_number()) return std::nullopt;

@@ -17,6 +17,9 @@ namespace lingerlab::classify {
 
 // `obj[key]` if `obj` is an object holding `key`, else nullptr.
 const nlohmann::json* Field(const nlohmann::json& obj, std::string_view key);
+// The same as a reference: a shared null when absent, so chains of reads
+// (`FieldOrNull(FieldOrNull(c, "verdict"), "status")`) never insert or throw.
+const nlohmann::json& FieldOrNull(const nlohmann::json& obj, std::string_view key);
 
 std::optional<double> NumberField(const nlohmann::json& obj, std::string_view key);
 // Integers only: 1.5 reads as nullopt, so a fractional byte count is not truncated.

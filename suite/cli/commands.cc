@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -21,8 +22,10 @@
 #include "suite/coordinator/results_writer.h"
 #include "suite/coordinator/run.h"
 #include "suite/expect/expected_table.h"
+#include "suite/expect/junit_report.h"
 #include "suite/expect/report.h"
 #include "suite/expect/results_doc.h"
+#include "suite/expect/run_diff.h"
 #include "suite/matrix/matrix.h"
 #include "suite/target/target.h"
 
@@ -192,6 +195,11 @@ std::string RepoPath(const std::string& relative) {
   if (relative.empty() || fs::path(relative).is_absolute() || fs::exists(relative)) return relative;
   fs::path in_source = fs::path(LINGERLAB_SOURCE_DIR) / relative;
   return fs::exists(in_source) ? in_source.string() : relative;
+}
+
+// --junit FILE of run and check: the analysed results as JUnit XML.
+Status WriteJunit(const std::string& path, const json& results, const Matrix& matrix) {
+  return WriteTextAtomically(path, RenderJunitXml(results, "lingerlab." + matrix.name));
 }
 
 int CmdList(const std::string& matrix_path) {
@@ -369,6 +377,13 @@ int CmdRun(const RunArgs& args) {
     }
     target->reset();  // removes anything of this run still left, releases the run lock
     PrintSummary(results, path);
+    if (!args.junit.empty()) {
+      if (Status j = WriteJunit(args.junit, results, *matrix); !j.ok()) {
+        spdlog::error("the results are in {} but the JUnit file was not written: {}", path,
+                      j.message());
+        return kExitResultsLost;
+      }
+    }
   }
   return ExitCodeFor(results);
 }
@@ -403,6 +418,12 @@ int CmdCheck(const CheckArgs& args) {
     }
   }
   PrintSummary(*doc, args.write_back.empty() ? args.results : args.write_back);
+  if (!args.junit.empty()) {
+    if (Status j = WriteJunit(args.junit, *doc, *matrix); !j.ok()) {
+      spdlog::error("{}", j.message());
+      return kExitEnvironment;
+    }
+  }
   const json& s = (*doc)["summary"];
   if (s.value("error", 0) > 0) return kExitCaseError;
   return s.value("deviation", 0) > 0 ? kExitDeviation : kExitOk;
@@ -440,6 +461,52 @@ int CmdReport(const ReportArgs& args) {
     }
   }
   return kExitOk;
+}
+
+int CmdDiff(const DiffArgs& args) {
+  auto matrix = LoadMatrix(RepoPath(args.matrix));
+  if (!matrix.ok()) {
+    spdlog::error("{}", matrix.error().message);
+    return kExitUsage;
+  }
+  auto analyzer = MakeAnalyzer(args.expected_dir, args.expect_family, *matrix);
+  if (!analyzer.ok()) {
+    spdlog::error("{}", analyzer.error().message);
+    return kExitUsage;
+  }
+  // Both sides are classified and compared by this version (as `check`
+  // does), so a classifier change between the two runs is not a change of
+  // the stack's behaviour.
+  std::vector<json> docs;
+  for (const std::string& path : {args.base, args.now}) {
+    auto doc = LoadResultsFile(path, *matrix);
+    if (!doc.ok()) {
+      spdlog::error("{}", doc.error().message);
+      return kExitUsage;
+    }
+    const double scale = RunTimeScale(*doc);
+    for (json& c : (*doc)["cases"]) analyzer->Analyze(c, scale);
+    docs.push_back(std::move(*doc));
+  }
+  if (RunTimeScale(docs[0]) != RunTimeScale(docs[1]))
+    spdlog::warn("the runs have different time scales ({} and {}): times differ by design",
+                 RunTimeScale(docs[0]), RunTimeScale(docs[1]));
+  std::vector<std::string> order;
+  for (const MatrixCase& c : matrix->cases) order.push_back(c.id);
+  const std::vector<ClaimChange> changes = DiffRuns(docs[0], docs[1], order);
+  std::set<std::string> changed_cases;
+  for (const ClaimChange& c : changes) {
+    std::printf("%s\n", FormatChange(c).c_str());
+    changed_cases.insert(c.case_id);
+  }
+  const size_t compared = std::max(docs[0]["cases"].size(), docs[1]["cases"].size());
+  if (changes.empty()) {
+    std::printf("no change in %zu case(s)\n", compared);
+    return kExitOk;
+  }
+  std::printf("%zu change(s) in %zu of %zu case(s)\n", changes.size(), changed_cases.size(),
+              compared);
+  return kExitDeviation;
 }
 
 int CmdKeygen(const std::string& path) {

@@ -27,6 +27,7 @@ struct RunArgs {
   std::string expected_dir = "matrix/expected";
   std::string run_id;      // "" = random
   bool overwrite = false;  // replace results.json in an existing --out
+  std::string junit;       // also write JUnit XML here (doc/junit.xsd)
   RemoteAgentsConfig remote;  // --target remote
 };
 struct CheckArgs {
@@ -35,6 +36,13 @@ struct CheckArgs {
   std::string expect_family;
   std::string expected_dir = "matrix/expected";
   std::string write_back;
+  std::string junit;
+};
+struct DiffArgs {
+  std::string base, now;  // two results files of the same matrix
+  std::string matrix = "matrix/so_linger.json";
+  std::string expect_family;
+  std::string expected_dir = "matrix/expected";
 };
 struct ReportArgs {
   std::vector<std::string> results;
@@ -49,6 +57,9 @@ int CmdList(const std::string& matrix);
 int CmdClean(const std::string& target);
 int CmdCheck(const CheckArgs& args);
 int CmdReport(const ReportArgs& args);
+// Per case, the claims that changed from BASE to NEW (suite/expect/run_diff.h);
+// exit 1 when any did, 0 when none, 2 for a bad file.
+int CmdDiff(const DiffArgs& args);
 // Writes a new pre-shared key for remote agents (doc/protocol.md §7).
 int CmdKeygen(const std::string& path);
 

@@ -21,6 +21,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <sstream>
 
 #include "agents/base/clock.h"
 #include "suite/capture/pcap_file.h"
@@ -322,6 +323,62 @@ TEST(CheckCommandTest, VerdictsAndExitCodesOnTheReferenceRun) {
       RunBinary({"check", std::string(LINGERLAB_SOURCE_DIR) + "/matrix/so_linger.json"}, &out), 2);
   EXPECT_NE(out.find("not a lingerlab-results/1 document"), std::string::npos);
   EXPECT_EQ(RunBinary({"check", "/nonexistent/results.json"}, &out), 2);
+}
+
+// `check --junit`: the bsd comparison's deviation is a <failure> naming the
+// claim, in a file xmllint accepts against doc/junit.xsd.
+TEST(CheckCommandTest, JunitOutputNamesTheDeviationAndValidates) {
+  const std::string src = LINGERLAB_SOURCE_DIR;
+  const std::string ref = src + "/results/reference-scale0.05/results.json";
+  const std::string xml = ::testing::TempDir() + "/check_junit_" + std::to_string(::getpid()) + ".xml";
+  std::string out;
+  EXPECT_EQ(RunBinary({"check", ref, "--expect", "bsd", "--junit", xml}, &out), 1) << out;
+  std::ifstream in(xml);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("<testcase classname=\"bsd\" name=\"03__slow-client__linger-lsock-0\""
+                            " time=\"6.211\">\n      <failure type=\"deviation\""),
+            std::string::npos)
+      << text.str().substr(0, 3000);
+  EXPECT_EQ(std::system(("xmllint --noout --schema " + src + "/doc/junit.xsd " + xml +
+                         " >/dev/null 2>&1").c_str()),
+            0);
+  // An unwritable --junit is an error after the summary, never a crash.
+  const std::string unwritable = ref + "/j.xml";  // a file's "subdirectory"
+  EXPECT_EQ(RunBinary({"check", ref, "--junit", unwritable}, &out), 3) << out;
+  EXPECT_NE(out.find(unwritable), std::string::npos) << out;
+  std::remove(xml.c_str());
+}
+
+// `lingerlab diff`: two reference runs of one kernel are the same; an edited
+// claim is reported and exits 1; bad files are exit 2.
+TEST(DiffCommandTest, SameKernelIsNoChangeAnEditedClaimIsExit1) {
+  const std::string src = LINGERLAB_SOURCE_DIR;
+  const std::string base = src + "/results/reference-scale0.05/results.json";
+  const std::string remote = src + "/results/reference-remote-scale0.05/results.json";
+  std::string out;
+  EXPECT_EQ(RunBinary({"diff", base, remote}, &out), 0) << out;
+  EXPECT_NE(out.find("no change in 34 case(s)"), std::string::npos) << out;
+
+  std::ifstream in(base);
+  nlohmann::json doc = nlohmann::json::parse(in);
+  // 06: the server's close() returns at once instead of blocking for the linger time.
+  bool edited_close = false;
+  for (nlohmann::json& e : doc["cases"][5]["events"]["server"])
+    if (e["step"] == "close" && e["handle"] == "csock") {
+      e["t_end"] = e["t_start"].get<double>() + 0.00005;
+      edited_close = true;
+    }
+  ASSERT_TRUE(edited_close);
+  const std::string edited =
+      ::testing::TempDir() + "/diff_edited_" + std::to_string(::getpid()) + ".json";
+  std::ofstream(edited) << doc.dump();
+  EXPECT_EQ(RunBinary({"diff", base, edited}, &out), 1) << out;
+  EXPECT_NE(out.find("06 close_blocked_s: "), std::string::npos) << out;
+  EXPECT_NE(out.find("06 verdict: \"pass\" -> "), std::string::npos) << out;
+  EXPECT_EQ(RunBinary({"diff", base, "/nonexistent.json"}, &out), 2);
+  EXPECT_EQ(RunBinary({"diff", base}, &out), 2);
+  std::remove(edited.c_str());
 }
 
 TEST(ReportCommandTest, ExpectedTablesAloneReproduceTheArticlesRows) {

@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
       "Exit codes: 0 all cases completed and none deviates; 1 a case deviates from its expected\n"
       "table; 2 bad command line or input file; 3 cannot run here (privileges, tools, agent);\n"
       "4 a case did not complete; 5 the run finished but results.json could not be written\n"
-      "(each case's document is kept in <out>/cases/); 130 interrupted."};
+      "(each case's document is kept in <out>/cases/); 130 interrupted.\n"
+      "diff: 0 no claim changed, 1 a claim changed, 2 bad command line or input file."};
   app.require_subcommand(1);
   app.fallthrough();  // -v and -q work after the subcommand too
   int verbosity = 0;
@@ -89,6 +90,8 @@ int main(int argc, char** argv) {
       ->add_option("--port-base", run.remote.port_base,
                    "remote: case slot i listens on port BASE+i (default 20000)")
       ->check(CLI::Range(1, 65280));
+  run_cmd->add_option("--junit", run.junit,
+                      "also write the verdicts as JUnit XML to this file (doc/junit.xsd)");
   run_cmd->add_option("--agent", run.agent, "lingerlab-agent binary (default: beside lingerlab)");
   run_cmd
       ->add_option("--case-timeout", run.case_timeout_s,
@@ -131,6 +134,21 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   check_cmd->add_option("--write", check.write_back,
                         "write the re-classified results to this file");
+  check_cmd->add_option("--junit", check.junit,
+                        "also write the verdicts as JUnit XML to this file (doc/junit.xsd)");
+
+  DiffArgs diff;
+  auto* diff_cmd = app.add_subcommand(
+      "diff",
+      "the claims that changed from one run to another, case by case (time claims within the "
+      "comparison's tolerance, documented races by class); exit 1 if any did");
+  diff_cmd->add_option("base", diff.base, "the baseline results JSON")->required();
+  diff_cmd->add_option("new", diff.now, "the results JSON to compare with it")->required();
+  diff_cmd->add_option("--matrix", diff.matrix, "the matrix both runs are of")
+      ->capture_default_str();
+  diff_cmd->add_option("--expect", diff.expect_family, "family to compare verdicts with");
+  diff_cmd->add_option("--expected-dir", diff.expected_dir, "directory of expected tables")
+      ->capture_default_str();
 
   ReportArgs report;
   auto* report_cmd = app.add_subcommand(
@@ -173,6 +191,7 @@ int main(int argc, char** argv) {
   if (*clean_cmd) return CmdClean(clean_target);
   if (*check_cmd) return CmdCheck(check);
   if (*report_cmd) return CmdReport(report);
+  if (*diff_cmd) return CmdDiff(diff);
   if (*keygen_cmd) return CmdKeygen(keygen_path);
   return kExitUsage;
 }

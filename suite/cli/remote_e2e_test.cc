@@ -32,7 +32,7 @@
 #include "agents/base/clock.h"
 #include "agents/platform/stream_io.h"
 #include "agents/protocol/auth.h"
-#include "suite/classify/thresholds.h"
+#include "suite/expect/run_diff.h"
 #include "suite/target/process.h"
 
 namespace lingerlab {
@@ -225,37 +225,12 @@ json LoadResults(const fs::path& out) {
 const std::vector<std::string> kComparedClaims = {
     "abort_on_close", "abort_on_linger_timeout", "rst_after_clean_close", "idle_abort",
     "close_blocks",   "close_ended_by",          "close_ret",             "close_errno",
-    "client_end",     "data_lost",               "eof_before_limit"};
+    "client_end",     "data_lost",               "eof_before_limit",      "client_bytes"};
 
-// How close() ended, as compared between two runs. A close() that returned
-// within the immediate threshold either way ended "immediate" or
-// "peer_acked" depending on whether the fast client's ACK of the FIN was
-// stamped before its return: a race at a few hundred microseconds, seen on
-// the netns target itself (case 10: 0.26 ms "immediate" in one run, 0.30 to
-// 0.42 ms "peer_acked" in the reference runs). Those two compare equal then;
-// any other difference (a real block, a timeout, a RST) does not.
-json CloseClass(const json& claims, const std::string& claim) {
-  const json v = claims.value(claim, json());
-  const json blocked = claims.value("close_blocked_s", json());
-  const std::string ended = claims.value("close_ended_by", json()).is_string()
-                                ? claims["close_ended_by"].get<std::string>()
-                                : "";
-  const bool quick = blocked.is_number() && blocked.get<double>() < kImmediateCloseS &&
-                     (ended == "immediate" || ended == "peer_acked");
-  if (quick && (claim == "close_ended_by" || claim == "close_blocks"))
-    return "returned at once (FIN ACK raced the return)";
-  return v;
-}
-
-std::string BytesClass(const json& c) {
-  const json& claims = c["outcome"]["claims"];
-  if (!claims.contains("client_bytes") || !claims["client_bytes"].is_number_integer())
-    return "unknown";
-  const int64_t got = claims["client_bytes"].get<int64_t>();
-  const int64_t all = c["parameters"]["applied"].value("payload_bytes", int64_t{-1});
-  return got == 0 ? "none" : got == all ? "all" : "some";
-}
-
+// Claims compare as `lingerlab diff` compares them (suite/expect/run_diff.h):
+// the bytes that beat a RST as none / some / all, and a close() that
+// returned at once as one class whether the fast client's FIN ACK was
+// stamped before its return ("peer_acked") or not ("immediate").
 TEST_F(RemoteTargetTest, FullScaledMatrixMatchesTheNetnsTargetCaseByCase) {
   const fs::path remote_out = dir_ / "remote", netns_out = dir_ / "netns";
   std::string log;
@@ -307,11 +282,10 @@ TEST_F(RemoteTargetTest, FullScaledMatrixMatchesTheNetnsTargetCaseByCase) {
     const json& rc = r["outcome"]["claims"];
     const json& nc = n["outcome"]["claims"];
     for (const std::string& claim : kComparedClaims) {
-      EXPECT_EQ(CloseClass(rc, claim), CloseClass(nc, claim))
+      EXPECT_EQ(RaceClass(r, claim), RaceClass(n, claim))
           << "case " << id << " claim " << claim << ": remote " << rc.dump() << "\nnetns "
           << nc.dump();
     }
-    EXPECT_EQ(BytesClass(r), BytesClass(n)) << "case " << id;
     EXPECT_EQ(r["verdict"]["status"], n["verdict"]["status"]) << "case " << id;
     ++compared;
   }

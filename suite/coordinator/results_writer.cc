@@ -15,6 +15,11 @@
 namespace lingerlab {
 
 Status WriteJsonAtomically(const std::string& path, const nlohmann::json& doc) {
+  return WriteTextAtomically(
+      path, doc.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+Status WriteTextAtomically(const std::string& path, const std::string& text) {
   namespace fs = std::filesystem;
   fs::path target(path);
   fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
@@ -29,7 +34,6 @@ Status WriteJsonAtomically(const std::string& path, const nlohmann::json& doc) {
   {
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!fd.valid()) return fail("cannot create temporary file for");
-    std::string text = doc.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     if (!WriteAll(fd.get(), text).ok()) return fail("cannot write");
     if (::fsync(fd.get()) != 0) return fail("cannot fsync");
   }

@@ -12,6 +12,8 @@
 namespace lingerlab {
 
 Status WriteJsonAtomically(const std::string& path, const nlohmann::json& doc);
+// The same for any text (a report, JUnit XML).
+Status WriteTextAtomically(const std::string& path, const std::string& text);
 
 // Creates a new directory `parent/stem` (and `parent` if missing). mkdir is
 // exclusive, so when that name is taken — another run started in the same

@@ -126,8 +126,8 @@ TEST(CompareTest, NonNumericObservedTimeIsADeviation) {
 }
 
 TEST(CompareTest, KernelTimeIsNotComparableWhenScaled) {
-  json v = CompareCase(Table(), "33", {{"close_blocked_s", 6.0}, {"close_ret", 0}}, 0,
-                       Scaled(0.05));
+  json v =
+      CompareCase(Table(), "33", {{"close_blocked_s", 6.0}, {"close_ret", 0}}, 0, Scaled(0.05));
   EXPECT_EQ(v["status"], "not-comparable");
   ASSERT_EQ(v["checks"].size(), 2u);
   EXPECT_EQ(v["checks"][0]["result"], "not-comparable");
@@ -173,10 +173,9 @@ TEST(CompareTest, AbsentClaimWithoutACaptureIsNotComparableWithTheReason) {
   EXPECT_EQ(OnlyCheck(v)["result"], "not-comparable");
   EXPECT_NE(OnlyCheck(v)["note"].get<std::string>().find("no privilege"), std::string::npos);
   // A claim that was made (from syscalls) is still compared.
-  json w = CompareCase(Table(), "06",
-                       {{"close_blocks", true}, {"close_blocked_s", 20.0},
-                        {"close_errno", "EWOULDBLOCK"}},
-                       20, opt);
+  json w = CompareCase(
+      Table(), "06",
+      {{"close_blocks", true}, {"close_blocked_s", 20.0}, {"close_errno", "EWOULDBLOCK"}}, 20, opt);
   EXPECT_EQ(w["status"], "pass") << w.dump(2);
 }
 

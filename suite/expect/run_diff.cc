@@ -1,0 +1,139 @@
+#include "suite/expect/run_diff.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "suite/classify/json_fields.h"
+#include "suite/classify/thresholds.h"
+#include "suite/expect/claims.h"
+
+namespace lingerlab {
+namespace {
+
+using json = nlohmann::json;
+
+const json& Field(const json& obj, std::string_view key) { return classify::FieldOrNull(obj, key); }
+
+const json& Claims(const json& case_doc) { return Field(Field(case_doc, "outcome"), "claims"); }
+
+std::string Short(const json& v) {
+  if (v.is_null()) return "(absent)";
+  if (v.is_number_float()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", v.get<double>());
+    return buf;
+  }
+  return v.dump();
+}
+
+// Whether two durations are the same within the comparison's tolerance.
+bool SameTime(double a, double b, double* tolerance) {
+  *tolerance = std::max(kLingerToleranceMinS, kLingerToleranceFraction * std::max(a, b));
+  return std::fabs(a - b) <= *tolerance;
+}
+
+}  // namespace
+
+json RaceClass(const json& case_doc, const std::string& claim) {
+  const json& claims = Claims(case_doc);
+  const json& v = Field(claims, claim.c_str());
+  if (claim == "client_bytes") {
+    if (!v.is_number_integer()) return v;
+    const json& all = Field(Field(Field(case_doc, "parameters"), "applied"), "payload_bytes");
+    const int64_t got = v.get<int64_t>();
+    if (got == 0) return "none";
+    if (all.is_number_integer() && got == all.get<int64_t>()) return "all";
+    return "some";
+  }
+  if (claim == "close_ended_by" || claim == "close_blocks") {
+    const json& blocked = Field(claims, "close_blocked_s");
+    const json& ended = Field(claims, "close_ended_by");
+    const bool quick = blocked.is_number() && blocked.get<double>() < kImmediateCloseS &&
+                       (ended == "immediate" || ended == "peer_acked");
+    if (quick) return "returned at once";
+  }
+  return v;
+}
+
+std::vector<ClaimChange> DiffCase(const json& base, const json& now) {
+  std::vector<ClaimChange> out;
+  const std::string id = Field(base, "id").is_string() ? Field(base, "id").get<std::string>() : "?";
+  auto add = [&](std::string what, json b, json n, std::string note) {
+    out.push_back({id, std::move(what), std::move(b), std::move(n), std::move(note)});
+  };
+  if (Field(base, "status") != Field(now, "status"))
+    add("status", Field(base, "status"), Field(now, "status"), "");
+
+  // Every claim either side has, in the vocabulary's order, then unknown
+  // ones (a newer classifier's) by name.
+  std::vector<std::string> names;
+  for (const ClaimInfo& c : AllClaims()) names.push_back(c.name);
+  std::set<std::string> extra;
+  for (const json* side : {&Claims(base), &Claims(now)})
+    if (side->is_object())
+      for (auto& [k, v] : side->items())
+        if (!IsKnownClaim(k)) extra.insert(k);
+  names.insert(names.end(), extra.begin(), extra.end());
+
+  for (const std::string& name : names) {
+    const json& b = Field(Claims(base), name.c_str());
+    const json& n = Field(Claims(now), name.c_str());
+    if (b.is_null() && n.is_null()) continue;
+    const ClaimInfo* info = FindClaim(name);
+    if (info && info->time_valued && b.is_number() && n.is_number()) {
+      double tol = 0;
+      if (!SameTime(b.get<double>(), n.get<double>(), &tol)) {
+        char note[64];
+        std::snprintf(note, sizeof note, "differs by more than %.3g s", tol);
+        add(name, b, n, note);
+      }
+      continue;
+    }
+    const json bc = RaceClass(base, name), nc = RaceClass(now, name);
+    if (bc == nc) continue;
+    if (bc != b || nc != n)
+      add(name, b, n, "by class: " + Short(bc) + " -> " + Short(nc));
+    else
+      add(name, b, n, "");
+  }
+  const json& bv = Field(Field(base, "verdict"), "status");
+  const json& nv = Field(Field(now, "verdict"), "status");
+  if (bv != nv) add("verdict", bv, nv, "");
+  return out;
+}
+
+std::vector<ClaimChange> DiffRuns(const json& base_doc, const json& new_doc,
+                                  const std::vector<std::string>& order) {
+  auto by_id = [](const json& doc) {
+    std::map<std::string, const json*> m;
+    const json& cases = Field(doc, "cases");
+    if (cases.is_array())
+      for (const json& c : cases)
+        if (Field(c, "id").is_string()) m[c["id"].get<std::string>()] = &c;
+    return m;
+  };
+  const auto base = by_id(base_doc), now = by_id(new_doc);
+  std::vector<ClaimChange> out;
+  for (const std::string& id : order) {
+    auto b = base.find(id), n = now.find(id);
+    if (b == base.end() && n == now.end()) continue;
+    if (b == base.end() || n == now.end()) {
+      out.push_back({id, "case", b == base.end() ? json() : json("present"),
+                     n == now.end() ? json() : json("present"), "run in one file only"});
+      continue;
+    }
+    for (ClaimChange& c : DiffCase(*b->second, *n->second)) out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::string FormatChange(const ClaimChange& c) {
+  std::string line = c.case_id + " " + c.what + ": " + Short(c.base) + " -> " + Short(c.now);
+  if (!c.note.empty()) line += " (" + c.note + ")";
+  return line;
+}
+
+}  // namespace lingerlab
