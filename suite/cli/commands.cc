@@ -19,6 +19,7 @@
 #include "agents/protocol/auth.h"
 #include "suite/cli/analysis.h"
 #include "suite/cli/exit_codes.h"
+#include "suite/cli/progress.h"
 #include "suite/coordinator/results_writer.h"
 #include "suite/coordinator/run.h"
 #include "suite/expect/expected_table.h"
@@ -347,7 +348,13 @@ int CmdRun(const RunArgs& args) {
     // Signals stay caught until the results are written and the target has
     // removed what is left: a second Ctrl-C must not cost the results file.
     SignalWatcher signals(cancelled);
-    results = RunMatrix(*cases, **target, opt, cancelled);
+    {
+      RunProgress progress(*cases, opt.time_scale, static_cast<size_t>(opt.jobs),
+                           args.status_line);
+      opt.on_progress = [&progress](const CaseProgress& e) { progress.OnEvent(e); };
+      results = RunMatrix(*cases, **target, opt, cancelled);
+      opt.on_progress = nullptr;
+    }
     // Every case has ended: agents that serve other coordinators too may be
     // freed for the next run now rather than after the lease's grace time.
     if ((*target)->ProbeAgentsBeforeRun()) {

@@ -2,12 +2,15 @@
 // (exit_codes.h) and reports problems in one clear line on the log.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "suite/target/target.h"
 
 namespace lingerlab {
+
+class StatusLineSink;  // progress.h
 
 std::string VersionString();
 // A repository path (matrix/..., matrix/expected): relative to the working
@@ -29,6 +32,9 @@ struct RunArgs {
   bool overwrite = false;  // replace results.json in an existing --out
   std::string junit;       // also write JUnit XML here (doc/junit.xsd)
   RemoteAgentsConfig remote;  // --target remote
+  // The terminal's status line (main.cc, when stderr is a terminal and not
+  // -q); null: progress as plain log lines.
+  std::shared_ptr<StatusLineSink> status_line;
 };
 struct CheckArgs {
   std::string results;

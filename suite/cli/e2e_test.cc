@@ -195,7 +195,32 @@ TEST_F(EndToEndTest, RunOfCase04ExitsZeroAndPassesAgainstTheAgentsFamily) {
   EXPECT_EQ(c["parameters"]["time_scale"], (*doc)["environment"]["time_scale"]);
   EXPECT_EQ((*doc)["environment"]["target"], "netns");
   EXPECT_EQ((*doc)["environment"]["stack"], "host-kernel");
+  // Not a terminal (a pipe here): plain lines, no status line, no control
+  // characters.
+  EXPECT_EQ(out.find_first_of("\r\x1b"), std::string::npos) << out;
   EXPECT_EQ(RunBinary({"check", (out_ / "results.json").string()}, &out), 0) << out;
+  EXPECT_TRUE(Namespaces("ll-" + run_id).empty());
+}
+
+// On a terminal (a pty from script(1)) the run keeps one live status line
+// below its log lines: erased before each line and drawn again after.
+TEST_F(EndToEndTest, OnATerminalALiveStatusLineShowsProgress) {
+  if (RunCommand({"script", "--version"}).exit_code != 0)
+    GTEST_SKIP() << "script(1) (util-linux) is not installed";
+  fs::create_directories(out_);
+  const std::string run_id = "tty" + std::to_string(::getpid() % 100000);
+  const std::string typescript = (out_ / "typescript").string();
+  const std::string cmd = std::string(LINGERLAB_BIN) + " run --cases 04 --time-scale 0.05 " +
+                          "--run-id " + run_id + " --out " + (out_ / "r").string();
+  CommandResult r = RunCommand({"script", "-qec", cmd, typescript});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(typescript);
+  const std::string tty((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(tty.find("0/1 done, 1 running, 0:00 elapsed, about 0:"), std::string::npos) << tty;
+  EXPECT_NE(tty.find("\r\x1b[K"), std::string::npos) << tty;
+  // The case's own line is printed with the status line erased before it.
+  EXPECT_NE(tty.find("\r\x1b[K1/1 done, 0 running"), std::string::npos) << tty;
+  EXPECT_NE(tty.find("case 04: completed"), std::string::npos) << tty;
   EXPECT_TRUE(Namespaces("ll-" + run_id).empty());
 }
 

@@ -5,12 +5,15 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <exception>
 #include <string>
 
 #include "suite/cli/commands.h"
 #include "suite/cli/exit_codes.h"
+#include "suite/cli/progress.h"
 
 namespace {
 
@@ -178,7 +181,16 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
 
-  auto logger = spdlog::stderr_color_mt("lingerlab");
+  // On a terminal a run keeps a live status line below its log lines; in a
+  // pipe or CI log there are plain lines only, with no control characters.
+  auto stderr_sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>(
+      ::isatty(STDERR_FILENO) ? spdlog::color_mode::automatic : spdlog::color_mode::never);
+  std::shared_ptr<spdlog::sinks::sink> sink = stderr_sink;
+  if (::isatty(STDERR_FILENO) && !quiet) {
+    run.status_line = std::make_shared<StatusLineSink>(stderr_sink, stderr);
+    sink = run.status_line;
+  }
+  auto logger = std::make_shared<spdlog::logger>("lingerlab", sink);
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_level(quiet            ? spdlog::level::warn

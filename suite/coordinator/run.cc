@@ -174,6 +174,7 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
           live_labs.erase(i);
       };
       spdlog::info("case {} {}: started", cases[i].id, cases[i].name);
+      if (options.on_progress) options.on_progress({CaseProgress::kStarted, cases[i].id, false});
       json doc;
       try {
         doc = RunCase(cases[i], ctx);
@@ -190,6 +191,12 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
                    doc.value("warnings", json::array()).empty()
                        ? ""
                        : " with " + std::to_string(doc["warnings"].size()) + " warning(s)");
+      if (options.on_progress) {
+        const bool failed = doc.value("status", "") != "completed" ||
+                            (doc.contains("verdict") && doc["verdict"].is_object() &&
+                             doc["verdict"].value("status", "") == "deviation");
+        options.on_progress({CaseProgress::kFinished, cases[i].id, failed});
+      }
       if (!options.out_dir.empty()) {
         const std::string path = CaseDocPath(options.out_dir, cases[i]);
         if (Status s = WriteJsonAtomically(path, doc); !s.ok())

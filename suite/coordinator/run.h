@@ -18,6 +18,13 @@
 
 namespace lingerlab {
 
+// A case starting or finishing, for a progress display (RunOptions::on_progress).
+struct CaseProgress {
+  enum Kind { kStarted, kFinished } kind = kStarted;
+  std::string id;
+  bool failed = false;  // kFinished: the case errored or deviates from its expected table
+};
+
 struct RunOptions {
   double time_scale = 1.0;
   int jobs = 0;               // 0: all cases at once
@@ -32,6 +39,9 @@ struct RunOptions {
   // What ProbeAgents() found, recorded as environment.agents; null: taken
   // from the first case that reached its agents.
   nlohmann::json probed_agents;
+  // Called from the worker threads as each case starts and finishes (after
+  // post_process); may be empty.
+  std::function<void(const CaseProgress&)> on_progress;
   // Test hook, passed to each case (CaseContext::on_settle).
   std::function<void(pid_t server, pid_t client)> on_settle;
 };
