@@ -17,7 +17,7 @@
 #include "agents/base/bounded_json.h"
 #include "suite/cli/commands.h"
 #include "suite/expect/expected_table.h"
-#include "suite/expect/report.h"
+#include "suite/report/markdown_report.h"
 #include "suite/expect/results_doc.h"
 #include "suite/expect/run_view.h"
 #include "suite/matrix/matrix.h"

@@ -4,8 +4,8 @@
 // and the two constructed results documents in testdata/. Any difference
 // fails. After an intended change, regenerate it and review the diff:
 //
-//   LINGERLAB_UPDATE_GOLDEN=1 ./expect_test --gtest_filter='ReportTest.*'
-#include "suite/expect/report.h"
+//   LINGERLAB_UPDATE_GOLDEN=1 ./report_test --gtest_filter='ReportTest.*'
+#include "suite/report/markdown_report.h"
 #include "suite/expect/test_matrix.h"
 
 #include <gtest/gtest.h>
@@ -20,6 +20,7 @@ namespace {
 using nlohmann::json;
 
 const std::string kTestdata = LINGERLAB_EXPECT_TESTDATA;
+const std::string kGoldenDir = LINGERLAB_REPORT_TESTDATA;
 
 std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -42,7 +43,7 @@ std::vector<json> Docs() {
 
 TEST(ReportTest, MatchesGoldenFile) {
   const std::string report = RenderMarkdownReport(SoLingerMatrix(), Tables(), Docs());
-  const std::string golden_path = kTestdata + "/report_golden.md";
+  const std::string golden_path = kGoldenDir + "/report_golden.md";
   const char* update = std::getenv("LINGERLAB_UPDATE_GOLDEN");
   if (update && std::string(update) == "1") {
     std::ofstream(golden_path, std::ios::binary) << report;

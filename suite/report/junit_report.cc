@@ -1,4 +1,4 @@
-#include "suite/expect/junit_report.h"
+#include "suite/report/junit_report.h"
 
 #include <cstdio>
 #include <sstream>

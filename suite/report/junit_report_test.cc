@@ -1,7 +1,7 @@
 // JUnit XML: validated against doc/junit.xsd with xmllint (libxml2-utils,
 // installed by tools/install-deps.sh), on a real reference run and on
 // constructed deviations, errors and hostile text.
-#include "suite/expect/junit_report.h"
+#include "suite/report/junit_report.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>

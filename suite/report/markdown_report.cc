@@ -1,4 +1,4 @@
-#include "suite/expect/report.h"
+#include "suite/report/markdown_report.h"
 
 #include <algorithm>
 #include <cstdio>
