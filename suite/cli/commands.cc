@@ -23,6 +23,7 @@
 #include "suite/coordinator/results_writer.h"
 #include "suite/coordinator/run.h"
 #include "suite/expect/expected_table.h"
+#include "suite/report/case_timeline.h"
 #include "suite/report/junit_report.h"
 #include "suite/report/markdown_report.h"
 #include "suite/expect/results_doc.h"
@@ -468,6 +469,32 @@ int CmdReport(const ReportArgs& args) {
     }
   }
   return kExitOk;
+}
+
+int CmdShow(const std::string& results, const std::string& case_id, const std::string& matrix_path) {
+  auto matrix = LoadMatrix(RepoPath(matrix_path));
+  if (!matrix.ok()) {
+    spdlog::error("{}", matrix.error().message);
+    return kExitUsage;
+  }
+  auto doc = LoadResultsFile(results, *matrix);
+  if (!doc.ok()) {
+    spdlog::error("{}", doc.error().message);
+    return kExitUsage;
+  }
+  std::string ids;
+  for (const json& c : (*doc)["cases"]) {
+    const std::string id = c["id"].get<std::string>();
+    const std::string stem = id + "__" + c.value("name", "");
+    if (case_id == id || case_id == stem) {
+      const std::string text = RenderTimelineText(BuildCaseTimeline(c));
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      return kExitOk;
+    }
+    ids += (ids.empty() ? "" : " ") + id;
+  }
+  spdlog::error("{} has no case '{}' (it has: {})", results, case_id, ids);
+  return kExitUsage;
 }
 
 int CmdDiff(const DiffArgs& args) {

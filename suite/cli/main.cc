@@ -166,6 +166,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   report_cmd->add_option("--out,-o", report.out, "write to this file instead of stdout");
 
+  std::string show_results, show_case, show_matrix = run.matrix;
+  auto* show_cmd = app.add_subcommand(
+      "show", "one case's timeline: socket calls and packets in time order, evidence marked");
+  show_cmd->add_option("results", show_results, "results JSON")->required();
+  show_cmd->add_option("case", show_case, "case id (04) or name (04__slow-client__linger-csock-0)")
+      ->required();
+  show_cmd->add_option("--matrix", show_matrix, "the matrix the results are about")
+      ->capture_default_str();
+
   std::string keygen_path;
   auto* keygen_cmd = app.add_subcommand(
       "keygen",
@@ -204,6 +213,7 @@ int main(int argc, char** argv) {
   if (*check_cmd) return CmdCheck(check);
   if (*report_cmd) return CmdReport(report);
   if (*diff_cmd) return CmdDiff(diff);
+  if (*show_cmd) return CmdShow(show_results, show_case, show_matrix);
   if (*keygen_cmd) return CmdKeygen(keygen_path);
   return kExitUsage;
 }

@@ -1,0 +1,299 @@
+#include "suite/report/case_timeline.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "suite/classify/case_view.h"
+#include "suite/classify/json_fields.h"
+
+namespace lingerlab {
+namespace {
+
+using json = nlohmann::json;
+using classify::FieldOrNull;
+
+// An event within this much of a call's span belongs to it (the agents'
+// clocks are mapped onto the capture's to within the clock uncertainty).
+constexpr double kCallSlackS = 0.001;
+
+std::string ArgText(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_number() || v.is_null()) return v.dump();
+  if (v.is_object() && v.contains("onoff") && v.contains("linger"))
+    return "{" + v["onoff"].dump() + "," + v["linger"].dump() + "}";
+  return v.dump().size() <= 24 ? v.dump() : "...";
+}
+
+// "close(csock) = 0", "setsockopt(lsock, SO_LINGER, {1,20}) = 0",
+// "read(sock, 512 B every 200 ms) = 11644 B, ECONNRESET".
+std::string CallText(const classify::CaseEvent& e) {
+  std::string args = e.handle;
+  const json& a = FieldOrNull(e.raw, "args");
+  if (e.step == "setsockopt" || e.step == "getsockopt") {
+    args += ", " + ArgText(FieldOrNull(a, "option"));
+    if (a.is_object() && a.contains("value")) args += ", " + ArgText(a["value"]);
+    if (a.is_object() && a.contains("onoff"))
+      args += ", {" + ArgText(a["onoff"]) + "," + ArgText(FieldOrNull(a, "seconds")) + "}";
+  } else if (e.step == "read") {
+    const json& chunk = FieldOrNull(a, "chunk");
+    const json& every = FieldOrNull(a, "interval_ms");
+    if (chunk.is_number() && every.is_number() && every.get<double>() > 0)
+      args += ", " + chunk.dump() + " B every " + every.dump() + " ms";
+  } else if (e.step == "write") {
+    const json& bytes = FieldOrNull(a, "bytes");
+    if (bytes.is_number()) args += ", " + bytes.dump() + " B";
+  } else if (e.step == "shutdown") {
+    args += ", " + ArgText(FieldOrNull(a, "how"));
+  } else if (e.step == "pause" || e.step == "sleep") {
+    const json& ms = FieldOrNull(a, "ms");
+    if (ms.is_number()) args += ms.dump() + " ms";
+  }
+  if (e.step == "read") {
+    const json& limit = FieldOrNull(a, "limit_ms");
+    if (limit.is_number() && !FieldOrNull(a, "interval_ms").is_number())
+      args += ", until EOF or " + limit.dump() + " ms";
+  }
+  if (e.step == "queues") {
+    const json& outq = FieldOrNull(e.raw, "outq");
+    const json& inq = FieldOrNull(e.raw, "inq");
+    if (outq.is_number() && inq.is_number())
+      return "queues(" + args + "): outq " + outq.dump() + " B, inq " + inq.dump() + " B";
+  }
+  std::string text = e.step + "(" + args + ")";
+  if (e.ret) {
+    const json& bytes = FieldOrNull(e.raw, "bytes");
+    const json& end = FieldOrNull(e.raw, "end");
+    const bool read = e.step == "read" && bytes.is_number_integer();
+    text += " = " + (read ? bytes.dump() + " B" : std::to_string(*e.ret));
+    if (e.errno_name && !e.errno_name->empty())
+      text += (read ? ", " : " ") + *e.errno_name;
+    else if (read && end.is_string())
+      text += ", " + end.get<std::string>();
+  }
+  return text;
+}
+
+// What each packet is, in order: needs the highest sequence number and the
+// last ACK and window each side has sent so far.
+void ClassifySegments(std::vector<TimelinePacket>& packets) {
+  struct Side {
+    int64_t next_seq = 0;  // highest seq + len sent
+    int64_t last_ack = -1, last_win = -1;
+  };
+  Side side[2];  // [0] client, [1] server
+  for (TimelinePacket& p : packets) {
+    Side& me = side[p.s2c ? 1 : 0];
+    const Side& peer = side[p.s2c ? 0 : 1];
+    if (p.flags.find('R') != std::string::npos)
+      p.kind = SegmentKind::kRst;
+    else if (p.flags.find('S') != std::string::npos)
+      p.kind = SegmentKind::kSyn;
+    else if (p.flags.find('F') != std::string::npos)
+      p.kind = SegmentKind::kFin;
+    else if (p.len <= 1 && peer.last_win == 0 && p.seq < me.next_seq)
+      p.kind = SegmentKind::kZeroWindowProbe;  // old sequence space into a closed window
+    else if (p.len > 0)
+      p.kind = SegmentKind::kData;
+    else if (p.ack == me.last_ack && p.win != me.last_win)
+      p.kind = SegmentKind::kWindowUpdate;
+    else
+      p.kind = SegmentKind::kAck;
+    me.next_seq = std::max(me.next_seq, p.seq + p.len);
+    if (p.flags.find('.') != std::string::npos) {
+      me.last_ack = p.ack;
+      me.last_win = p.win;
+    }
+  }
+}
+
+std::string Seconds(double t) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%10.6f", t);
+  return buf;
+}
+
+std::string Duration(double s) {
+  char buf[32];
+  if (s < 0.001)
+    std::snprintf(buf, sizeof buf, "%.0f us", s * 1e6);
+  else if (s < 1)
+    std::snprintf(buf, sizeof buf, "%.1f ms", s * 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.3f s", s);
+  return buf;
+}
+
+}  // namespace
+
+const char* SegmentKindName(SegmentKind kind) {
+  switch (kind) {
+    case SegmentKind::kSyn:
+      return "syn";
+    case SegmentKind::kData:
+      return "data";
+    case SegmentKind::kFin:
+      return "fin";
+    case SegmentKind::kRst:
+      return "rst";
+    case SegmentKind::kAck:
+      return "ack";
+    case SegmentKind::kWindowUpdate:
+      return "window-update";
+    case SegmentKind::kZeroWindowProbe:
+      return "zero-window-probe";
+  }
+  return "ack";
+}
+
+CaseTimeline BuildCaseTimeline(const json& case_doc) {
+  const classify::CaseView view = classify::ParseCase(case_doc);
+  CaseTimeline tl;
+  tl.id = view.id;
+  tl.status = view.status;
+  tl.error = view.error.value_or("");
+  const json& name = FieldOrNull(case_doc, "name");
+  if (name.is_string()) tl.name = name.get<std::string>();
+  const json& verdict = FieldOrNull(FieldOrNull(case_doc, "verdict"), "status");
+  if (verdict.is_string()) tl.verdict = verdict.get<std::string>();
+  const json& pcap = FieldOrNull(FieldOrNull(case_doc, "capture"), "pcap");
+  if (pcap.is_string()) tl.pcap = pcap.get<std::string>();
+
+  for (bool server : {true, false}) {
+    for (const classify::CaseEvent& e : server ? view.server : view.client) {
+      if (!e.t_start) continue;
+      TimelineCall c;
+      c.server = server;
+      c.step = e.step;
+      c.text = CallText(e);
+      c.t_start = *e.t_start;
+      c.t_end = e.t_end.value_or(*e.t_start);
+      c.failed = e.ret && *e.ret == -1;
+      tl.calls.push_back(std::move(c));
+    }
+  }
+  std::stable_sort(
+      tl.calls.begin(), tl.calls.end(),
+      [](const TimelineCall& a, const TimelineCall& b) { return a.t_start < b.t_start; });
+  for (const classify::CasePacket& p : view.packets)
+    tl.packets.push_back(
+        {p.index, p.t, p.s2c, p.flags, p.seq, p.ack, p.len, p.win, SegmentKind::kAck, {}});
+  ClassifySegments(tl.packets);  // in capture order: the state follows the wire
+  std::stable_sort(tl.packets.begin(), tl.packets.end(),
+                   [](const TimelinePacket& a, const TimelinePacket& b) { return a.t < b.t; });
+
+  // The classifier's evidence, each item once, where it lies.
+  std::set<std::string> seen;
+  auto place = [&](const json& e) {
+    const json& what = FieldOrNull(e, "what");
+    if (!what.is_string()) return;
+    const json& claim = FieldOrNull(e, "for");
+    const std::string text =
+        (claim.is_string() ? claim.get<std::string>() + ": " : "") + what.get<std::string>();
+    const json& packet = FieldOrNull(e, "packet");
+    if (!seen.insert(packet.dump() + text).second) return;
+    if (packet.is_number_integer()) {
+      for (TimelinePacket& p : tl.packets)
+        if (static_cast<int64_t>(p.index) == packet.get<int64_t>()) {
+          p.evidence.push_back(text);
+          return;
+        }
+    }
+    const json& t = FieldOrNull(e, "t_case");
+    if (t.is_number()) {
+      const double at = t.get<double>();
+      // The server call nearest the moment (inside it if any, within the
+      // slack otherwise), the shortest on a tie: the close() or the queue
+      // reading the evidence is about, not the pause around them.
+      TimelineCall* best = nullptr;
+      double best_gap = 0, best_span = 0;
+      for (TimelineCall& c : tl.calls) {
+        if (!c.server || c.step == "pause" || c.step == "sleep") continue;
+        const double gap = std::max({0.0, c.t_start - at, at - c.t_end});
+        const double span = c.t_end - c.t_start;
+        if (gap > kCallSlackS) continue;
+        if (!best || gap < best_gap || (gap == best_gap && span < best_span)) {
+          best = &c;
+          best_gap = gap;
+          best_span = span;
+        }
+      }
+      if (best) {
+        best->evidence.push_back(text);
+        return;
+      }
+    }
+    tl.notes.push_back(text);
+  };
+  const json& outcome = FieldOrNull(case_doc, "outcome");
+  if (outcome.is_object()) {
+    for (auto& [key, value] : outcome.items()) {
+      const json& list = key == "evidence" ? value : FieldOrNull(value, "evidence");
+      if (list.is_array())
+        for (const json& e : list) place(e);
+    }
+  }
+
+  bool any = false;
+  auto extend = [&](double a, double b) {
+    if (!std::isfinite(a) || !std::isfinite(b)) return;
+    tl.t_first = any ? std::min(tl.t_first, a) : a;
+    tl.t_last = any ? std::max(tl.t_last, b) : b;
+    any = true;
+  };
+  for (const TimelineCall& c : tl.calls) extend(c.t_start, c.t_end);
+  for (const TimelinePacket& p : tl.packets) extend(p.t, p.t);
+  return tl;
+}
+
+std::string RenderTimelineText(const CaseTimeline& tl) {
+  struct Line {
+    double t;
+    int order;  // at equal times: a call's start, then packets, then its return
+    std::string text;
+  };
+  std::vector<Line> lines;
+  for (const TimelineCall& c : tl.calls) {
+    const std::string who = c.server ? "server " : "client ";
+    const double d = c.t_end - c.t_start;
+    bool spans = false;  // a packet went by while the call was in progress
+    for (const TimelinePacket& p : tl.packets)
+      if (p.t > c.t_start && p.t < c.t_end) spans = true;
+    std::string marks;
+    for (const std::string& e : c.evidence) marks += "\n" + std::string(30, ' ') + "<== " + e;
+    if (!spans) {
+      lines.push_back({c.t_start, 0, who + c.text + "  [" + Duration(d) + "]" + marks});
+    } else {
+      std::string head = c.text.substr(0, c.text.find(" = "));
+      lines.push_back({c.t_start, 0, who + head + " ..."});
+      lines.push_back(
+          {c.t_end, 2, who + "... " + c.text + "  [blocked " + Duration(d) + "]" + marks});
+    }
+  }
+  for (const TimelinePacket& p : tl.packets) {
+    std::string text = std::string(p.s2c ? "server > client" : "client > server") + "  [" +
+                       p.flags + "] seq " + std::to_string(p.seq) + " ack " +
+                       std::to_string(p.ack) + " win " + std::to_string(p.win) + " len " +
+                       std::to_string(p.len);
+    if (p.kind == SegmentKind::kZeroWindowProbe || p.kind == SegmentKind::kWindowUpdate)
+      text += "  (" + std::string(SegmentKindName(p.kind)) + ")";
+    for (const std::string& e : p.evidence) text += "\n" + std::string(30, ' ') + "<== " + e;
+    lines.push_back({p.t, 1, text});
+  }
+  std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
+    return a.t != b.t ? a.t < b.t : a.order < b.order;
+  });
+  std::string out = "case " + tl.id + " " + tl.name + ": " + (tl.status.empty() ? "?" : tl.status);
+  if (!tl.verdict.empty()) out += ", " + tl.verdict;
+  if (!tl.error.empty()) out += " (" + tl.error + ")";
+  out += "\n";
+  if (!tl.pcap.empty()) out += "pcap: " + tl.pcap + "\n";
+  for (const Line& l : lines) out += Seconds(l.t) + "  " + l.text + "\n";
+  for (const std::string& n : tl.notes) out += "note: " + n + "\n";
+  return out;
+}
+
+}  // namespace lingerlab

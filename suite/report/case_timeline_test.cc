@@ -1,0 +1,134 @@
+// Case timelines on real reference captures and on constructed cases.
+#include "suite/report/case_timeline.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace lingerlab {
+namespace {
+
+using nlohmann::json;
+
+json ReferenceCase(const std::string& id) {
+  std::ifstream in(std::string(LINGERLAB_SOURCE_DIR) + "/results/reference-scale0.05/results.json");
+  const json doc = json::parse(in);
+  for (const json& c : doc["cases"])
+    if (c["id"] == id) return c;
+  return json();
+}
+
+// Case 04 ({on,0} on the connected socket): close() returns at once and the
+// server's RST is the evidence for abort_on_close.
+TEST(CaseTimelineTest, TheAbortingCloseAndItsRstCarryTheEvidence) {
+  const CaseTimeline tl = BuildCaseTimeline(ReferenceCase("04"));
+  EXPECT_EQ(tl.id, "04");
+  EXPECT_EQ(tl.verdict, "pass");
+  EXPECT_EQ(tl.pcap, "pcaps/04__slow-client__linger-csock-0.pcap");
+  ASSERT_FALSE(tl.packets.empty());
+  int rsts = 0;
+  for (const TimelinePacket& p : tl.packets) {
+    if (p.kind != SegmentKind::kRst) continue;
+    ++rsts;
+    EXPECT_TRUE(p.s2c);
+    ASSERT_FALSE(p.evidence.empty());
+    EXPECT_EQ(p.evidence[0].rfind("abort_on_close: server RST", 0), 0u) << p.evidence[0];
+  }
+  EXPECT_EQ(rsts, 1);
+  EXPECT_EQ(tl.packets.front().kind, SegmentKind::kSyn);
+  for (size_t i = 1; i < tl.packets.size(); ++i) EXPECT_LE(tl.packets[i - 1].t, tl.packets[i].t);
+  // The server's close() holds the SIOCOUTQ evidence taken just before it.
+  bool close_found = false;
+  for (const TimelineCall& c : tl.calls)
+    if (c.server && c.step == "close" && c.text == "close(csock) = 0") {
+      close_found = true;
+      ASSERT_FALSE(c.evidence.empty());
+    }
+  EXPECT_TRUE(close_found);
+
+  const std::string text = RenderTimelineText(tl);
+  EXPECT_NE(text.find("server > client  [R"), std::string::npos) << text;
+  EXPECT_NE(text.find("<== abort_on_close: server RST"), std::string::npos) << text;
+  EXPECT_NE(text.find("client read(sock, 512 B every 200 ms) ..."), std::string::npos) << text;
+  EXPECT_NE(text.find("= 11644 B, ECONNRESET  [blocked"), std::string::npos) << text;
+}
+
+// Case 06 ({on,20} on the listening socket, slow client): close() blocks for
+// the linger time while data and ACKs flow; two lines, start and return.
+TEST(CaseTimelineTest, ABlockingCloseHasAStartLineAndAReturnLine) {
+  const std::string text = RenderTimelineText(BuildCaseTimeline(ReferenceCase("06")));
+  const size_t start = text.find("server close(csock) ...");
+  const size_t ret = text.find("server ... close(csock) = 0  [blocked 1.0");
+  ASSERT_NE(start, std::string::npos) << text;
+  ASSERT_NE(ret, std::string::npos) << text;
+  EXPECT_LT(start, ret);
+  EXPECT_NE(text.substr(start, ret - start).find("client > server"), std::string::npos);
+}
+
+// Constructed: a closed window, a probe into it and the window update.
+TEST(CaseTimelineTest, ZeroWindowProbesAndWindowUpdatesAreNamed) {
+  json c = {{"id", "99"},
+            {"status", "completed"},
+            {"packets",
+             {{{"t", 0.0},
+               {"dir", "s2c"},
+               {"flags", "P."},
+               {"seq", 1},
+               {"ack", 1},
+               {"len", 100},
+               {"win", 500}},
+              {{"t", 0.1},
+               {"dir", "c2s"},
+               {"flags", "."},
+               {"seq", 1},
+               {"ack", 101},
+               {"len", 0},
+               {"win", 0}},
+              {{"t", 0.3},
+               {"dir", "s2c"},
+               {"flags", "."},
+               {"seq", 100},
+               {"ack", 1},
+               {"len", 0},
+               {"win", 500}},
+              {{"t", 0.4},
+               {"dir", "c2s"},
+               {"flags", "."},
+               {"seq", 1},
+               {"ack", 101},
+               {"len", 0},
+               {"win", 4096}},
+              {{"t", 0.5},
+               {"dir", "s2c"},
+               {"flags", "F."},
+               {"seq", 101},
+               {"ack", 1},
+               {"len", 0},
+               {"win", 500}}}}};
+  const CaseTimeline tl = BuildCaseTimeline(c);
+  ASSERT_EQ(tl.packets.size(), 5u);
+  EXPECT_EQ(tl.packets[0].kind, SegmentKind::kData);
+  EXPECT_EQ(tl.packets[1].kind, SegmentKind::kAck);
+  EXPECT_EQ(tl.packets[2].kind, SegmentKind::kZeroWindowProbe);
+  EXPECT_EQ(tl.packets[3].kind, SegmentKind::kWindowUpdate);
+  EXPECT_EQ(tl.packets[4].kind, SegmentKind::kFin);
+  EXPECT_DOUBLE_EQ(tl.t_first, 0.0);
+  EXPECT_DOUBLE_EQ(tl.t_last, 0.5);
+}
+
+TEST(CaseTimelineTest, MalformedCasesNeverThrow) {
+  for (const json& c :
+       {json(), json::array(), json{{"id", 4}},
+        json{{"events", {{"server", {{{"step", "close"}, {"t_start", "x"}}}}}}},
+        json{{"packets", {{{"t", "soon"}}}}},
+        json{{"outcome", {{"evidence", {1, {{"what", 3}}, {{"what", "w"}, {"packet", 99}}}}}}}}) {
+    EXPECT_NO_THROW(RenderTimelineText(BuildCaseTimeline(c))) << c;
+  }
+  const CaseTimeline tl =
+      BuildCaseTimeline(json{{"outcome", {{"evidence", {{{"what", "w"}, {"packet", 99}}}}}}});
+  ASSERT_EQ(tl.notes.size(), 1u);  // no packet 99: kept as a note, not lost
+}
+
+}  // namespace
+}  // namespace lingerlab
