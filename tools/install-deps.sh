@@ -16,6 +16,7 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   iproute2 ethtool                       # the netns lab
   libxml2-utils                          # xmllint: junit_report_test checks doc/junit.xsd
+  chromium                               # html_report_test opens the HTML report headless
   tshark                                 # tests check that tshark reads our pcaps
   clang-format python3                  # bench-matrix.sh
 )

@@ -23,12 +23,13 @@
 #include "suite/coordinator/results_writer.h"
 #include "suite/coordinator/run.h"
 #include "suite/expect/expected_table.h"
-#include "suite/report/case_timeline.h"
-#include "suite/report/junit_report.h"
-#include "suite/report/markdown_report.h"
 #include "suite/expect/results_doc.h"
 #include "suite/expect/run_diff.h"
 #include "suite/matrix/matrix.h"
+#include "suite/report/case_timeline.h"
+#include "suite/report/html_report.h"
+#include "suite/report/junit_report.h"
+#include "suite/report/markdown_report.h"
 #include "suite/target/target.h"
 
 #ifndef LINGERLAB_SOURCE_DIR
@@ -269,7 +270,8 @@ int CmdRun(const RunArgs& args) {
   }
   const std::string agent = args.agent.empty() ? AgentBesideUs() : args.agent;
   auto target = MakeTarget(
-      args.target, TargetConfig{agent, args.run_id.empty() ? RandomRunId() : args.run_id, args.remote});
+      args.target,
+      TargetConfig{agent, args.run_id.empty() ? RandomRunId() : args.run_id, args.remote});
   if (!target.ok()) {
     spdlog::error("{}", target.error().message);
     return kExitUsage;
@@ -350,8 +352,7 @@ int CmdRun(const RunArgs& args) {
     // removed what is left: a second Ctrl-C must not cost the results file.
     SignalWatcher signals(cancelled);
     {
-      RunProgress progress(*cases, opt.time_scale, static_cast<size_t>(opt.jobs),
-                           args.status_line);
+      RunProgress progress(*cases, opt.time_scale, static_cast<size_t>(opt.jobs), args.status_line);
       opt.on_progress = [&progress](const CaseProgress& e) { progress.OnEvent(e); };
       results = RunMatrix(*cases, **target, opt, cancelled);
       opt.on_progress = nullptr;
@@ -360,9 +361,10 @@ int CmdRun(const RunArgs& args) {
     // freed for the next run now rather than after the lease's grace time.
     if ((*target)->ProbeAgentsBeforeRun()) {
       if (Status r = ReleaseAgents(**target); !r.ok())
-        spdlog::warn("could not tell the agents the run is over ({}); they stay reserved for "
-                     "this run for {} s",
-                     r.message(), protocol::kLeaseGrace / kNsPerSec);
+        spdlog::warn(
+            "could not tell the agents the run is over ({}); they stay reserved for "
+            "this run for {} s",
+            r.message(), protocol::kLeaseGrace / kNsPerSec);
     }
     for (json& c : results["cases"])
       if (!c.contains("verdict")) an.Analyze(c, opt.time_scale);
@@ -457,21 +459,34 @@ int CmdReport(const ReportArgs& args) {
     }
     docs.push_back(std::move(*d));
   }
-  const std::string md = RenderMarkdownReport(*matrix, *tables, docs);
-  if (args.out.empty()) {
-    std::fwrite(md.data(), 1, md.size(), stdout);
-  } else {
-    std::ofstream o(args.out);
-    o << md;
-    if (!o) {
-      spdlog::error("cannot write {}", args.out);
-      return kExitEnvironment;
+  std::string text;
+  if (args.format == "html") {
+    // Pcap links relative to the page: from the output's directory (or the
+    // working directory for stdout) to each results file's.
+    std::error_code ec;
+    const fs::path page_dir =
+        fs::absolute(args.out.empty() ? fs::path(".") : fs::path(args.out).parent_path(), ec);
+    std::vector<std::string> pcap_dirs;
+    for (const std::string& p : args.results) {
+      fs::path rel = fs::absolute(fs::path(p), ec).parent_path().lexically_relative(page_dir);
+      std::string dir = rel.empty() || rel == "." ? "" : rel.generic_string() + "/";
+      pcap_dirs.push_back(dir);
     }
+    text = RenderHtmlReport(*matrix, *tables, docs, pcap_dirs);
+  } else {
+    text = RenderMarkdownReport(*matrix, *tables, docs);
+  }
+  if (args.out.empty()) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  } else if (Status s = WriteTextAtomically(args.out, text); !s.ok()) {
+    spdlog::error("{}", s.message());
+    return kExitEnvironment;
   }
   return kExitOk;
 }
 
-int CmdShow(const std::string& results, const std::string& case_id, const std::string& matrix_path) {
+int CmdShow(const std::string& results, const std::string& case_id,
+            const std::string& matrix_path) {
   auto matrix = LoadMatrix(RepoPath(matrix_path));
   if (!matrix.ok()) {
     spdlog::error("{}", matrix.error().message);

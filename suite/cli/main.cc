@@ -155,12 +155,14 @@ int main(int argc, char** argv) {
 
   ReportArgs report;
   auto* report_cmd = app.add_subcommand(
-      "report", "render the summary tables (Markdown) from expected tables and results files");
+      "report",
+      "render the summary tables, the case grid and (html) each case's timeline from expected "
+      "tables and results files");
   report_cmd->add_option("results", report.results, "results JSON files");
   report_cmd->add_option("--matrix", report.matrix, "the matrix the results and tables are about")
       ->capture_default_str();
   report_cmd->add_option("--format", report.format, "output format")
-      ->check(CLI::IsMember({"md"}))
+      ->check(CLI::IsMember({"md", "html"}))
       ->capture_default_str();
   report_cmd->add_option("--expected-dir", report.expected_dir, "directory of expected tables")
       ->capture_default_str();

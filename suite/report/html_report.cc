@@ -1,0 +1,258 @@
+#include "suite/report/html_report.h"
+
+#include <map>
+#include <sstream>
+
+#include "suite/report/case_timeline.h"
+#include "suite/report/junit_report.h"  // XmlEscape
+#include "suite/report/report_model.h"
+#include "suite/report/timeline_svg.h"
+
+namespace lingerlab {
+namespace {
+
+using nlohmann::json;
+
+std::string H(const std::string& text) { return XmlEscape(text); }
+
+// The page's only styling: system fonts, nothing fetched.
+constexpr const char* kStyle = R"css(
+:root { --ink:#1d2327; --muted:#5f6b73; --line:#d5dbe0; --bg:#fff; --pass:#1a7f37; --dev:#b42318;
+        --nc:#8a6d00; --none:#5f6b73; --err:#7a1fa2; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
+       color: var(--ink); background: var(--bg); margin: 0 auto; max-width: 1280px; padding: 16px 24px; }
+h1 { font-size: 22px; margin: 8px 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px;
+  border-bottom: 1px solid var(--line); padding-bottom: 4px; } h3 { font-size: 14px; margin: 0 0 4px; }
+p.note, .muted { color: var(--muted); }
+table { border-collapse: collapse; margin: 8px 0; width: 100%; }
+th, td { border: 1px solid var(--line); padding: 4px 6px; text-align: left; vertical-align: top; }
+th { background: #f3f5f7; font-weight: 600; }
+tr.measured td { background: #f7fbff; font-weight: 600; }
+td.dev, span.dev { color: var(--dev); }
+a.mark { color: var(--dev); font-weight: 700; text-decoration: none; margin-left: 3px; }
+.badge { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 12px; font-weight: 600;
+         color: #fff; background: var(--none); }
+.badge.pass { background: var(--pass); } .badge.deviation { background: var(--dev); }
+.badge.not-comparable { background: var(--nc); } .badge.error { background: var(--err); }
+.grid td.case { white-space: nowrap; } .grid .lines { font-size: 12px; margin-top: 2px; }
+.grid details { font-size: 12px; color: var(--muted); margin-top: 2px; }
+section.case { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; margin: 10px 0;
+               break-inside: avoid; }
+section.case .meta { font-size: 12px; color: var(--muted); margin: 2px 0 0; }
+section.case ul { margin: 4px 0 0 18px; padding: 0; font-size: 12px; }
+svg.timeline { width: 100%; height: auto; display: block; font: 10px system-ui, sans-serif; }
+svg.timeline text { fill: var(--ink); } svg.timeline text.tick, svg.timeline text.lane { fill: var(--muted); }
+svg.timeline .lane-line, svg.timeline .axis { stroke: #9aa5ad; stroke-width: 1; }
+svg.timeline .break rect { fill: #f1f3f5; } svg.timeline .break path { stroke: #9aa5ad; fill: none; }
+svg.timeline .break text { fill: var(--muted); text-anchor: middle; }
+svg.timeline .call rect { fill: #6b7c8a; } svg.timeline .call.close rect { fill: #0b5cad; }
+svg.timeline .call.failed rect { fill: var(--dev); }
+svg.timeline .pkt line { stroke-width: 1.2; } svg.timeline .pkt path { stroke: none; }
+svg.timeline .pkt.data line { stroke: #2f6fdb; } svg.timeline .pkt.data path { fill: #2f6fdb; }
+svg.timeline .pkt.ack line { stroke: #b8c2ca; } svg.timeline .pkt.ack path { fill: #b8c2ca; }
+svg.timeline .pkt.syn line { stroke: #6b7c8a; } svg.timeline .pkt.syn path { fill: #6b7c8a; }
+svg.timeline .pkt.fin line { stroke: var(--pass); stroke-width: 2; } svg.timeline .pkt.fin path { fill: var(--pass); }
+svg.timeline .pkt.rst line { stroke: var(--dev); stroke-width: 2.5; } svg.timeline .pkt.rst path { fill: var(--dev); }
+svg.timeline .pkt.window-update line { stroke: #8e44ad; } svg.timeline .pkt.window-update path { fill: #8e44ad; }
+svg.timeline .pkt.zero-window-probe line { stroke: #d97706; stroke-dasharray: 3 2; } svg.timeline .pkt.zero-window-probe path { fill: #d97706; }
+svg.timeline .halo { fill: #ffd33d; fill-opacity: .55; stroke: #e3a008; }
+svg.timeline .call.cited rect { stroke: #e3a008; stroke-width: 2; }
+.legend span { margin-right: 12px; font-size: 12px; white-space: nowrap; }
+.legend i { display: inline-block; width: 14px; height: 3px; vertical-align: middle; margin-right: 4px; }
+@media print { body { max-width: none; padding: 0; font-size: 11px; } a { color: inherit; }
+  section.case { page-break-inside: avoid; } }
+)css";
+
+std::string Badge(const std::string& status) {
+  const std::string s = status.empty() ? "none" : status;
+  return "<span class=\"badge " + H(s) + "\">" + H(s) + "</span>";
+}
+
+std::string Mark(int n) {
+  return "<a class=\"mark\" href=\"#dev-" + std::to_string(n) + "\">⚠" + std::to_string(n) + "</a>";
+}
+
+std::string TimelineId(size_t run, const std::string& id) {
+  return "tl-" + RunName(run) + "-" + id;
+}
+
+void SummaryTable(std::ostringstream& out, const SummaryTableModel& t) {
+  out << "<h2>" << H(t.title) << "</h2>\n<table class=\"summary\"><thead><tr><th>Platform</th>";
+  for (const std::string& h : t.headings) out << "<th>" << H(h) << "</th>";
+  out << "</tr></thead><tbody>\n";
+  for (const SummaryRow& row : t.rows) {
+    out << "<tr" << (row.measured ? " class=\"measured\"" : "") << "><td>" << H(row.label)
+        << "</td>";
+    for (size_t i = 0; i < row.cells.size(); ++i) {
+      const bool dev = row.measured && !row.marks[i].empty();
+      out << "<td" << (dev ? " class=\"dev\"" : "") << ">" << H(row.cells[i]);
+      if (row.measured)
+        for (int n : row.marks[i]) out << Mark(n);
+      out << "</td>";
+    }
+    out << "</tr>\n";
+  }
+  out << "</tbody></table>\n";
+}
+
+void Grid(std::ostringstream& out, const ReportModel& m) {
+  out << "<h2 id=\"grid\">Case by case</h2>\n<p class=\"note\">Each cell: the verdict against "
+         "the run's family, then each check (✓ pass, ⚠N deviation, linked below). The run's "
+         "expected claims open under the cell; the case's timeline is further down.</p>\n"
+         "<table class=\"grid\"><thead><tr><th>#</th><th>Case</th>";
+  for (size_t r = 0; r < m.runs.size(); ++r)
+    out << "<th>" << H(RunName(r) + ": " + m.runs[r].label) << "</th>";
+  out << "</tr></thead><tbody>\n";
+  for (const MatrixCase& mc : m.matrix->cases) {
+    out << "<tr><td>" << H(mc.id) << "</td><td class=\"case\">" << H(mc.name) << "</td>";
+    for (size_t r = 0; r < m.runs.size(); ++r) {
+      const MeasuredCell cell = MeasuredCellOf(m, r, mc.id);
+      out << "<td>";
+      if (cell.status.empty()) {
+        out << H(cell.headline);
+      } else {
+        out << Badge(cell.status) << " <a href=\"#" << TimelineId(r, mc.id)
+            << "\">timeline</a><div class=\"lines\">";
+        for (const CellLine& l : cell.lines) {
+          out << "<div" << (l.deviation ? " class=\"dev\"" : "") << ">" << H(l.text);
+          if (l.deviation) out << Mark(l.deviation);
+          out << "</div>";
+        }
+        out << "</div>";
+      }
+      if (const ExpectedTable* t = m.runs[r].table) {
+        const std::vector<std::string> lines = ExpectedLines(t->Find(mc.id));
+        out << "<details><summary>expected (" << H(t->title) << ")</summary>";
+        if (lines.empty()) out << "nothing stated";
+        for (const std::string& l : lines) out << "<div>" << H(l) << "</div>";
+        out << "</details>";
+      }
+      out << "</td>";
+    }
+    out << "</tr>\n";
+  }
+  out << "</tbody></table>\n";
+}
+
+std::map<std::string, const json*> CasesById(const json& doc) {
+  std::map<std::string, const json*> out;
+  if (doc.is_object() && doc.contains("cases") && doc["cases"].is_array())
+    for (const json& c : doc["cases"])
+      if (c.is_object() && c.contains("id") && c["id"].is_string())
+        out[c["id"].get<std::string>()] = &c;
+  return out;
+}
+
+void Timelines(std::ostringstream& out, const ReportModel& m, const std::vector<json>& docs,
+               const std::vector<std::string>& pcap_dirs) {
+  out << "<h2 id=\"timelines\">Timelines</h2>\n<p class=\"note legend\">Server above, client "
+         "below; socket calls as bars (close() in blue, a failed call in red), packets as "
+         "arrows: <span><i style=\"background:#2f6fdb\"></i>data</span><span><i "
+         "style=\"background:#1a7f37\"></i>FIN</span><span><i "
+         "style=\"background:#b42318\"></i>RST</span><span><i "
+         "style=\"background:#8e44ad\"></i>window update</span><span><i "
+         "style=\"background:#d97706\"></i>zero-window probe</span><span><i "
+         "style=\"background:#b8c2ca\"></i>ACK (thinned)</span><span><i "
+         "style=\"background:#ffd33d\"></i>evidence behind a verdict</span>. Grey bands are "
+         "silences compressed to a fixed width, with their length. Hover a mark for its "
+         "details.</p>\n";
+  for (size_t r = 0; r < m.runs.size(); ++r) {
+    out << "<h3>" << H(RunName(r) + ": " + m.runs[r].label) << "</h3>\n";
+    const auto cases = CasesById(docs[r]);
+    for (const MatrixCase& mc : m.matrix->cases) {
+      auto it = cases.find(mc.id);
+      if (it == cases.end()) continue;
+      const CaseTimeline tl = BuildCaseTimeline(*it->second);
+      const MeasuredCell cell = MeasuredCellOf(m, r, mc.id);
+      out << "<section class=\"case\" id=\"" << TimelineId(r, mc.id) << "\"><h3>" << H(mc.id) << " "
+          << H(mc.name) << " " << Badge(cell.status.empty() ? tl.status : cell.status) << "</h3>\n"
+          << RenderTimelineSvg(tl) << "\n<p class=\"meta\">";
+      if (!tl.pcap.empty())
+        out << "<a href=\"" << H(pcap_dirs[r] + tl.pcap) << "\">" << H(tl.pcap) << "</a>";
+      else
+        out << "no pcap";
+      if (!tl.error.empty()) out << " · error: " << H(tl.error);
+      out << "</p>";
+      std::vector<std::string> evidence;
+      for (const TimelineCall& c : tl.calls)
+        evidence.insert(evidence.end(), c.evidence.begin(), c.evidence.end());
+      for (const TimelinePacket& p : tl.packets)
+        evidence.insert(evidence.end(), p.evidence.begin(), p.evidence.end());
+      evidence.insert(evidence.end(), tl.notes.begin(), tl.notes.end());
+      if (!evidence.empty()) {
+        out << "<details><summary>evidence (" << evidence.size() << ")</summary><ul>";
+        for (const std::string& e : evidence) out << "<li>" << H(e) << "</li>";
+        out << "</ul></details>";
+      }
+      out << "</section>\n";
+    }
+  }
+}
+
+}  // namespace
+
+std::string RenderHtmlReport(const Matrix& matrix, const std::vector<ExpectedTable>& tables,
+                             const std::vector<json>& docs,
+                             const std::vector<std::string>& pcap_dirs_in) {
+  const ReportModel m = BuildReportModel(matrix, tables, docs);
+  std::vector<std::string> pcap_dirs = pcap_dirs_in;
+  pcap_dirs.resize(docs.size());
+  std::ostringstream out;
+  out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+         "<title>"
+      << H(matrix.title.empty() ? matrix.name : matrix.title)
+      << ": expected and measured</title><style>" << kStyle << "</style></head><body>\n"
+      << "<h1>" << H(matrix.title.empty() ? matrix.name : matrix.title)
+      << ": expected and measured</h1>\n<p class=\"note\">Expected rows come from "
+         "<code>matrix/expected/*.json</code>"
+      << (m.sources.empty() ? "" : " (" + H(m.sources) + ")")
+      << "; each value names its source. Measured rows and columns are the results files "
+         "below.</p>\n";
+  if (m.runs.empty()) {
+    out << "<p>No results files were given.</p>\n";
+  } else {
+    out << "<ul class=\"runs\">";
+    for (size_t r = 0; r < m.runs.size(); ++r) {
+      std::map<std::string, int> counts;
+      for (const auto& [id, rc] : m.runs[r].cases)
+        ++counts[rc.status == "error"     ? "error"
+                 : rc.verdict.is_object() ? rc.verdict.value("status", "none")
+                                          : "none"];
+      out << "<li><b>" << RunName(r) << "</b>: " << H(m.runs[r].label)
+          << "; compared with family <code>"
+          << H(m.runs[r].family.empty() ? "unknown" : m.runs[r].family) << "</code>"
+          << (m.runs[r].table ? "" : " (no expected table: nothing marked)") << " —";
+      for (const auto& [status, n] : counts) out << " " << Badge(status) << " " << n;
+      out << "</li>";
+    }
+    out << "</ul>\n";
+  }
+  for (const SummaryTableModel& t : m.summary) SummaryTable(out, t);
+  if (!m.summary.empty())
+    out << "<p class=\"note\">* " << H(kWindowsShutdownFootnote)
+        << " Measured times are at the run's time scale: a linger time shrinks with it, a "
+           "kernel constant does not.</p>\n";
+  Grid(out, m);
+  Timelines(out, m, docs, pcap_dirs);
+  out << "<h2 id=\"deviations\">Deviations</h2>\n";
+  if (m.deviations.empty())
+    out << "<p>None.</p>\n";
+  else
+    out << "<ol class=\"deviations\">";
+  for (const ReportDeviation& d : m.deviations) {
+    const MatrixCase* mc = matrix.Find(d.case_id);
+    out << "<li id=\"dev-" << d.number << "\" value=\"" << d.number << "\">" << RunName(d.run)
+        << ", case <a href=\"#" << TimelineId(d.run, d.case_id) << "\">" << H(d.case_id) << " "
+        << H(mc ? mc->name : std::string("?")) << "</a>, <code>" << H(d.claim)
+        << "</code>: expected " << H(ClaimValueText(d.expected)) << ", observed "
+        << H(ClaimValueText(d.observed)) << (d.note.empty() ? "" : " (" + H(d.note) + ")")
+        << ". Source: " << H(d.source) << ".</li>\n";
+  }
+  if (!m.deviations.empty()) out << "</ol>\n";
+  out << "</body></html>\n";
+  return out.str();
+}
+
+}  // namespace lingerlab
