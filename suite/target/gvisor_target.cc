@@ -198,16 +198,35 @@ class GvisorTarget final : public Target {
     for (const std::string& id : sandboxes)
       if (std::string run = RunOfCaseName(id); !run.empty()) runs.push_back(run);
     const std::string runsc = runsc_;
-    return SweepDeadRuns(
+    // A sandbox in our private state root whose run has no lock file is
+    // dead: a run takes its lock before its first sandbox, and only a
+    // sweeper holding a dead run's lock unlinks it (e.g. `lingerlab clean`
+    // for netns took the namespaces and the lock and left the sandbox).
+    std::vector<std::string> orphans;
+    for (const std::string& id : sandboxes) {
+      const std::string run = RunOfCaseName(id);
+      struct stat st {};
+      if (!run.empty() && run != config_.run_id && ::stat(RunLockPath(run).c_str(), &st) != 0)
+        orphans.push_back(id);
+    }
+    std::vector<std::string> removed;
+    for (const std::string& id : orphans) {
+      if (Status s = RemoveSandbox(runsc, id); !s.ok()) return s.error();
+      removed.push_back("gVisor sandbox " + id + " (run " + RunOfCaseName(id) + ", no lock file)");
+    }
+    auto swept = SweepDeadRuns(
         config_.run_id, runs,
-        [&sandboxes, runsc](const std::string& run, std::vector<std::string>* removed) {
+        [&sandboxes, runsc](const std::string& run, std::vector<std::string>* lines) {
           for (const std::string& id : sandboxes) {
             if (RunOfCaseName(id) != run) continue;
             if (Status s = RemoveSandbox(runsc, id); !s.ok()) return s;
-            removed->push_back("gVisor sandbox " + id + " (run " + run + ")");
+            lines->push_back("gVisor sandbox " + id + " (run " + run + ")");
           }
           return Status::Ok();
         });
+    if (!swept.ok()) return swept.error();
+    removed.insert(removed.end(), swept->begin(), swept->end());
+    return removed;
   }
 
  private:
