@@ -77,8 +77,17 @@ Leftovers LeftoversOf(const std::string& run) {
   const std::string prefix = "ll-" + run + "-";
   Leftovers l;
   l.namespaces = WithPrefix(DirEntries("/run/netns"), prefix);
-  CommandResult list = RunCommand(RunscArgv(FindExecutable("runsc"), {"list", "-quiet"}));
-  l.sandboxes = WithPrefix(ParseRunscListQuiet(list.output), prefix);
+  // runsc's JSON listing, read here independently of the target's own
+  // parser of `list -quiet`, so a broken parser cannot hide a sandbox.
+  CommandResult list = RunCommand(RunscArgv(FindExecutable("runsc"), {"list", "-format", "json"}));
+  std::vector<std::string> ids;
+  const json listed = json::parse(list.output, nullptr, false);
+  if (listed.is_discarded()) ids.push_back("(runsc list unreadable: " + list.output + ")");
+  if (listed.is_array())
+    for (const json& c : listed)
+      if (c.contains("id") && c["id"].is_string()) ids.push_back(c["id"].get<std::string>());
+  l.sandboxes = WithPrefix(ids, prefix);
+  if (listed.is_discarded()) l.sandboxes.push_back(ids.front());
   l.bundles = WithPrefix(DirEntries(kGvisorBundleDir), prefix);
   for (const std::string& pid : DirEntries("/proc")) {
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
