@@ -15,6 +15,7 @@ packages=(
   libssl-dev                             # libcrypto: HMAC-SHA256 for remote agents
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   iproute2 ethtool                       # the netns lab
+  runsc                                  # gVisor: the gvisor target (doc/gvisor.md)
   tshark                                 # tests check that tshark reads our pcaps
   clang-format python3                  # bench-matrix.sh
 )
