@@ -170,8 +170,8 @@ bool HasPacket(const json& packets, const std::string& dir, char flag) {
 TEST_F(GvisorEndToEndTest, CasesRunOnNetstackWithLocalCaptureAndLeaveNothing) {
   const std::string run = RunId("gvn");
   std::string out;
-  const int rc = RunBinary({"run", "--target", "gvisor", "--cases", "02,04", "--time-scale",
-                            "0.05", "--run-id", run, "--out", out_.string()},
+  const int rc = RunBinary({"run", "--target", "gvisor", "--cases", "02,04", "--time-scale", "0.05",
+                            "--run-id", run, "--out", out_.string()},
                            &out);
   EXPECT_EQ(rc, 0) << out;
   Leftovers left = LeftoversOf(run);
@@ -232,8 +232,8 @@ TEST_F(GvisorEndToEndTest, FailedRunsLeaveNothing) {
   };
   for (const Failure& f : failures) {
     SCOPED_TRACE(f.reason);
-    std::vector<std::string> args = {"run",          "--target", "gvisor",      "--cases",
-                                     "02,13",        "--time-scale", "0.05",    "--out",
+    std::vector<std::string> args = {"run",         "--target",     "gvisor", "--cases",
+                                     "02,13",       "--time-scale", "0.05",   "--out",
                                      out_.string(), "--overwrite"};
     args.insert(args.end(), f.args.begin(), f.args.end());
     std::string output;

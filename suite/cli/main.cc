@@ -118,8 +118,9 @@ int main(int argc, char** argv) {
   auto* clean_cmd = app.add_subcommand(
       "clean", "remove namespaces and agents left by runs that died (never a live run's)");
   std::string clean_target = "netns";
-  clean_cmd->add_option("--target", clean_target,
-                        "whose leftovers to sweep: netns, gvisor (also its sandboxes) or remote")
+  clean_cmd
+      ->add_option("--target", clean_target,
+                   "whose leftovers to sweep: netns, gvisor (also its sandboxes) or remote")
       ->capture_default_str();
 
   CheckArgs check;

@@ -22,8 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kInstallHint =
-    "apt-get install runsc (or run tools/install-deps.sh)";
+constexpr const char* kInstallHint = "apt-get install runsc (or run tools/install-deps.sh)";
 
 std::string BundlePath(const std::string& id) { return std::string(kGvisorBundleDir) + "/" + id; }
 
@@ -165,8 +164,8 @@ class GvisorTarget final : public Target {
       return MakeError(ErrorCode::kNotFound,
                        std::string("the gvisor target needs gVisor's runsc: ") + kInstallHint);
     if (CommandResult v = RunCommand({runsc_, "--version"}); v.exit_code != 0)
-      return MakeError(ErrorCode::kNotFound, "runsc at " + runsc_ + " does not run (" + v.output +
-                                                 "): " + kInstallHint);
+      return MakeError(ErrorCode::kNotFound,
+                       "runsc at " + runsc_ + " does not run (" + v.output + "): " + kInstallHint);
     if (Status caps = CheckLabCapabilities("gvisor"); !caps.ok()) return caps;
     if (RunCommand({"ip", "-V"}).exit_code != 0)
       return MakeError(ErrorCode::kNotFound,
@@ -192,8 +191,8 @@ class GvisorTarget final : public Target {
   }
 
   Result<std::vector<std::string>> SweepStale() override {
-    std::vector<std::string> sandboxes = runsc_.empty() ? std::vector<std::string>{}
-                                                        : ListSandboxes(runsc_);
+    std::vector<std::string> sandboxes =
+        runsc_.empty() ? std::vector<std::string>{} : ListSandboxes(runsc_);
     std::vector<std::string> runs;
     for (const std::string& id : sandboxes)
       if (std::string run = RunOfCaseName(id); !run.empty()) runs.push_back(run);
@@ -214,16 +213,16 @@ class GvisorTarget final : public Target {
       if (Status s = RemoveSandbox(runsc, id); !s.ok()) return s.error();
       removed.push_back("gVisor sandbox " + id + " (run " + RunOfCaseName(id) + ", no lock file)");
     }
-    auto swept = SweepDeadRuns(
-        config_.run_id, runs,
-        [&sandboxes, runsc](const std::string& run, std::vector<std::string>* lines) {
-          for (const std::string& id : sandboxes) {
-            if (RunOfCaseName(id) != run) continue;
-            if (Status s = RemoveSandbox(runsc, id); !s.ok()) return s;
-            lines->push_back("gVisor sandbox " + id + " (run " + run + ")");
-          }
-          return Status::Ok();
-        });
+    auto swept =
+        SweepDeadRuns(config_.run_id, runs,
+                      [&sandboxes, runsc](const std::string& run, std::vector<std::string>* lines) {
+                        for (const std::string& id : sandboxes) {
+                          if (RunOfCaseName(id) != run) continue;
+                          if (Status s = RemoveSandbox(runsc, id); !s.ok()) return s;
+                          lines->push_back("gVisor sandbox " + id + " (run " + run + ")");
+                        }
+                        return Status::Ok();
+                      });
     if (!swept.ok()) return swept.error();
     removed.insert(removed.end(), swept->begin(), swept->end());
     return removed;
@@ -247,8 +246,7 @@ std::string GvisorBundleJson(const std::string& agent_path, const std::string& n
         {"args", {agent_path, "--control-fd", "0"}},
         {"env", {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}},
         {"cwd", "/"},
-        {"capabilities",
-         {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}}}},
+        {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}}}},
       {"root", {{"path", "/"}, {"readonly", true}}},
       {"hostname", "lingerlab-gvisor"},
       {"mounts",

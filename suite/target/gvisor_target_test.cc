@@ -47,10 +47,10 @@ TEST(GvisorBundleTest, PathsWithQuotesStayOneJsonString) {
 
 TEST(RunscArgvTest, GlobalFlagsComeBeforeTheCommandAndTheStateRootIsOurs) {
   const std::vector<std::string> run = RunscRunArgv("/usr/bin/runsc", "/b/ll-r1-02", "ll-r1-02");
-  const std::vector<std::string> want = {"/usr/bin/runsc",   "--root",    kGvisorStateRoot,
-                                         "--ignore-cgroups", "--network=sandbox",
-                                         "run",              "--bundle",  "/b/ll-r1-02",
-                                         "ll-r1-02"};
+  const std::vector<std::string> want = {
+      "/usr/bin/runsc",    "--root", kGvisorStateRoot, "--ignore-cgroups",
+      "--network=sandbox", "run",    "--bundle",       "/b/ll-r1-02",
+      "ll-r1-02"};
   EXPECT_EQ(run, want);
   const std::vector<std::string> del = RunscArgv("runsc", {"delete", "-force", "ll-r1-02"});
   EXPECT_EQ(del, (std::vector<std::string>{"runsc", "--root", kGvisorStateRoot, "delete", "-force",

@@ -60,14 +60,14 @@ Status CheckLabCapabilities(const std::string& target) {
   if (missing.empty()) return Status::Ok();
   std::string list;
   for (const std::string& m : missing) list += (list.empty() ? "" : ", ") + m;
-  return MakeError(
-      ErrorCode::kPermission,
-      ::geteuid() == 0
-          ? "the " + target + " target needs capabilities this root process lacks: " + list +
-                ". Run as root with its full capability set (not under capsh "
-                "--drop, setpriv or a restricted container)"
-          : "the " + target + " target needs root: missing " + list +
-                ". Run it with sudo, or as root");
+  return MakeError(ErrorCode::kPermission,
+                   ::geteuid() == 0
+                       ? "the " + target +
+                             " target needs capabilities this root process lacks: " + list +
+                             ". Run as root with its full capability set (not under capsh "
+                             "--drop, setpriv or a restricted container)"
+                       : "the " + target + " target needs root: missing " + list +
+                             ". Run it with sudo, or as root");
 }
 
 std::string RunLockPath(const std::string& run) {
