@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +24,8 @@
 #include "agents/base/clock.h"
 #include "suite/capture/pcap_file.h"
 #include "suite/coordinator/results_writer.h"
+#include "suite/coordinator/run.h"
+#include "suite/matrix/matrix.h"
 #include "suite/target/gvisor_target.h"
 #include "suite/target/process.h"
 
@@ -294,6 +297,53 @@ TEST_F(GvisorEndToEndTest, KilledRunIsSweptByClean) {
   EXPECT_NE(out.find("ll-" + run + "-02"), std::string::npos) << out;
   Leftovers left = LeftoversOf(run);
   EXPECT_TRUE(left.empty()) << "left behind after clean: " << left.Describe();
+}
+
+// The server's agent stays alive through the settle time on gVisor too, and
+// when it does not (killed by its pid -- runsc's -- during settle), the
+// case is an error: a connection it closed lived in the sandbox's netstack
+// and died with it (OrphansOutliveAgent() is false), unlike netns's warning.
+TEST_F(GvisorEndToEndTest, AServerAgentGoneDuringSettleIsAnError) {
+  auto m = LoadMatrix(std::string(LINGERLAB_SOURCE_DIR) + "/matrix/so_linger.json");
+  ASSERT_TRUE(m.ok());
+  auto cases = SelectCases(*m, "04");
+  ASSERT_TRUE(cases.ok());
+  for (const bool kill_server : {false, true}) {
+    SCOPED_TRACE(kill_server ? "server killed during settle" : "undisturbed");
+    const std::string run = RunId(kill_server ? "gsk" : "gsu");
+    json results;
+    std::atomic<pid_t> killed{-1};
+    {
+      auto target = MakeTarget("gvisor", TargetConfig{LINGERLAB_AGENT_PATH, run, {}});
+      ASSERT_TRUE(target.ok());
+      ASSERT_TRUE((*target)->CheckUsable().ok());
+      RunOptions opt;
+      opt.time_scale = 0.05;
+      opt.out_dir = (out_ / run).string();
+      opt.on_settle = [&](pid_t server, pid_t) {
+        if (!kill_server) return;
+        ::kill(server, SIGKILL);  // runsc, by the pid the lab started
+        killed = server;
+      };
+      std::atomic<bool> cancelled{false};
+      results = RunMatrix(*cases, **target, opt, cancelled);
+    }
+    Leftovers left = LeftoversOf(run);
+    EXPECT_TRUE(left.empty()) << "left behind: " << left.Describe();
+    const json& c = results["cases"][0];
+    if (!kill_server) {
+      EXPECT_EQ(c["status"], "completed") << c.dump();
+      EXPECT_TRUE(c["warnings"].empty()) << c["warnings"];
+      continue;
+    }
+    ASSERT_GT(killed.load(), 0);
+    EXPECT_EQ(c["status"], "error") << c.dump();
+    const std::string e = c["error"].is_string() ? c["error"].get<std::string>() : "";
+    EXPECT_NE(e.find("server agent (pid " + std::to_string(killed.load()) + ") exited"),
+              std::string::npos)
+        << e;
+    EXPECT_NE(e.find("did not outlive it"), std::string::npos) << e;
+  }
 }
 
 }  // namespace
