@@ -282,21 +282,34 @@ TEST_F(GvisorEndToEndTest, InterruptedRunLeavesNothing) {
   for (const json& c : (*doc)["cases"]) EXPECT_EQ(c["error"], "interrupted");
 }
 
+// A killed coordinator leaves its namespaces, a stopped sandbox and a free
+// lock file. `lingerlab clean --target gvisor` removes them all; so it does
+// after a plain `lingerlab clean` (netns) took the namespaces and the lock
+// file first and left the sandbox without a lock file.
 TEST_F(GvisorEndToEndTest, KilledRunIsSweptByClean) {
-  const std::string run = RunId("gvk");
-  const pid_t pid = Start({"run", "--target", "gvisor", "--cases", "02", "--time-scale", "0.5",
-                           "--run-id", run, "--out", out_.string()});
-  ASSERT_GT(pid, 0);
-  ASSERT_TRUE(WaitForSandboxes(run, 1)) << "case never started";
-  SleepNs(500 * kNsPerMs);
-  ::kill(pid, SIGKILL);  // no cleanup of its own: a crashed coordinator
-  ::waitpid(pid, nullptr, 0);
-  EXPECT_FALSE(LeftoversOf(run).namespaces.empty()) << "a killed run should leave its namespaces";
-  std::string out;
-  EXPECT_EQ(RunBinary({"clean", "--target", "gvisor"}, &out), 0) << out;
-  EXPECT_NE(out.find("ll-" + run + "-02"), std::string::npos) << out;
-  Leftovers left = LeftoversOf(run);
-  EXPECT_TRUE(left.empty()) << "left behind after clean: " << left.Describe();
+  for (const bool netns_clean_first : {false, true}) {
+    SCOPED_TRACE(netns_clean_first ? "netns clean first" : "gvisor clean only");
+    const std::string run = RunId(netns_clean_first ? "gvl" : "gvk");
+    const pid_t pid = Start({"run", "--target", "gvisor", "--cases", "02", "--time-scale", "0.5",
+                             "--run-id", run, "--out", (out_ / run).string()});
+    ASSERT_GT(pid, 0);
+    ASSERT_TRUE(WaitForSandboxes(run, 1)) << "case never started";
+    SleepNs(500 * kNsPerMs);
+    ::kill(pid, SIGKILL);  // no cleanup of its own: a crashed coordinator
+    ::waitpid(pid, nullptr, 0);
+    Leftovers before = LeftoversOf(run);
+    EXPECT_FALSE(before.namespaces.empty()) << "a killed run should leave its namespaces";
+    EXPECT_FALSE(before.sandboxes.empty()) << "a killed run should leave its sandbox";
+    std::string out;
+    if (netns_clean_first) {
+      EXPECT_EQ(RunBinary({"clean"}, &out), 0) << out;
+      EXPECT_FALSE(LeftoversOf(run).sandboxes.empty());
+    }
+    EXPECT_EQ(RunBinary({"clean", "--target", "gvisor"}, &out), 0) << out;
+    EXPECT_NE(out.find("gVisor sandbox ll-" + run + "-02"), std::string::npos) << out;
+    Leftovers left = LeftoversOf(run);
+    EXPECT_TRUE(left.empty()) << "left behind after clean: " << left.Describe();
+  }
 }
 
 // The server's agent stays alive through the settle time on gVisor too, and
