@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
@@ -23,6 +24,14 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kInstallHint = "apt-get install runsc (or run tools/install-deps.sh)";
+
+// This process's sanitizer settings (see SanitizerPassthrough).
+std::map<std::string, std::string> SanitizerEnvironment() {
+  std::map<std::string, std::string> env;
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+    if (const char* v = ::getenv(name)) env[name] = v;
+  return env;
+}
 
 std::string BundlePath(const std::string& id) { return std::string(kGvisorBundleDir) + "/" + id; }
 
@@ -88,7 +97,8 @@ class GvisorLab final : public CaseLab {
     if (ec) return MakeError(ErrorCode::kFailed, "cannot create " + bundle + ": " + ec.message());
     {
       std::ofstream out(bundle + "/config.json", std::ios::trunc);
-      out << GvisorBundleJson(agent_path_, hosts_.server.netns_path);
+      out << GvisorBundleJson(agent_path_, hosts_.server.netns_path,
+                              SanitizerPassthrough(SanitizerEnvironment()));
       if (!out) return MakeError(ErrorCode::kFailed, "cannot write " + bundle + "/config.json");
     }
     sandbox_started_ = true;  // from here on, Teardown deletes the sandbox
@@ -236,7 +246,31 @@ class GvisorTarget final : public Target {
 
 }  // namespace
 
-std::string GvisorBundleJson(const std::string& agent_path, const std::string& netns_path) {
+ContainerExtras SanitizerPassthrough(const std::map<std::string, std::string>& environment) {
+  ContainerExtras out;
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+    auto it = environment.find(name);
+    if (it == environment.end()) continue;
+    out.env.push_back(std::string(name) + "=" + it->second);
+    // Options are NAME=VALUE separated by ':'; log_path is a file prefix.
+    std::istringstream opts(it->second);
+    std::string opt;
+    while (std::getline(opts, opt, ':')) {
+      if (opt.rfind("log_path=", 0) != 0) continue;
+      const std::string prefix = opt.substr(9);
+      if (prefix.empty() || prefix[0] != '/') continue;  // stderr, stdout, relative
+      const std::string dir = std::filesystem::path(prefix).parent_path().string();
+      if (dir.empty() || dir == "/") continue;
+      if (std::find(out.writable_dirs.begin(), out.writable_dirs.end(), dir) ==
+          out.writable_dirs.end())
+        out.writable_dirs.push_back(dir);
+    }
+  }
+  return out;
+}
+
+std::string GvisorBundleJson(const std::string& agent_path, const std::string& netns_path,
+                             const ContainerExtras& extras) {
   const json caps = json::array({"CAP_NET_BIND_SERVICE"});
   json config = {
       {"ociVersion", "1.0.0"},
@@ -249,9 +283,10 @@ std::string GvisorBundleJson(const std::string& agent_path, const std::string& n
         {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}}}},
       {"root", {{"path", "/"}, {"readonly", true}}},
       {"hostname", "lingerlab-gvisor"},
-      {"mounts",
-       {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
-        {{"destination", "/tmp"}, {"type", "tmpfs"}, {"source", "tmpfs"}}}},
+      // Only /proc: a tmpfs over /tmp (or any other directory) would hide
+      // an agent built there. The agent writes nothing in this mode (its
+      // own capture, the only file it makes, is for remote cases).
+      {"mounts", {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}}}},
       {"linux",
        {{"namespaces",
          {{{"type", "pid"}},
@@ -259,6 +294,10 @@ std::string GvisorBundleJson(const std::string& agent_path, const std::string& n
           {{"type", "uts"}},
           {{"type", "mount"}},
           {{"type", "network"}, {"path", netns_path}}}}}}};
+  for (const std::string& e : extras.env) config["process"]["env"].push_back(e);
+  for (const std::string& dir : extras.writable_dirs)
+    config["mounts"].push_back(
+        {{"destination", dir}, {"type", "bind"}, {"source", dir}, {"options", {"rbind", "rw"}}});
   return config.dump(2) + "\n";
 }
 

@@ -14,6 +14,7 @@
 // those of dead runs with their namespaces, under the run's lock.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,10 +29,21 @@ constexpr const char* kGvisorBundleDir = "/run/lingerlab/gvisor-bundles";
 std::unique_ptr<Target> MakeGvisorTarget(const TargetConfig& config);
 
 // Pure pieces, for tests.
+// What the container gets of this process's environment: the sanitizer
+// settings (ASAN_OPTIONS, UBSAN_OPTIONS, LSAN_OPTIONS) as "NAME=VALUE", and
+// the directories of their log_path= prefixes, mounted writable, so a
+// sanitized agent in the sandbox reports where one outside would (CI's
+// asan stage collects the reports there).
+struct ContainerExtras {
+  std::vector<std::string> env;
+  std::vector<std::string> writable_dirs;
+};
+ContainerExtras SanitizerPassthrough(const std::map<std::string, std::string>& environment);
 // The OCI config.json of the server agent's container: root "/" read-only,
 // the agent run as `agent_path --control-fd 0`, the network namespace at
-// `netns_path` joined, no cgroupsPath and no resources.
-std::string GvisorBundleJson(const std::string& agent_path, const std::string& netns_path);
+// `netns_path` joined, no cgroupsPath and no resources; `extras` added.
+std::string GvisorBundleJson(const std::string& agent_path, const std::string& netns_path,
+                             const ContainerExtras& extras = {});
 // runsc's arguments with the private state root: {runsc, --root, ROOT, args...}.
 std::vector<std::string> RunscArgv(const std::string& runsc, const std::vector<std::string>& args);
 // `runsc run` of sandbox `id` from bundle directory `bundle` (netstack, no cgroups).

@@ -34,15 +34,43 @@ TEST(GvisorBundleTest, RootIsReadOnlySlashTheAgentServesStdinAndTheNamespaceIsJo
   // runsc --ignore-cgroups: a bundle asking for cgroups or limits would fail here.
   EXPECT_FALSE(config["linux"].contains("cgroupsPath"));
   EXPECT_FALSE(config["linux"].contains("resources"));
-  // The agent writes nothing on the read-only root; /tmp is its own.
-  bool tmp = false;
-  for (const json& m : config["mounts"]) tmp |= m["destination"] == "/tmp";
-  EXPECT_TRUE(tmp);
+  // No mount may hide the agent binary (an agent built under /tmp once
+  // vanished behind a /tmp tmpfs): only /proc is mounted.
+  ASSERT_EQ(config["mounts"].size(), 1u);
+  EXPECT_EQ(config["mounts"][0]["destination"], "/proc");
 }
 
 TEST(GvisorBundleTest, PathsWithQuotesStayOneJsonString) {
   const json config = json::parse(GvisorBundleJson("/a \"b\"/agent", "/run/netns/x"));
   EXPECT_EQ(config["process"]["args"][0], "/a \"b\"/agent");
+}
+
+TEST(GvisorBundleTest, SanitizerSettingsPassThroughWithTheirLogDirectoriesWritable) {
+  const ContainerExtras none = SanitizerPassthrough({{"HOME", "/root"}});
+  EXPECT_TRUE(none.env.empty());
+  EXPECT_TRUE(none.writable_dirs.empty());
+  const ContainerExtras x =
+      SanitizerPassthrough({{"ASAN_OPTIONS", "detect_leaks=1:log_path=/ci/logs/asan"},
+                            {"UBSAN_OPTIONS", "halt_on_error=1:log_path=/ci/logs/ubsan"},
+                            {"LSAN_OPTIONS", "log_path=stderr"},
+                            {"PATH", "/bin"}});
+  EXPECT_EQ(x.env,
+            (std::vector<std::string>{"ASAN_OPTIONS=detect_leaks=1:log_path=/ci/logs/asan",
+                                      "UBSAN_OPTIONS=halt_on_error=1:log_path=/ci/logs/ubsan",
+                                      "LSAN_OPTIONS=log_path=stderr"}));
+  EXPECT_EQ(x.writable_dirs, std::vector<std::string>{"/ci/logs"});
+  const json config = json::parse(GvisorBundleJson("/a", "/run/netns/n", x));
+  int bound = 0;
+  for (const json& m : config["mounts"]) {
+    if (m["destination"] != "/ci/logs") continue;
+    ++bound;
+    EXPECT_EQ(m["type"], "bind");
+    EXPECT_EQ(m["source"], "/ci/logs");
+    EXPECT_NE(std::find(m["options"].begin(), m["options"].end(), "rw"), m["options"].end());
+  }
+  EXPECT_EQ(bound, 1);
+  const json& env = config["process"]["env"];
+  EXPECT_NE(std::find(env.begin(), env.end(), "LSAN_OPTIONS=log_path=stderr"), env.end());
 }
 
 TEST(RunscArgvTest, GlobalFlagsComeBeforeTheCommandAndTheStateRootIsOurs) {
