@@ -17,6 +17,7 @@ packages=(
   iproute2 ethtool                       # the netns lab
   libxml2-utils                          # xmllint: junit_report_test checks doc/junit.xsd
   chromium                               # html_report_test opens the HTML report headless
+  runsc                                  # gVisor: the gvisor target (doc/gvisor.md)
   tshark                                 # tests check that tshark reads our pcaps
   clang-format python3                  # bench-matrix.sh
 )

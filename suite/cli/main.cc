@@ -77,8 +77,9 @@ int main(int argc, char** argv) {
                     "replace results.json (and per-case files) in an --out that has them");
   run_cmd
       ->add_option("--target", run.target,
-                   "where hosts come from: netns (namespaces on this machine) or remote "
-                   "(agents you started elsewhere, doc/remote.md)")
+                   "where hosts come from: netns (namespaces on this machine), gvisor (the "
+                   "same, the server's socket calls on gVisor's netstack in a runsc sandbox, "
+                   "doc/gvisor.md) or remote (agents you started elsewhere, doc/remote.md)")
       ->capture_default_str();
   run_cmd->add_option("--server-agent", run.remote.server_agent,
                       "remote: the server host's agent, ADDRESS:PORT of its --listen");
@@ -123,7 +124,9 @@ int main(int argc, char** argv) {
   auto* clean_cmd = app.add_subcommand(
       "clean", "remove namespaces and agents left by runs that died (never a live run's)");
   std::string clean_target = "netns";
-  clean_cmd->add_option("--target", clean_target, "whose leftovers to sweep")
+  clean_cmd
+      ->add_option("--target", clean_target,
+                   "whose leftovers to sweep: netns, gvisor (also its sandboxes) or remote")
       ->capture_default_str();
 
   CheckArgs check;

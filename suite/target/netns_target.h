@@ -2,21 +2,17 @@
 // pair ("eth0" on both sides), with addresses from 198.18.0.0/15, and agents
 // started inside them. Linux only; needs CAP_NET_ADMIN.
 //
-// Names: ll-<run>-<case>-s / -c. A run holds an exclusive flock on
-// /run/lingerlab/<run>.lock for its whole life; SweepStale() removes the
-// namespaces (and kills the processes inside them, by pid) of runs whose
-// lock is free, i.e. runs that died without cleaning up.
+// Names, run lock and sweep of dead runs: netns_lab.h (shared with the
+// gvisor target).
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "suite/target/netns_lab.h"
 #include "suite/target/target.h"
 
 namespace lingerlab {
-
-constexpr const char* kNetnsPrefix = "ll-";
-constexpr const char* kRunLockDir = "/run/lingerlab";
 
 std::unique_ptr<Target> MakeNetnsTarget(const TargetConfig& config);
 

@@ -37,6 +37,22 @@ Status RunChecked(const std::vector<std::string>& argv);
 Result<pid_t> SpawnAgent(const std::string& agent_path, const std::string& netns_path,
                          int control_fd);
 
+// Starts `argv` (argv[0] an absolute path; see FindExecutable) for a
+// sandbox runtime (runsc): inside the network namespace at `netns_path`, in
+// a private mount namespace of its own where /sys is that network
+// namespace's sysfs (as `ip netns exec` does) and /proc/sys/net/core is an
+// empty tmpfs (runsc's "not in the root network namespace" check misreads
+// that directory on some kernels). `stdio_fd` becomes its stdin and stdout
+// (the container's, so the sandboxed agent's control channel); stderr is
+// inherited, nothing else. Killed if the starting thread dies
+// (PR_SET_PDEATHSIG), in a process group of its own.
+Result<pid_t> SpawnSandboxRuntime(const std::vector<std::string>& argv,
+                                  const std::string& netns_path, int stdio_fd);
+
+// The absolute path of `name` found in PATH (or `name` itself if it holds a
+// '/' and is executable); "" if there is none.
+std::string FindExecutable(const std::string& name);
+
 // Waits up to `grace_ns` for `pid` to exit, then SIGKILLs and reaps it.
 // Returns true if it exited by itself.
 bool StopProcess(pid_t pid, int64_t grace_ns);

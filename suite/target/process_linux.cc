@@ -2,6 +2,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -158,6 +159,61 @@ Result<pid_t> SpawnAgent(const std::string& agent_path, const std::string& netns
   if (ns_fd >= 0) ::close(ns_fd);
   if (pid < 0) return MakeError(ErrorCode::kFailed, std::string("fork: ") + std::strerror(saved));
   return pid;
+}
+
+Result<pid_t> SpawnSandboxRuntime(const std::vector<std::string>& argv,
+                                  const std::string& netns_path, int stdio_fd) {
+  if (argv.empty() || argv[0].empty() || argv[0][0] != '/' || ::access(argv[0].c_str(), X_OK) != 0)
+    return MakeError(ErrorCode::kNotFound,
+                     "sandbox runtime not executable: " + (argv.empty() ? "" : argv[0]));
+  const int ns_fd = ::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (ns_fd < 0)
+    return MakeError(ErrorCode::kNotFound,
+                     "cannot open network namespace " + netns_path + ": " + std::strerror(errno));
+  auto args = Argv(argv);
+  const pid_t parent = ::getpid();
+  const int fd_limit = FdLimit();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // Only async-signal-safe calls from here to exec.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) _exit(125);  // parent already gone
+    if (::setns(ns_fd, CLONE_NEWNET) != 0) _exit(126);
+    if (::unshare(CLONE_NEWNS) != 0) _exit(126);
+    // Nothing mounted below leaks back into the coordinator's namespace.
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(126);
+    if (::umount2("/sys", MNT_DETACH) == 0) (void)::mount("sysfs", "/sys", "sysfs", 0, nullptr);
+    if (::mount("none", "/proc/sys/net/core", "tmpfs", 0, nullptr) != 0) _exit(126);
+    ResetChildSignals();
+    if (::dup2(stdio_fd, 0) < 0 || ::dup2(stdio_fd, 1) < 0) _exit(126);
+    CloseFrom(3, fd_limit);
+    ::execv(args[0], args.data());
+    _exit(127);
+  }
+  const int saved = errno;
+  ::close(ns_fd);
+  if (pid < 0) return MakeError(ErrorCode::kFailed, std::string("fork: ") + std::strerror(saved));
+  return pid;
+}
+
+std::string FindExecutable(const std::string& name) {
+  if (name.empty()) return "";
+  if (name.find('/') != std::string::npos)
+    return ::access(name.c_str(), X_OK) == 0 ? name : std::string();
+  const char* path = ::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    if (!dir.empty() && dir[0] == '/') {
+      std::string candidate = dir + "/" + name;
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    start = end + 1;
+  }
+  return "";
 }
 
 bool StopProcess(pid_t pid, int64_t grace_ns) {

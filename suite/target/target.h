@@ -43,7 +43,9 @@ struct AgentProcess {
 // Where a case's packets are captured (the lab decides; the case runner
 // opens the capture through suite/coordinator/case_capture.h):
 //   kLocal: on this machine, with libpcap, on host(kServer).interface inside
-//     host(kServer).netns_path;
+//     host(kServer).netns_path (also on the gvisor target: netstack reads and
+//     writes the server namespace's veth through an AF_PACKET socket, and a
+//     capture on that interface sees both directions, doc/gvisor.md);
 //   kServerAgent: by the server's agent on its own host (capture_start /
 //     capture_stop / capture_read, doc/protocol.md §3.2), for hosts this
 //     machine cannot see into.

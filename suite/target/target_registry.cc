@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 
+#include "suite/target/gvisor_target.h"
 #include "suite/target/netns_target.h"
 #include "suite/target/remote_target.h"
 #include "suite/target/target.h"
@@ -14,6 +15,7 @@ using Factory = std::function<std::unique_ptr<Target>(const TargetConfig&)>;
 
 const std::map<std::string, Factory>& Registry() {
   static const std::map<std::string, Factory> table = {
+      {"gvisor", MakeGvisorTarget},
       {"netns", MakeNetnsTarget},
       {"remote", MakeRemoteTarget},
   };

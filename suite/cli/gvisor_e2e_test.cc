@@ -1,0 +1,363 @@
+// The gvisor target end to end: real cases run with the server's agent in a
+// runsc sandbox on gVisor's netstack (doc/gvisor.md), and nothing of a run
+// -- network namespaces, sandboxes in the private runsc state root, runsc
+// processes, bundle directories -- is left after a normal run, a failed run,
+// an interrupted run (SIGINT to lingerlab), or, once `lingerlab clean
+// --target gvisor` has swept, a run that was killed outright.
+//
+// Needs root and runsc. Without runsc it skips, unless LINGERLAB_REQUIRE_STACKS=1
+// (CI): then a missing stack is a failure, not a skip.
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "agents/base/clock.h"
+#include "suite/capture/pcap_file.h"
+#include "suite/coordinator/results_writer.h"
+#include "suite/coordinator/run.h"
+#include "suite/matrix/matrix.h"
+#include "suite/target/gvisor_target.h"
+#include "suite/target/process.h"
+
+namespace lingerlab {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+int RunBinary(const std::vector<std::string>& args, std::string* output = nullptr) {
+  std::vector<std::string> argv = {LINGERLAB_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  CommandResult r = RunCommand(argv, 300 * kNsPerSec);
+  if (output) *output = r.output;
+  return r.exit_code;
+}
+
+std::vector<std::string> WithPrefix(const std::vector<std::string>& names,
+                                    const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const std::string& n : names)
+    if (n.rfind(prefix, 0) == 0) out.push_back(n);
+  return out;
+}
+
+std::vector<std::string> DirEntries(const std::string& dir) {
+  std::vector<std::string> out;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) out.push_back(e->d_name);
+    ::closedir(d);
+  }
+  return out;
+}
+
+// What a run named `run` has on this machine: namespaces, sandboxes in our
+// runsc state root, bundle directories, and processes whose command line
+// names one of its sandboxes (runsc run, its gofer and sandbox).
+struct Leftovers {
+  std::vector<std::string> namespaces, sandboxes, bundles, processes;
+  bool empty() const {
+    return namespaces.empty() && sandboxes.empty() && bundles.empty() && processes.empty();
+  }
+  std::string Describe() const {
+    std::string s;
+    for (auto* v : {&namespaces, &sandboxes, &bundles, &processes})
+      for (const std::string& x : *v) s += x + " ";
+    return s;
+  }
+};
+
+Leftovers LeftoversOf(const std::string& run) {
+  const std::string prefix = "ll-" + run + "-";
+  Leftovers l;
+  l.namespaces = WithPrefix(DirEntries("/run/netns"), prefix);
+  // runsc's JSON listing, read here independently of the target's own
+  // parser of `list -quiet`, so a broken parser cannot hide a sandbox.
+  CommandResult list = RunCommand(RunscArgv(FindExecutable("runsc"), {"list", "-format", "json"}));
+  std::vector<std::string> ids;
+  const json listed = json::parse(list.output, nullptr, false);
+  if (listed.is_discarded()) ids.push_back("(runsc list unreadable: " + list.output + ")");
+  if (listed.is_array())
+    for (const json& c : listed)
+      if (c.contains("id") && c["id"].is_string()) ids.push_back(c["id"].get<std::string>());
+  l.sandboxes = WithPrefix(ids, prefix);
+  if (listed.is_discarded()) l.sandboxes.push_back(ids.front());
+  l.bundles = WithPrefix(DirEntries(kGvisorBundleDir), prefix);
+  for (const std::string& pid : DirEntries("/proc")) {
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in("/proc/" + pid + "/cmdline");
+    std::string cmd(std::istreambuf_iterator<char>(in), {});
+    if (cmd.find("runsc") != std::string::npos && cmd.find(prefix) != std::string::npos)
+      l.processes.push_back("pid " + pid);
+  }
+  return l;
+}
+
+class GvisorEndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* require = ::getenv("LINGERLAB_REQUIRE_STACKS");
+    const bool required = require && std::string(require) == "1";
+    if (::geteuid() != 0) {
+      if (required) FAIL() << "LINGERLAB_REQUIRE_STACKS=1 but not root";
+      GTEST_SKIP() << "needs root (network namespaces, runsc)";
+    }
+    if (FindExecutable("runsc").empty()) {
+      if (required)
+        FAIL() << "LINGERLAB_REQUIRE_STACKS=1 but runsc is missing: apt-get install runsc";
+      GTEST_SKIP() << "runsc not installed (apt-get install runsc); LINGERLAB_REQUIRE_STACKS=1 "
+                      "makes this a failure";
+    }
+    out_ = fs::temp_directory_path() / ("ll-gv-e2e-" + std::to_string(::getpid()));
+    fs::remove_all(out_);
+    fs::create_directories(out_);
+  }
+  void TearDown() override { fs::remove_all(out_); }
+
+  std::string RunId(const std::string& tag) const {
+    return tag + std::to_string(::getpid() % 100000);
+  }
+
+  // Starts `lingerlab run ARGS` in the background; returns its pid.
+  pid_t Start(const std::vector<std::string>& args) {
+    std::vector<std::string> all = {LINGERLAB_BIN};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      int devnull = ::open("/dev/null", O_WRONLY);
+      ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
+      ::execv(argv[0], argv.data());
+      _exit(127);
+    }
+    return pid;
+  }
+
+  // Waits until `run` has `n` sandboxes (its cases are running).
+  static bool WaitForSandboxes(const std::string& run, size_t n) {
+    for (int i = 0; i < 400; ++i) {
+      if (LeftoversOf(run).sandboxes.size() >= n) return true;
+      SleepNs(50 * kNsPerMs);
+    }
+    return false;
+  }
+
+  fs::path out_;
+};
+
+const json* FindCase(const json& results, const std::string& id) {
+  for (const json& c : results["cases"])
+    if (c["id"] == id) return &c;
+  return nullptr;
+}
+
+bool HasPacket(const json& packets, const std::string& dir, char flag) {
+  for (const json& p : packets)
+    if (p["dir"] == dir && p["flags"].get<std::string>().find(flag) != std::string::npos)
+      return true;
+  return false;
+}
+
+TEST_F(GvisorEndToEndTest, CasesRunOnNetstackWithLocalCaptureAndLeaveNothing) {
+  const std::string run = RunId("gvn");
+  std::string out;
+  const int rc = RunBinary({"run", "--target", "gvisor", "--cases", "02,04", "--time-scale", "0.05",
+                            "--run-id", run, "--out", out_.string()},
+                           &out);
+  EXPECT_EQ(rc, 0) << out;
+  Leftovers left = LeftoversOf(run);
+  EXPECT_TRUE(left.empty()) << "left behind: " << left.Describe();
+
+  auto doc = ReadJsonFile((out_ / "results.json").string());
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  const json& env = (*doc)["environment"];
+  EXPECT_EQ(env["target"], "gvisor");
+  EXPECT_EQ(env["stack"], "gvisor");
+  // The server agent ran in the sandbox (gVisor reports its own uname and
+  // the bundle's hostname); the client on this machine's kernel.
+  EXPECT_EQ(env["agents"]["server"]["platform"]["hostname"], "lingerlab-gvisor");
+  EXPECT_NE(env["agents"]["client"]["platform"]["hostname"], "lingerlab-gvisor");
+  EXPECT_EQ(env["agents"]["client"]["platform"]["release"], env["host"]["release"]);
+  ASSERT_EQ((*doc)["cases"].size(), 2u);
+  for (const json& c : (*doc)["cases"]) {
+    SCOPED_TRACE("case " + c["id"].get<std::string>());
+    EXPECT_EQ(c["status"], "completed") << c["error"];
+    ASSERT_TRUE(c["verdict"].is_object());
+    EXPECT_FALSE(c["verdict"]["status"].get<std::string>().empty());
+    EXPECT_EQ(c["capture"]["site"], "local");
+    EXPECT_EQ(c["capture"]["netns"], c["hosts"]["server"]["netns"]);
+    // The capture on the server namespace's veth sees netstack's frames.
+    const fs::path pcap = out_ / c["capture"]["pcap"].get<std::string>();
+    ASSERT_TRUE(fs::exists(pcap));
+    EXPECT_GT(fs::file_size(pcap), 24u);
+    auto pk = ReadPcapFile(pcap.string());
+    ASSERT_TRUE(pk.ok()) << pk.error().message;
+    EXPECT_EQ(pk->size(), c["packets"].size());
+    EXPECT_TRUE(HasPacket(c["packets"], "c2s", 'S'));
+    EXPECT_TRUE(HasPacket(c["packets"], "s2c", 'S'));
+    for (const char* role : {"server", "client"}) {
+      if (c["agents"][role].is_object()) {
+        EXPECT_FALSE(ProcessAlive(c["agents"][role]["pid"].get<pid_t>())) << role;
+      }
+    }
+  }
+  // 02 (no linger): netstack ends with a FIN; 04 ({on,0} on the connected
+  // socket): with a RST.
+  const json* c02 = FindCase(*doc, "02");
+  const json* c04 = FindCase(*doc, "04");
+  ASSERT_TRUE(c02 && c04);
+  EXPECT_TRUE(HasPacket((*c02)["packets"], "s2c", 'F'));
+  EXPECT_FALSE(HasPacket((*c02)["packets"], "s2c", 'R'));
+  EXPECT_TRUE(HasPacket((*c04)["packets"], "s2c", 'R'));
+}
+
+TEST_F(GvisorEndToEndTest, FailedRunsLeaveNothing) {
+  struct Failure {
+    std::vector<std::string> args;
+    std::string reason;
+  };
+  const std::vector<Failure> failures = {
+      // /bin/false as the agent: the sandbox starts and its process exits at once.
+      {{"--agent", "/bin/false", "--run-id", RunId("gfa")}, "handshake"},
+      {{"--case-timeout", "1", "--run-id", RunId("gfb")}, "case deadline"},
+  };
+  for (const Failure& f : failures) {
+    SCOPED_TRACE(f.reason);
+    std::vector<std::string> args = {"run",         "--target",     "gvisor", "--cases",
+                                     "02,13",       "--time-scale", "0.05",   "--out",
+                                     out_.string(), "--overwrite"};
+    args.insert(args.end(), f.args.begin(), f.args.end());
+    std::string output;
+    EXPECT_EQ(RunBinary(args, &output), 4) << output;
+    auto doc = ReadJsonFile((out_ / "results.json").string());
+    ASSERT_TRUE(doc.ok());
+    for (const json& c : (*doc)["cases"]) {
+      EXPECT_EQ(c["status"], "error");
+      EXPECT_NE(c["error"].get<std::string>().find(f.reason), std::string::npos) << c["error"];
+    }
+    Leftovers left = LeftoversOf(f.args.back());
+    EXPECT_TRUE(left.empty()) << "left behind: " << left.Describe();
+  }
+}
+
+TEST_F(GvisorEndToEndTest, InterruptedRunLeavesNothing) {
+  const std::string run = RunId("gvi");
+  // Time scale 0.5: both cases sit in long blocking steps when interrupted.
+  const pid_t pid = Start({"run", "--target", "gvisor", "--cases", "02,13", "--time-scale", "0.5",
+                           "--run-id", run, "--out", out_.string()});
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitForSandboxes(run, 2)) << "cases never started";
+  SleepNs(1500 * kNsPerMs);
+  ::kill(pid, SIGINT);
+  int status = 0;
+  pid_t waited = 0;
+  const int64_t give_up = MonotonicNs() + 20 * kNsPerSec;
+  while ((waited = ::waitpid(pid, &status, WNOHANG)) == 0 && MonotonicNs() < give_up)
+    SleepNs(50 * kNsPerMs);
+  if (waited != pid) {
+    ::kill(pid, SIGKILL);  // by its pid; its leftovers are swept below
+    ::waitpid(pid, &status, 0);
+    RunBinary({"clean", "--target", "gvisor"});
+    FAIL() << "lingerlab did not stop within 20 s of SIGINT";
+  }
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  Leftovers left = LeftoversOf(run);
+  EXPECT_TRUE(left.empty()) << "left behind: " << left.Describe();
+  auto doc = ReadJsonFile((out_ / "results.json").string());
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  EXPECT_EQ((*doc)["environment"]["interrupted"], true);
+  for (const json& c : (*doc)["cases"]) EXPECT_EQ(c["error"], "interrupted");
+}
+
+// A killed coordinator leaves its namespaces, a stopped sandbox and a free
+// lock file. `lingerlab clean --target gvisor` removes them all; so it does
+// after a plain `lingerlab clean` (netns) took the namespaces and the lock
+// file first and left the sandbox without a lock file.
+TEST_F(GvisorEndToEndTest, KilledRunIsSweptByClean) {
+  for (const bool netns_clean_first : {false, true}) {
+    SCOPED_TRACE(netns_clean_first ? "netns clean first" : "gvisor clean only");
+    const std::string run = RunId(netns_clean_first ? "gvl" : "gvk");
+    const pid_t pid = Start({"run", "--target", "gvisor", "--cases", "02", "--time-scale", "0.5",
+                             "--run-id", run, "--out", (out_ / run).string()});
+    ASSERT_GT(pid, 0);
+    ASSERT_TRUE(WaitForSandboxes(run, 1)) << "case never started";
+    SleepNs(500 * kNsPerMs);
+    ::kill(pid, SIGKILL);  // no cleanup of its own: a crashed coordinator
+    ::waitpid(pid, nullptr, 0);
+    Leftovers before = LeftoversOf(run);
+    EXPECT_FALSE(before.namespaces.empty()) << "a killed run should leave its namespaces";
+    EXPECT_FALSE(before.sandboxes.empty()) << "a killed run should leave its sandbox";
+    std::string out;
+    if (netns_clean_first) {
+      EXPECT_EQ(RunBinary({"clean"}, &out), 0) << out;
+      EXPECT_FALSE(LeftoversOf(run).sandboxes.empty());
+    }
+    EXPECT_EQ(RunBinary({"clean", "--target", "gvisor"}, &out), 0) << out;
+    EXPECT_NE(out.find("gVisor sandbox ll-" + run + "-02"), std::string::npos) << out;
+    Leftovers left = LeftoversOf(run);
+    EXPECT_TRUE(left.empty()) << "left behind after clean: " << left.Describe();
+  }
+}
+
+// The server's agent stays alive through the settle time on gVisor too, and
+// when it does not (killed by its pid -- runsc's -- during settle), the
+// case is an error: a connection it closed lived in the sandbox's netstack
+// and died with it (OrphansOutliveAgent() is false), unlike netns's warning.
+TEST_F(GvisorEndToEndTest, AServerAgentGoneDuringSettleIsAnError) {
+  auto m = LoadMatrix(std::string(LINGERLAB_SOURCE_DIR) + "/matrix/so_linger.json");
+  ASSERT_TRUE(m.ok());
+  auto cases = SelectCases(*m, "04");
+  ASSERT_TRUE(cases.ok());
+  for (const bool kill_server : {false, true}) {
+    SCOPED_TRACE(kill_server ? "server killed during settle" : "undisturbed");
+    const std::string run = RunId(kill_server ? "gsk" : "gsu");
+    json results;
+    std::atomic<pid_t> killed{-1};
+    {
+      auto target = MakeTarget("gvisor", TargetConfig{LINGERLAB_AGENT_PATH, run, {}});
+      ASSERT_TRUE(target.ok());
+      ASSERT_TRUE((*target)->CheckUsable().ok());
+      RunOptions opt;
+      opt.time_scale = 0.05;
+      opt.out_dir = (out_ / run).string();
+      opt.on_settle = [&](pid_t server, pid_t) {
+        if (!kill_server) return;
+        ::kill(server, SIGKILL);  // runsc, by the pid the lab started
+        killed = server;
+      };
+      std::atomic<bool> cancelled{false};
+      results = RunMatrix(*cases, **target, opt, cancelled);
+    }
+    Leftovers left = LeftoversOf(run);
+    EXPECT_TRUE(left.empty()) << "left behind: " << left.Describe();
+    const json& c = results["cases"][0];
+    if (!kill_server) {
+      EXPECT_EQ(c["status"], "completed") << c.dump();
+      EXPECT_TRUE(c["warnings"].empty()) << c["warnings"];
+      continue;
+    }
+    ASSERT_GT(killed.load(), 0);
+    EXPECT_EQ(c["status"], "error") << c.dump();
+    const std::string e = c["error"].is_string() ? c["error"].get<std::string>() : "";
+    EXPECT_NE(e.find("server agent (pid " + std::to_string(killed.load()) + ") exited"),
+              std::string::npos)
+        << e;
+    EXPECT_NE(e.find("did not outlive it"), std::string::npos) << e;
+  }
+}
+
+}  // namespace
+}  // namespace lingerlab

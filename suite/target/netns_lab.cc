@@ -1,0 +1,242 @@
+#include "suite/target/netns_lab.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "agents/base/clock.h"
+#include "suite/target/netns_target.h"
+#include "suite/target/process.h"
+
+namespace lingerlab {
+namespace {
+
+// What the lab needs, checked once before any case starts: being root is not
+// enough (a container or `capsh --drop` can take capabilities from root).
+struct NeededCap {
+  int bit;
+  const char* name;
+  const char* why;
+};
+constexpr NeededCap kNeededCaps[] = {
+    {12, "CAP_NET_ADMIN", "create veth links and configure addresses"},
+    {21, "CAP_SYS_ADMIN", "create network namespaces (ip netns add mounts them) and enter them"},
+    {13, "CAP_NET_RAW", "capture packets"},
+};
+
+}  // namespace
+
+std::vector<std::string> MissingLabCapabilities() {
+  std::ifstream st("/proc/self/status");
+  std::string line;
+  unsigned long long caps = 0;
+  while (std::getline(st, line)) {
+    if (line.rfind("CapEff:", 0) == 0) {
+      try {
+        caps = std::stoull(line.substr(7), nullptr, 16);
+      } catch (const std::exception&) {
+        caps = 0;
+      }
+      break;
+    }
+  }
+  std::vector<std::string> missing;
+  for (const NeededCap& c : kNeededCaps)
+    if (!((caps >> c.bit) & 1)) missing.push_back(std::string(c.name) + " (to " + c.why + ")");
+  return missing;
+}
+
+Status CheckLabCapabilities(const std::string& target) {
+  std::vector<std::string> missing = MissingLabCapabilities();
+  if (missing.empty()) return Status::Ok();
+  std::string list;
+  for (const std::string& m : missing) list += (list.empty() ? "" : ", ") + m;
+  return MakeError(ErrorCode::kPermission,
+                   ::geteuid() == 0
+                       ? "the " + target +
+                             " target needs capabilities this root process lacks: " + list +
+                             ". Run as root with its full capability set (not under capsh "
+                             "--drop, setpriv or a restricted container)"
+                       : "the " + target + " target needs root: missing " + list +
+                             ". Run it with sudo, or as root");
+}
+
+std::string RunLockPath(const std::string& run) {
+  return std::string(kRunLockDir) + "/" + run + ".lock";
+}
+
+UniqueFd LockDeadRun(const std::string& run) {
+  UniqueFd fd(::open(RunLockPath(run).c_str(), O_RDWR | O_CLOEXEC));
+  if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return UniqueFd();
+  return fd;
+}
+
+Status RunLock::Acquire(const std::string& run_id) {
+  if (fd_.valid()) return Status::Ok();
+  ::mkdir(kRunLockDir, 0755);
+  const std::string path = RunLockPath(run_id);
+  // A sweeper may unlink the file between our open and our flock; then we
+  // hold a lock on a file no one else can find. Retry until the file we
+  // locked is the one at the path.
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (!fd.valid())
+      return MakeError(ErrorCode::kFailed, "cannot create " + path + ": " + std::strerror(errno));
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
+      return MakeError(ErrorCode::kFailed, "run id " + run_id + " is in use by a live run");
+    struct stat by_fd {
+    }, by_path{};
+    if (::fstat(fd.get(), &by_fd) == 0 && ::stat(path.c_str(), &by_path) == 0 &&
+        by_fd.st_ino == by_path.st_ino && by_fd.st_dev == by_path.st_dev) {
+      fd_ = std::move(fd);
+      return Status::Ok();
+    }
+  }
+  return MakeError(ErrorCode::kFailed, "cannot take the run lock " + path);
+}
+
+std::string RunOfNamespace(const std::string& ns) {
+  static const std::regex pattern("ll-([a-z0-9]{1,12})-[A-Za-z0-9]+-[sc]");
+  std::smatch m;
+  return std::regex_match(ns, m, pattern) ? m[1].str() : std::string();
+}
+
+std::string RunOfCaseName(const std::string& name) {
+  static const std::regex pattern("ll-([a-z0-9]{1,12})-[A-Za-z0-9]+");
+  std::smatch m;
+  return std::regex_match(name, m, pattern) ? m[1].str() : std::string();
+}
+
+std::vector<std::string> ListLabNamespaces() {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(kNetnsDir);
+  if (!d) return out;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n.rfind(kNetnsPrefix, 0) == 0) out.push_back(n);
+  }
+  ::closedir(d);
+  return out;
+}
+
+bool NamespaceExists(const std::string& name) {
+  struct stat st {};
+  return ::stat((std::string(kNetnsDir) + "/" + name).c_str(), &st) == 0;
+}
+
+Status RemoveNamespace(const std::string& name) {
+  struct stat ns {};
+  if (::stat((std::string(kNetnsDir) + "/" + name).c_str(), &ns) != 0) return Status::Ok();
+  CommandResult pids = RunCommand({"ip", "netns", "pids", name});
+  std::istringstream in(pids.output);
+  pid_t pid;
+  while (in >> pid) KillIfInNetns(pid, static_cast<unsigned long>(ns.st_ino));
+  // Give the kernel a moment to reap them so the namespace really goes.
+  for (int i = 0; i < 100; ++i) {
+    CommandResult left = RunCommand({"ip", "netns", "pids", name});
+    if (left.output.find_first_not_of(" \n") == std::string::npos) break;
+    SleepNs(10 * kNsPerMs);
+  }
+  if (!NamespaceExists(name)) return Status::Ok();
+  return RunChecked({"ip", "netns", "delete", name});
+}
+
+void RemoveRunNamespaces(const std::string& run) {
+  const std::string mine = std::string(kNetnsPrefix) + run + "-";
+  for (const std::string& ns : ListLabNamespaces())
+    if (ns.rfind(mine, 0) == 0) (void)RemoveNamespace(ns);
+}
+
+std::string CaseBaseName(const std::string& run, const std::string& case_id) {
+  return std::string(kNetnsPrefix) + run + "-" + case_id;
+}
+
+Result<LabHosts> LabHostsFor(const std::string& run, const std::string& case_id, int index) {
+  auto addrs = AddressesForIndex(index);
+  if (!addrs.ok()) return addrs.error();
+  const std::string base = CaseBaseName(run, case_id);
+  LabHosts h;
+  h.server = HostInfo{addrs->server, base + "-s", std::string(kNetnsDir) + "/" + base + "-s",
+                      kLabIfName, ""};
+  h.client = HostInfo{addrs->client, base + "-c", std::string(kNetnsDir) + "/" + base + "-c",
+                      kLabIfName, ""};
+  h.prefix_len = addrs->prefix_len;
+  return h;
+}
+
+Status CreateLinkedNamespaces(const LabHosts& hosts, const std::string& case_id) {
+  const HostInfo& server = hosts.server;
+  const HostInfo& client = hosts.client;
+  const std::string prefix = "/" + std::to_string(hosts.prefix_len);
+  const std::vector<std::vector<std::string>> steps = {
+      {"ip", "netns", "add", server.netns},
+      {"ip", "netns", "add", client.netns},
+      {"ip", "-n", server.netns, "link", "add", kLabIfName, "type", "veth", "peer", "name",
+       kLabIfName, "netns", client.netns},
+      {"ip", "-n", server.netns, "addr", "add", server.address + prefix, "dev", kLabIfName},
+      {"ip", "-n", client.netns, "addr", "add", client.address + prefix, "dev", kLabIfName},
+      {"ip", "-n", server.netns, "link", "set", kLabIfName, "up"},
+      {"ip", "-n", client.netns, "link", "set", kLabIfName, "up"},
+  };
+  for (const auto& argv : steps) {
+    Status s = RunChecked(argv);
+    if (!s.ok()) return MakeError(s.code(), "provisioning case " + case_id + ": " + s.message());
+  }
+  // Wire-sized segments in the capture: veth would otherwise pass TCP's
+  // 64 KiB GSO buffers through unsegmented. Best effort: without ethtool
+  // the run still works, with larger "packets" in the capture.
+  for (const HostInfo* h : {&server, &client})
+    (void)RunCommand({"ip", "netns", "exec", h->netns, "ethtool", "-K", kLabIfName, "tso", "off",
+                      "gso", "off", "gro", "off"});
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> SweepDeadRuns(const std::string& own_run,
+                                               const std::vector<std::string>& extra_runs,
+                                               const SweepExtra& extra) {
+  std::vector<std::string> removed;
+  std::map<std::string, std::vector<std::string>> by_run;
+  for (const std::string& ns : ListLabNamespaces()) {
+    std::string run = RunOfNamespace(ns);
+    if (!run.empty() && run != own_run) by_run[run].push_back(ns);
+  }
+  for (const std::string& run : extra_runs) by_run[run];
+  // Lock files of dead runs, with or without namespaces left.
+  if (DIR* d = ::opendir(kRunLockDir)) {
+    while (dirent* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n.size() > 5 && n.substr(n.size() - 5) == ".lock") by_run[n.substr(0, n.size() - 5)];
+    }
+    ::closedir(d);
+  }
+  for (auto& [run, namespaces] : by_run) {
+    if (run == own_run || run.empty()) continue;
+    UniqueFd lock = LockDeadRun(run);
+    if (!lock.valid()) continue;  // alive, or not ours
+    const size_t before = removed.size();
+    if (extra) {
+      Status s = extra(run, &removed);
+      if (!s.ok()) return s.error();
+    }
+    for (const std::string& ns : namespaces) {
+      Status s = RemoveNamespace(ns);
+      if (!s.ok()) return s.error();
+      removed.push_back("namespace " + ns + " (run " + run + ")");
+    }
+    // Unlinked while we hold it, so no live run can have locked this file.
+    ::unlink(RunLockPath(run).c_str());
+    if (removed.size() == before) removed.push_back("lock file of run " + run);
+  }
+  return removed;
+}
+
+}  // namespace lingerlab

@@ -1,0 +1,80 @@
+// The pieces of a lab of two network namespaces joined by a veth pair that
+// several targets share (netns, gvisor): capability check, the run lock,
+// namespace names and their creation, and the sweep of dead runs.
+//
+// Names: ll-<run>-<case>-s / -c. A run holds an exclusive flock on
+// /run/lingerlab/<run>.lock for its whole life; a sweep removes the
+// leftovers of runs whose lock file exists and is free (runs that died
+// without cleaning up), holding that lock while it does.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "agents/base/result.h"
+#include "agents/platform/unique_fd.h"
+#include "suite/target/target.h"
+
+namespace lingerlab {
+
+constexpr const char* kNetnsPrefix = "ll-";
+constexpr const char* kRunLockDir = "/run/lingerlab";
+constexpr const char* kNetnsDir = "/run/netns";
+constexpr const char* kLabIfName = "eth0";
+
+// The capabilities a namespace lab needs and this process lacks, as
+// "CAP_X (to ...)"; empty if all are there.
+std::vector<std::string> MissingLabCapabilities();
+// kPermission naming what is missing, for `target` ("netns", "gvisor").
+Status CheckLabCapabilities(const std::string& target);
+
+// The run's lock, /run/lingerlab/<run>.lock, held for the run's life.
+class RunLock {
+ public:
+  Status Acquire(const std::string& run_id);
+  bool held() const { return fd_.valid(); }
+
+ private:
+  UniqueFd fd_;
+};
+std::string RunLockPath(const std::string& run);
+// Locks a dead run's lock file (exists, nobody holds it); invalid for a
+// live run or a run with no lock file (not ours).
+UniqueFd LockDeadRun(const std::string& run);
+
+// ll-<run>-<case>-<s|c> -> run id (1-12 of [a-z0-9], --run-id), else "".
+std::string RunOfNamespace(const std::string& ns);
+// ll-<run>-<case> (a case's base name, e.g. a gVisor sandbox id) -> run id.
+std::string RunOfCaseName(const std::string& name);
+
+std::vector<std::string> ListLabNamespaces();  // names in /run/netns starting ll-
+bool NamespaceExists(const std::string& name);
+// Kills the processes inside (by pid, checked through a pidfd), deletes it.
+Status RemoveNamespace(const std::string& name);
+// Removes every namespace of run `run` still there (best effort).
+void RemoveRunNamespaces(const std::string& run);
+
+// ll-<run>-<case>: the base of a case's names.
+std::string CaseBaseName(const std::string& run, const std::string& case_id);
+// The two hosts of case slot `index` (addresses from AddressesForIndex).
+struct LabHosts {
+  HostInfo server, client;
+  int prefix_len = 30;
+};
+Result<LabHosts> LabHostsFor(const std::string& run, const std::string& case_id, int index);
+// Creates both namespaces, the veth between them, addresses, links up, and
+// (best effort) offloads off. On failure whatever was made stays for the
+// caller's teardown to remove.
+Status CreateLinkedNamespaces(const LabHosts& hosts, const std::string& case_id);
+
+// Removes leftovers of dead runs other than `own_run`: for each dead run,
+// `extra(run, removed)` first (e.g. its gVisor sandboxes; may be empty),
+// then its namespaces, then its lock file. `extra_runs` names runs that have
+// leftovers the namespace listing does not show.
+using SweepExtra = std::function<Status(const std::string& run, std::vector<std::string>* removed)>;
+Result<std::vector<std::string>> SweepDeadRuns(const std::string& own_run,
+                                               const std::vector<std::string>& extra_runs,
+                                               const SweepExtra& extra);
+
+}  // namespace lingerlab
