@@ -182,11 +182,25 @@ TEST_F(EndToEndTest, RunOfCase04ExitsZeroAndPassesAgainstTheAgentsFamily) {
   fs::create_directories(out_);
   std::string out;
   const std::string run_id = "ok" + std::to_string(::getpid() % 100000);
+  const std::string junit = (out_ / "junit.xml").string();
   ASSERT_EQ(RunBinary({"run", "--cases", "04", "--time-scale", "0.05", "--run-id", run_id, "--out",
-                       out_.string()},
+                       out_.string(), "--junit", junit},
                       &out),
             0)
       << out;
+  // The run's JUnit file: one passing testcase, valid against doc/junit.xsd.
+  EXPECT_EQ(std::system(("xmllint --noout --schema " + std::string(LINGERLAB_SOURCE_DIR) +
+                         "/doc/junit.xsd " + junit + " >/dev/null 2>&1")
+                            .c_str()),
+            0);
+  {
+    std::ifstream in(junit);
+    const std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(xml.find("tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\""),
+              std::string::npos)
+        << xml;
+    EXPECT_NE(xml.find("name=\"04__slow-client__linger-csock-0\""), std::string::npos) << xml;
+  }
   auto doc = ReadJsonFile((out_ / "results.json").string());
   ASSERT_TRUE(doc.ok()) << doc.error().message;
   const json& c = (*doc)["cases"][0];

@@ -1,8 +1,11 @@
 // libFuzzer harness: the results readers on arbitrary text. `check` (CmdCheck:
 // read, shape check, classify and compare every case, summarise) runs on the
-// text written to a temporary file; `report`'s view and Markdown rendering run
-// on every parsed value that CheckResultsDoc accepts, as CmdReport does: the
-// shape check is what guards them, so a throw or crash behind it is a bug.
+// text written to a temporary file; `report`'s view, the Markdown and HTML
+// reports and JUnit XML run on every parsed value that CheckResultsDoc
+// accepts, as CmdReport and --junit do: the shape check is what guards them,
+// so a throw or crash behind it is a bug. `diff` and the case timelines
+// (`show`, the HTML figures) promise to read any JSON without throwing, so
+// they run on every parsed value.
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -17,6 +20,10 @@
 #include "agents/base/bounded_json.h"
 #include "suite/cli/commands.h"
 #include "suite/expect/expected_table.h"
+#include "suite/expect/run_diff.h"
+#include "suite/report/case_timeline.h"
+#include "suite/report/html_report.h"
+#include "suite/report/junit_report.h"
 #include "suite/report/markdown_report.h"
 #include "suite/expect/results_doc.h"
 #include "suite/expect/run_view.h"
@@ -62,7 +69,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (CheckResultsDoc(*doc, "fuzz.json", *matrix).ok()) {
     (void)MakeRunView(*doc, *tables);
     (void)RenderMarkdownReport(*matrix, *tables, {*doc});
+    (void)RenderHtmlReport(*matrix, *tables, {*doc}, {""});
+    (void)RenderJunitXml(*doc, "fuzz");
   }
+  std::vector<std::string> ids;
+  for (const MatrixCase& c : matrix->cases) ids.push_back(c.id);
+  (void)DiffRuns(*doc, *doc, ids);
+  (void)DiffRuns(*doc, nlohmann::json::object(), ids);
+  if (doc->is_object() && doc->contains("cases") && (*doc)["cases"].is_array())
+    for (const nlohmann::json& c : (*doc)["cases"]) (void)RenderTimelineText(BuildCaseTimeline(c));
+  (void)RenderTimelineText(BuildCaseTimeline(*doc));
   FILE* f = std::fopen(path->c_str(), "wb");
   if (!f) std::abort();
   std::fwrite(text.data(), 1, text.size(), f);
