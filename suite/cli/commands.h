@@ -28,6 +28,7 @@ struct RunArgs {
   std::string run_id;      // "" = random
   bool overwrite = false;  // replace results.json in an existing --out
   RemoteAgentsConfig remote;  // --target remote
+  QemuConfig qemu;            // --target qemu
 };
 struct CheckArgs {
   std::string results;

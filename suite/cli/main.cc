@@ -73,8 +73,9 @@ int main(int argc, char** argv) {
                     "replace results.json (and per-case files) in an --out that has them");
   run_cmd
       ->add_option("--target", run.target,
-                   "where hosts come from: netns (namespaces on this machine) or remote "
-                   "(agents you started elsewhere, doc/remote.md)")
+                   "where hosts come from: netns (namespaces on this machine), qemu (the server "
+                   "on a Linux kernel booted under QEMU, doc/qemu.md) or remote (agents you "
+                   "started elsewhere, doc/remote.md)")
       ->capture_default_str();
   run_cmd->add_option("--server-agent", run.remote.server_agent,
                       "remote: the server host's agent, ADDRESS:PORT of its --listen");
@@ -89,6 +90,16 @@ int main(int argc, char** argv) {
       ->add_option("--port-base", run.remote.port_base,
                    "remote: case slot i listens on port BASE+i (default 20000)")
       ->check(CLI::Range(1, 65280));
+  run_cmd->add_option("--kernel", run.qemu.kernel,
+                      "qemu: the guest kernel (default: the newest /boot/vmlinuz-*)");
+  run_cmd->add_option("--modules", run.qemu.modules,
+                      "qemu: the kernel's module directory (default: /lib/modules/<its release>)");
+  run_cmd->add_option("--initramfs", run.qemu.initramfs,
+                      "qemu: your own initramfs instead of the built one (doc/qemu.md says what "
+                      "its /init must do)");
+  run_cmd->add_option("--guest-agent", run.qemu.guest_agent,
+                      "qemu: the static agent put in the guest (default: lingerlab-agent-static "
+                      "beside --agent)");
   run_cmd->add_option("--agent", run.agent, "lingerlab-agent binary (default: beside lingerlab)");
   run_cmd
       ->add_option("--case-timeout", run.case_timeout_s,

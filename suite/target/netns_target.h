@@ -27,4 +27,11 @@ struct LinkAddresses {
 };
 Result<LinkAddresses> AddressesForIndex(int index);
 
+// The run lock (shared with other targets that name their namespaces
+// ll-<run>-...: qemu): its path, and LockDeadRun(run), which returns the
+// lock of a run that is dead (file present, nobody holds it) or an invalid
+// descriptor for a live run or no lock file.
+std::string LockPath(const std::string& run);
+UniqueFd LockDeadRun(const std::string& run);
+
 }  // namespace lingerlab

@@ -37,6 +37,14 @@ Status RunChecked(const std::vector<std::string>& argv);
 Result<pid_t> SpawnAgent(const std::string& agent_path, const std::string& netns_path,
                          int control_fd);
 
+// Starts argv (argv[0] searched in PATH, no shell) in the background inside
+// the network namespace at `netns_path` (empty: our own), stdin from
+// /dev/null, stdout and stderr appended to `log_path`. Killed by
+// PR_SET_PDEATHSIG when the *calling thread* ends, so long-lived processes
+// (a VM) are started from a thread that lives as long as they should.
+Result<pid_t> SpawnBackground(const std::vector<std::string>& argv, const std::string& netns_path,
+                              const std::string& log_path);
+
 // Waits up to `grace_ns` for `pid` to exit, then SIGKILLs and reaps it.
 // Returns true if it exited by itself.
 bool StopProcess(pid_t pid, int64_t grace_ns);

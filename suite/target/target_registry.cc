@@ -4,6 +4,7 @@
 #include <map>
 
 #include "suite/target/netns_target.h"
+#include "suite/target/qemu_target.h"
 #include "suite/target/remote_target.h"
 #include "suite/target/target.h"
 
@@ -15,6 +16,7 @@ using Factory = std::function<std::unique_ptr<Target>(const TargetConfig&)>;
 const std::map<std::string, Factory>& Registry() {
   static const std::map<std::string, Factory> table = {
       {"netns", MakeNetnsTarget},
+      {"qemu", MakeQemuTarget},
       {"remote", MakeRemoteTarget},
   };
   return table;
