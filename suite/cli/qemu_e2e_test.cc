@@ -188,7 +188,7 @@ TEST_F(QemuE2e, GuestThatCannotBootIsAClearErrorWithItsConsoleAndNothingIsLeft) 
                            &log);
   EXPECT_NE(rc, 0) << log;
   EXPECT_NE(log.find("the qemu guest did not come up"), std::string::npos) << log;
-  EXPECT_NE(log.find("serial console"), std::string::npos) << log;
+  EXPECT_NE(log.find("the end of its serial console"), std::string::npos) << log;
   EXPECT_NE(log.find("Kernel panic"), std::string::npos) << log;
   EXPECT_EQ(Join(Leftovers(run)), "");
 }

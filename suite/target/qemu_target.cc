@@ -48,8 +48,10 @@ std::string ReadFile(const std::string& path, size_t max = 64 * 1024 * 1024) {
   return s;
 }
 
+// The end of a log, without the serial console's carriage returns.
 std::string Tail(const std::string& path) {
   std::string s = ReadFile(path);
+  std::erase(s, '\r');
   if (s.size() > kConsoleTail) s = "..." + s.substr(s.size() - kConsoleTail);
   return s;
 }
@@ -399,7 +401,7 @@ class QemuTarget final : public Target {
       std::string msg = "the qemu guest did not come up: " + why + " (kernel " + kernel_ + ")";
       const std::string q = Tail(qemu_log);
       if (!q.empty()) msg += "\n--- qemu says:\n" + q;
-      msg += "\n--- last of its serial console (" + qo.console_log + "):\n" + Tail(qo.console_log);
+      msg += "\n--- the end of its serial console:\n" + Tail(qo.console_log);
       return MakeError(ErrorCode::kFailed, msg);
     };
     const int64_t deadline = started + kBootTimeoutNs;
