@@ -193,6 +193,44 @@ TEST_F(QemuE2e, GuestThatCannotBootIsAClearErrorWithItsConsoleAndNothingIsLeft) 
   EXPECT_EQ(Join(Leftovers(run)), "");
 }
 
+TEST_F(QemuE2e, UsersOwnInitramfsGetsTheAgentAndKeyAppended) {
+  // The user's image holds busybox, the modules and an /init that starts
+  // /lingerlab-agent with /key (doc/qemu.md), but neither file: the target
+  // appends them, so a case that passes proves they arrived.
+  CpioWriter w;
+  for (const char* d : {"bin", "lib", "lib/modules"}) w.AddDirectory(d);
+  w.AddFile("bin/busybox", ReadAll("/bin/busybox"), 0755);
+  InitScriptOptions io;
+  for (const std::string& m : QemuGuestModules()) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator("/lib/modules/" + kernel_.second, ec);
+         !ec && it != fs::end(it); it.increment(ec))
+      if (it->path().filename() == m + ".ko") {
+        w.AddFile("lib/modules/" + m + ".ko", ReadAll(it->path()), 0644);
+        io.modules.push_back(m + ".ko");
+        break;
+      }
+  }
+  w.AddFile("init", InitScript(io), 0755);
+  const fs::path image = dir_ / "user.img";
+  {
+    std::ofstream out(image, std::ios::binary);
+    out << w.Finish();
+  }
+  const std::string run = RunId("usr");
+  const fs::path out = dir_ / "usr";
+  std::string log;
+  const int rc = RunBinary({"run", "--target", "qemu", "--cases", "04", "--time-scale", "0.05",
+                            "--initramfs", image.string(), "--kernel", kernel_.first, "--out",
+                            out.string(), "--run-id", run},
+                           &log);
+  EXPECT_EQ(rc, 0) << log;
+  const json r = json::parse(ReadAll(out / "results.json"));
+  EXPECT_EQ(r["cases"][0]["verdict"]["status"], "pass") << log;
+  EXPECT_EQ(r["cases"][0]["agents"]["server"]["platform"]["release"], kernel_.second);
+  EXPECT_EQ(Join(Leftovers(run)), "");
+}
+
 TEST_F(QemuE2e, InterruptedRunLeavesNothing) {
   const std::string run = RunId("int");
   const fs::path log = dir_ / "int.log";
