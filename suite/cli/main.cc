@@ -92,11 +92,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 65280));
   run_cmd->add_option("--kernel", run.qemu.kernel,
                       "qemu: the guest kernel (default: the newest /boot/vmlinuz-*)");
-  run_cmd->add_option("--modules", run.qemu.modules,
-                      "qemu: the kernel's module directory (default: /lib/modules/<its release>)");
-  run_cmd->add_option("--initramfs", run.qemu.initramfs,
-                      "qemu: your own initramfs instead of the built one (doc/qemu.md says what "
-                      "its /init must do)");
+  CLI::Option* modules_opt = run_cmd->add_option(
+      "--modules", run.qemu.modules,
+      "qemu: the kernel's module directory (default: /lib/modules/<its release>)");
+  run_cmd
+      ->add_option("--initramfs", run.qemu.initramfs,
+                   "qemu: your own initramfs instead of the built one (doc/qemu.md says what "
+                   "its /init must do)")
+      ->excludes(modules_opt);
   run_cmd->add_option("--guest-agent", run.qemu.guest_agent,
                       "qemu: the static agent put in the guest (default: lingerlab-agent-static "
                       "beside --agent)");
