@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -116,6 +117,56 @@ TEST_F(QemuSweepTest, AProcessNotStartedWithThePidFileIsNeverSignalled) {
   Sweep();
   EXPECT_FALSE(fs::exists(dead.dir));
   EXPECT_FALSE(dead.Ended());
+}
+
+// What is missing is named with the package to install, as kNotFound (exit 3).
+class QemuUsableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (the run lock, capabilities)";
+    if (::access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "no busybox";
+  }
+  Status Check(const QemuConfig& q) {
+    auto t = MakeTarget("qemu", TargetConfig{LINGERLAB_AGENT_PATH, RunId("qu"), {}, q});
+    EXPECT_TRUE(t.ok());
+    return (*t)->CheckUsable();
+  }
+};
+
+TEST_F(QemuUsableTest, MissingKernelIsNotFoundNamingIt) {
+  QemuConfig q;
+  q.kernel = "/nonexistent/vmlinuz-9.9.9";
+  Status s = Check(q);
+  EXPECT_EQ(s.code(), ErrorCode::kNotFound);
+  EXPECT_NE(s.message().find("/nonexistent/vmlinuz-9.9.9"), std::string::npos) << s.message();
+}
+
+TEST_F(QemuUsableTest, MissingStaticAgentNamesLibsslDev) {
+  QemuConfig q;
+  q.kernel = "/proc/self/exe";  // readable; never booted here
+  q.guest_agent = "/nonexistent/lingerlab-agent-static";
+  Status s = Check(q);
+  EXPECT_EQ(s.code(), ErrorCode::kNotFound);
+  EXPECT_NE(s.message().find("libssl-dev"), std::string::npos) << s.message();
+}
+
+TEST_F(QemuUsableTest, MissingQemuNamesItsPackage) {
+  // A PATH with `ip` only: the netns checks pass, qemu-system-x86_64 is not found.
+  const fs::path bin = fs::temp_directory_path() / ("ll-qemu-path-" + std::to_string(::getpid()));
+  fs::create_directories(bin);
+  for (const char* dir : {"/usr/sbin", "/sbin", "/usr/bin", "/bin"})
+    if (fs::exists(std::string(dir) + "/ip")) {
+      fs::create_symlink(std::string(dir) + "/ip", bin / "ip");
+      break;
+    }
+  const char* old = std::getenv("PATH");
+  const std::string saved = old ? old : "";
+  ::setenv("PATH", bin.c_str(), 1);
+  Status s = Check(QemuConfig{});
+  ::setenv("PATH", saved.c_str(), 1);
+  fs::remove_all(bin);
+  EXPECT_EQ(s.code(), ErrorCode::kNotFound);
+  EXPECT_NE(s.message().find("apt-get install qemu-system-x86"), std::string::npos) << s.message();
 }
 
 }  // namespace
