@@ -62,6 +62,26 @@ std::vector<std::string> MissingCapabilities() {
   return missing;
 }
 
+}  // namespace
+
+// Declared in netns_target.h: the qemu target shares the run lock.
+std::string LockPath(const std::string& run) {
+  return std::string(kRunLockDir) + "/" + run + ".lock";
+}
+
+// Takes the lock of a dead run: the run's lock file exists and nobody holds
+// it. Returns the locked descriptor (keep it while removing that run's
+// leftovers), or an invalid one for a live run, or for namespaces with no
+// lock file at all, which lingerlab did not create (a run creates its lock
+// file before its first namespace) and so never touches.
+UniqueFd LockDeadRun(const std::string& run) {
+  UniqueFd fd(::open(LockPath(run).c_str(), O_RDWR | O_CLOEXEC));
+  if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return UniqueFd();
+  return fd;
+}
+
+namespace {
+
 // Our namespaces are named ll-<run>-<case>-<s|c>; the run id is 1-12 of
 // [a-z0-9] (commands.cc, --run-id). Returns the run id, or "".
 std::string RunOfNamespace(const std::string& ns) {
@@ -304,21 +324,6 @@ class NetnsTarget final : public Target {
 };
 
 }  // namespace
-
-std::string LockPath(const std::string& run) {
-  return std::string(kRunLockDir) + "/" + run + ".lock";
-}
-
-// Takes the lock of a dead run: the run's lock file exists and nobody holds
-// it. Returns the locked descriptor (keep it while removing that run's
-// leftovers), or an invalid one for a live run, or for namespaces with no
-// lock file at all, which lingerlab did not create (a run creates its lock
-// file before its first namespace) and so never touches.
-UniqueFd LockDeadRun(const std::string& run) {
-  UniqueFd fd(::open(LockPath(run).c_str(), O_RDWR | O_CLOEXEC));
-  if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return UniqueFd();
-  return fd;
-}
 
 Result<LinkAddresses> AddressesForIndex(int index) {
   // 198.18.0.0/15 holds 2^17 addresses: 32768 /30 links.
