@@ -205,7 +205,11 @@ class QemuTarget final : public Target {
   std::string Stack() const override { return "qemu"; }
 
   Status CheckUsable() override {
-    if (Status s = netns_->CheckUsable(); !s.ok()) return s;
+    // The run lock, root's capabilities, `ip` and the client agent: the
+    // netns target's own checks (its messages say "netns target").
+    if (Status s = netns_->CheckUsable(); !s.ok())
+      return MakeError(s.code(), "--target qemu puts its clients in network namespaces: " +
+                                     s.message());
     if (RunCommand({kQemuBinary, "--version"}).exit_code != 0)
       return MakeError(ErrorCode::kNotFound,
                        "the qemu target needs qemu-system-x86_64: apt-get install qemu-system-x86 "
