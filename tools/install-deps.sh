@@ -20,6 +20,7 @@ packages=(
   runsc                                  # gVisor: the gvisor target (doc/gvisor.md)
   tshark                                 # tests check that tshark reads our pcaps
   clang-format python3                  # bench-matrix.sh
+  qemu-system-x86 busybox-static cpio    # --target qemu (doc/qemu.md); cpio: its unit test cross-checks our archives
 )
 for extra in "$@"; do
   case "$extra" in
@@ -31,12 +32,24 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
+# The guest kernel of --target qemu: Debian 12's 6.1 kernel with its modules,
+# the newest ABI the archive has now (ABI numbers come and go: never pinned).
+have_guest_kernel() { compgen -G '/boot/vmlinuz-6.1.0-*-amd64' >/dev/null; }
+if [ ${#missing[@]} -eq 0 ] && have_guest_kernel; then
   echo "install-deps.sh: all packages present"
   exit 0
 fi
-echo "install-deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+if ! have_guest_kernel; then
+  kernel=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' |
+    awk '{print $1}' | sort -V | tail -n 1)
+  if [ -n "$kernel" ]; then
+    missing+=("$kernel")
+  else
+    echo "install-deps.sh: no linux-image-6.1.0-*-amd64-unsigned in the archive; --target qemu needs a kernel (--kernel)" >&2
+  fi
+fi
+echo "install-deps.sh: installing ${missing[*]}"
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps.sh: done"

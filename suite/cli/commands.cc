@@ -217,7 +217,7 @@ int CmdList(const std::string& matrix_path) {
 }
 
 int CmdClean(const std::string& target_name) {
-  auto target = MakeTarget(target_name, TargetConfig{AgentBesideUs(), RandomRunId(), {}});
+  auto target = MakeTarget(target_name, TargetConfig{AgentBesideUs(), RandomRunId(), {}, {}});
   if (!target.ok()) {
     spdlog::error("{}", target.error().message);
     return kExitUsage;
@@ -270,8 +270,8 @@ int CmdRun(const RunArgs& args) {
   }
   const std::string agent = args.agent.empty() ? AgentBesideUs() : args.agent;
   auto target = MakeTarget(
-      args.target,
-      TargetConfig{agent, args.run_id.empty() ? RandomRunId() : args.run_id, args.remote});
+      args.target, TargetConfig{agent, args.run_id.empty() ? RandomRunId() : args.run_id, args.remote,
+                   args.qemu});
   if (!target.ok()) {
     spdlog::error("{}", target.error().message);
     return kExitUsage;

@@ -32,6 +32,7 @@ struct RunArgs {
   bool overwrite = false;  // replace results.json in an existing --out
   std::string junit;       // also write JUnit XML here (doc/junit.xsd)
   RemoteAgentsConfig remote;  // --target remote
+  QemuConfig qemu;            // --target qemu
   // The terminal's status line (main.cc, when stderr is a terminal and not
   // -q); null: progress as plain log lines.
   std::shared_ptr<StatusLineSink> status_line;

@@ -79,7 +79,7 @@ TEST_F(EndToEndTest, Case02EndsWithFinsOnlyAndCase04WithAServerRstAtClose) {
   const std::string run_id = "e2e" + std::to_string(::getpid() % 100000);
   json results;
   {
-    auto target = MakeTarget("netns", TargetConfig{LINGERLAB_AGENT_PATH, run_id, {}});
+    auto target = MakeTarget("netns", TargetConfig{LINGERLAB_AGENT_PATH, run_id, {}, {}});
     ASSERT_TRUE(target.ok());
     ASSERT_TRUE((*target)->CheckUsable().ok());
     RunOptions opt;
@@ -674,7 +674,11 @@ TEST_F(EndToEndTest, RootWithoutNetAdminIsRefusedBeforeAnyCase) {
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("CAP_NET_ADMIN"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("CAP_SYS_ADMIN"), std::string::npos) << "only what is missing";
-  EXPECT_EQ(r.output.find("02 "), std::string::npos) << "no case may start: " << r.output;
+  // No case may start: no "case 02 ...: started" log line and no summary line
+  // "02  slow-client..." (not a bare "02 ", which a log time's milliseconds,
+  // "12:00:00.502 error", can contain).
+  EXPECT_EQ(r.output.find("case 02"), std::string::npos) << "no case may start: " << r.output;
+  EXPECT_EQ(r.output.find("02  slow-client"), std::string::npos) << "no case may start: " << r.output;
   EXPECT_FALSE(fs::exists(out_ / "results.json"));
   EXPECT_TRUE(Namespaces("ll-" + run_id + "-").empty());
 }
@@ -690,7 +694,7 @@ TEST_F(EndToEndTest, AnAgentKilledDuringSettleIsAWarningOnTheCase) {
   json results;
   std::atomic<pid_t> killed{-1};
   {
-    auto target = MakeTarget("netns", TargetConfig{LINGERLAB_AGENT_PATH, run_id, {}});
+    auto target = MakeTarget("netns", TargetConfig{LINGERLAB_AGENT_PATH, run_id, {}, {}});
     ASSERT_TRUE(target.ok());
     ASSERT_TRUE((*target)->CheckUsable().ok());
     RunOptions opt;

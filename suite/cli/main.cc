@@ -79,7 +79,8 @@ int main(int argc, char** argv) {
       ->add_option("--target", run.target,
                    "where hosts come from: netns (namespaces on this machine), gvisor (the "
                    "same, the server's socket calls on gVisor's netstack in a runsc sandbox, "
-                   "doc/gvisor.md) or remote (agents you started elsewhere, doc/remote.md)")
+                   "doc/gvisor.md), qemu (the server on a Linux kernel booted under QEMU, "
+                   "doc/qemu.md) or remote (agents you started elsewhere, doc/remote.md)")
       ->capture_default_str();
   run_cmd->add_option("--server-agent", run.remote.server_agent,
                       "remote: the server host's agent, ADDRESS:PORT of its --listen");
@@ -96,6 +97,19 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 65280));
   run_cmd->add_option("--junit", run.junit,
                       "also write the verdicts as JUnit XML to this file (doc/junit.xsd)");
+  run_cmd->add_option("--kernel", run.qemu.kernel,
+                      "qemu: the guest kernel (default: the newest /boot/vmlinuz-*)");
+  CLI::Option* modules_opt = run_cmd->add_option(
+      "--modules", run.qemu.modules,
+      "qemu: the kernel's module directory (default: /lib/modules/<its release>)");
+  run_cmd
+      ->add_option("--initramfs", run.qemu.initramfs,
+                   "qemu: your own initramfs instead of the built one (doc/qemu.md says what "
+                   "its /init must do)")
+      ->excludes(modules_opt);
+  run_cmd->add_option("--guest-agent", run.qemu.guest_agent,
+                      "qemu: the static agent put in the guest (default: lingerlab-agent-static "
+                      "beside --agent)");
   run_cmd->add_option("--agent", run.agent, "lingerlab-agent binary (default: beside lingerlab)");
   run_cmd
       ->add_option("--case-timeout", run.case_timeout_s,

@@ -53,6 +53,14 @@ Result<pid_t> SpawnSandboxRuntime(const std::vector<std::string>& argv,
 // '/' and is executable); "" if there is none.
 std::string FindExecutable(const std::string& name);
 
+// Starts argv (argv[0] searched in PATH, no shell) in the background inside
+// the network namespace at `netns_path` (empty: our own), stdin from
+// /dev/null, stdout and stderr appended to `log_path`. Killed by
+// PR_SET_PDEATHSIG when the *calling thread* ends, so long-lived processes
+// (a VM) are started from a thread that lives as long as they should.
+Result<pid_t> SpawnBackground(const std::vector<std::string>& argv, const std::string& netns_path,
+                              const std::string& log_path);
+
 // Waits up to `grace_ns` for `pid` to exit, then SIGKILLs and reaps it.
 // Returns true if it exited by itself.
 bool StopProcess(pid_t pid, int64_t grace_ns);

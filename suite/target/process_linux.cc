@@ -216,6 +216,40 @@ std::string FindExecutable(const std::string& name) {
   return "";
 }
 
+Result<pid_t> SpawnBackground(const std::vector<std::string>& argv, const std::string& netns_path,
+                              const std::string& log_path) {
+  if (argv.empty()) return MakeError(ErrorCode::kInvalidInput, "empty command");
+  UniqueFd ns_fd;
+  if (!netns_path.empty()) {
+    ns_fd = UniqueFd(::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns_fd.valid())
+      return MakeError(ErrorCode::kNotFound,
+                       "cannot open network namespace " + netns_path + ": " + std::strerror(errno));
+  }
+  UniqueFd log(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!log.valid())
+    return MakeError(ErrorCode::kFailed, "cannot open " + log_path + ": " + std::strerror(errno));
+  auto args = Argv(argv);
+  const pid_t parent = ::getpid();
+  const int fd_limit = FdLimit();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) _exit(125);
+    if (ns_fd.valid() && ::setns(ns_fd.get(), CLONE_NEWNET) != 0) _exit(126);
+    ResetChildSignals();
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, 0);
+    ::dup2(log.get(), 1);
+    ::dup2(log.get(), 2);
+    CloseFrom(3, fd_limit);
+    ::execvp(args[0], args.data());
+    _exit(127);
+  }
+  if (pid < 0) return MakeError(ErrorCode::kFailed, std::string("fork: ") + std::strerror(errno));
+  return pid;
+}
+
 bool StopProcess(pid_t pid, int64_t grace_ns) {
   const int64_t deadline = MonotonicNs() + grace_ns;
   for (;;) {

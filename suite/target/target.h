@@ -90,10 +90,19 @@ struct RemoteAgentsConfig {
   int port_base = 0;                // 0 = kDefaultRemotePortBase; case slot i uses base + i
 };
 
+// A kernel booted under QEMU (`--target qemu`, doc/qemu.md).
+struct QemuConfig {
+  std::string kernel;       // "" = the newest /boot/vmlinuz-*
+  std::string modules;      // "" = /lib/modules/<the kernel's release>
+  std::string initramfs;    // "" = build one per run; else the user's (doc/qemu.md)
+  std::string guest_agent;  // "" = lingerlab-agent-static beside agent_path
+};
+
 struct TargetConfig {
   std::string agent_path;  // the lingerlab-agent binary
   std::string run_id;      // unique among live runs on this machine
   RemoteAgentsConfig remote;
+  QemuConfig qemu;
 };
 
 class Target {

@@ -5,6 +5,7 @@
 
 #include "suite/target/gvisor_target.h"
 #include "suite/target/netns_target.h"
+#include "suite/target/qemu_target.h"
 #include "suite/target/remote_target.h"
 #include "suite/target/target.h"
 
@@ -17,6 +18,7 @@ const std::map<std::string, Factory>& Registry() {
   static const std::map<std::string, Factory> table = {
       {"gvisor", MakeGvisorTarget},
       {"netns", MakeNetnsTarget},
+      {"qemu", MakeQemuTarget},
       {"remote", MakeRemoteTarget},
   };
   return table;
