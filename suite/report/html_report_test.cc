@@ -129,11 +129,15 @@ class HtmlReportBrowserTest : public ::testing::Test {
     return r.out;
   }
   std::string Chromium() const {
-    // Its profile inside our directory, removed with it; no sandbox: the
-    // tests run as root in CI.
-    return "timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars "
-           "--no-first-run --user-data-dir=" +
-           (dir_ / "profile").string();
+    // Its profile inside our directory, removed with it, and HOME and the XDG
+    // directories too: Chromium writes "Crash Reports" under the user's config
+    // directory whatever --user-data-dir says. No sandbox: the tests run as
+    // root in CI.
+    const std::string d = dir_.string();
+    return "HOME=" + d + " XDG_CONFIG_HOME=" + d + "/config XDG_CACHE_HOME=" + d +
+           "/cache timeout 120 chromium --headless --no-sandbox --disable-gpu "
+           "--hide-scrollbars --no-first-run --disable-breakpad --user-data-dir=" +
+           d + "/profile";
   }
   fs::path dir_;
 };
