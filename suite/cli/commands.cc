@@ -217,7 +217,7 @@ int CmdList(const std::string& matrix_path) {
 }
 
 int CmdClean(const std::string& target_name) {
-  auto target = MakeTarget(target_name, TargetConfig{AgentBesideUs(), RandomRunId(), {}, {}});
+  auto target = MakeTarget(target_name, TargetConfig::For(AgentBesideUs(), RandomRunId()));
   if (!target.ok()) {
     spdlog::error("{}", target.error().message);
     return kExitUsage;
@@ -269,9 +269,11 @@ int CmdRun(const RunArgs& args) {
     return kExitUsage;
   }
   const std::string agent = args.agent.empty() ? AgentBesideUs() : args.agent;
-  auto target = MakeTarget(
-      args.target, TargetConfig{agent, args.run_id.empty() ? RandomRunId() : args.run_id, args.remote,
-                   args.qemu});
+  TargetConfig config =
+      TargetConfig::For(agent, args.run_id.empty() ? RandomRunId() : args.run_id);
+  config.remote = args.remote;
+  config.qemu = args.qemu;
+  auto target = MakeTarget(args.target, config);
   if (!target.ok()) {
     spdlog::error("{}", target.error().message);
     return kExitUsage;

@@ -79,7 +79,7 @@ TEST_F(EndToEndTest, Case02EndsWithFinsOnlyAndCase04WithAServerRstAtClose) {
   const std::string run_id = "e2e" + std::to_string(::getpid() % 100000);
   json results;
   {
-    auto target = MakeTarget("netns", TargetConfig{LINGERLAB_AGENT_PATH, run_id, {}, {}});
+    auto target = MakeTarget("netns", TargetConfig::For(LINGERLAB_AGENT_PATH, run_id));
     ASSERT_TRUE(target.ok());
     ASSERT_TRUE((*target)->CheckUsable().ok());
     RunOptions opt;
@@ -694,7 +694,7 @@ TEST_F(EndToEndTest, AnAgentKilledDuringSettleIsAWarningOnTheCase) {
   json results;
   std::atomic<pid_t> killed{-1};
   {
-    auto target = MakeTarget("netns", TargetConfig{LINGERLAB_AGENT_PATH, run_id, {}, {}});
+    auto target = MakeTarget("netns", TargetConfig::For(LINGERLAB_AGENT_PATH, run_id));
     ASSERT_TRUE(target.ok());
     ASSERT_TRUE((*target)->CheckUsable().ok());
     RunOptions opt;

@@ -327,7 +327,7 @@ TEST_F(GvisorEndToEndTest, AServerAgentGoneDuringSettleIsAnError) {
     json results;
     std::atomic<pid_t> killed{-1};
     {
-      auto target = MakeTarget("gvisor", TargetConfig{LINGERLAB_AGENT_PATH, run, {}, {}});
+      auto target = MakeTarget("gvisor", TargetConfig::For(LINGERLAB_AGENT_PATH, run));
       ASSERT_TRUE(target.ok());
       ASSERT_TRUE((*target)->CheckUsable().ok());
       RunOptions opt;

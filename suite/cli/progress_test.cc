@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "suite/matrix/matrix.h"
+#include "suite/expect/test_matrix.h"
 
 namespace lingerlab {
 namespace {
@@ -63,11 +63,13 @@ TEST(RunProgressTest, EventsMoveCasesFromRunningToDoneAndCountFailures) {
   FILE* tty = ::open_memstream(&buf, &len);
   auto inner = std::make_shared<spdlog::sinks::ostream_sink_mt>(std::cerr);
   auto sink = std::make_shared<StatusLineSink>(inner, tty);
-  MatrixCase a, b;
-  a.id = "03";
-  b.id = "04";
+  // Two real cases (03, 04) of the matrix, for their budgets.
+  const std::vector<MatrixCase> two(SoLingerMatrix().cases.begin() + 2,
+                                    SoLingerMatrix().cases.begin() + 4);
+  ASSERT_EQ(two[0].id, "03");
+  ASSERT_EQ(two[1].id, "04");
   {
-    RunProgress p({a, b}, 0.05, 0, sink);
+    RunProgress p(two, 0.05, 0, sink);
     p.OnEvent({CaseProgress::kStarted, "03", false});
     p.OnEvent({CaseProgress::kStarted, "04", false});
     p.OnEvent({CaseProgress::kFinished, "03", true});

@@ -112,7 +112,7 @@ TEST(SandboxNameTest, RunOfCaseNameTakesOnlyOurPattern) {
 TEST(GvisorTargetTest, RegisteredWithItsStack) {
   auto names = TargetNames();
   EXPECT_NE(std::find(names.begin(), names.end(), "gvisor"), names.end());
-  auto t = MakeTarget("gvisor", TargetConfig{"/nonexistent/agent", "u1", {}, {}});
+  auto t = MakeTarget("gvisor", TargetConfig::For("/nonexistent/agent", "u1"));
   ASSERT_TRUE(t.ok());
   EXPECT_EQ((*t)->Name(), "gvisor");
   EXPECT_EQ((*t)->Stack(), "gvisor");
@@ -122,7 +122,7 @@ TEST(GvisorTargetTest, WithoutRunscCheckUsableIsNotFoundNamingThePackage) {
   const char* old = ::getenv("PATH");
   const std::string saved = old ? old : "";
   ::setenv("PATH", "/nonexistent-dir", 1);
-  auto t = MakeTarget("gvisor", TargetConfig{"/nonexistent/agent", "u2", {}, {}});
+  auto t = MakeTarget("gvisor", TargetConfig::For("/nonexistent/agent", "u2"));
   ::setenv("PATH", saved.c_str(), 1);
   ASSERT_TRUE(t.ok());
   Status s = (*t)->CheckUsable();

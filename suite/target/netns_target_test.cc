@@ -44,7 +44,7 @@ class NetnsTargetTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (CAP_NET_ADMIN)";
-    auto t = MakeTarget("netns", TargetConfig{LINGERLAB_AGENT_PATH, RandomRunId(), {}, {}});
+    auto t = MakeTarget("netns", TargetConfig::For(LINGERLAB_AGENT_PATH, RandomRunId()));
     ASSERT_TRUE(t.ok());
     target_ = std::move(*t);
     Status s = target_->CheckUsable();
@@ -135,7 +135,7 @@ TEST_F(NetnsTargetTest, SweepRemovesADeadRunsLeftoversButNotALiveRuns) {
   auto live = target_->Provision("09", 9);
   ASSERT_TRUE(live.ok());
 
-  auto other = MakeTarget("netns", TargetConfig{LINGERLAB_AGENT_PATH, RandomRunId(), {}, {}});
+  auto other = MakeTarget("netns", TargetConfig::For(LINGERLAB_AGENT_PATH, RandomRunId()));
   auto removed = (*other)->SweepStale();
   ASSERT_TRUE(removed.ok()) << removed.error().message;
   EXPECT_FALSE(NsExists(dead));

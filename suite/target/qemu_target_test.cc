@@ -75,7 +75,7 @@ class QemuSweepTest : public ::testing::Test {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (/run/lingerlab)";
   }
   std::vector<std::string> Sweep() {
-    auto t = MakeTarget("qemu", TargetConfig{"lingerlab-agent", RunId("me"), {}, {}});
+    auto t = MakeTarget("qemu", TargetConfig::For("lingerlab-agent", RunId("me")));
     EXPECT_TRUE(t.ok());
     auto removed = (*t)->SweepStale();
     EXPECT_TRUE(removed.ok()) << removed.error().message;
@@ -127,7 +127,9 @@ class QemuUsableTest : public ::testing::Test {
     if (::access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "no busybox";
   }
   Status Check(const QemuConfig& q) {
-    auto t = MakeTarget("qemu", TargetConfig{LINGERLAB_AGENT_PATH, RunId("qu"), {}, q});
+    TargetConfig config = TargetConfig::For(LINGERLAB_AGENT_PATH, RunId("qu"));
+    config.qemu = q;
+    auto t = MakeTarget("qemu", config);
     EXPECT_TRUE(t.ok());
     return (*t)->CheckUsable();
   }
