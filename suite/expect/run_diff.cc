@@ -58,6 +58,14 @@ json RaceClass(const json& case_doc, const std::string& claim) {
   return v;
 }
 
+bool SameClaimValue(const json& base, const json& now, const std::string& claim) {
+  // Equal values are equal whatever their class: the class of a close()
+  // depends on its duration, and two identical "peer_acked" returns on
+  // either side of the 50 ms line must not differ.
+  if (Field(Claims(base), claim.c_str()) == Field(Claims(now), claim.c_str())) return true;
+  return RaceClass(base, claim) == RaceClass(now, claim);
+}
+
 std::vector<ClaimChange> DiffCase(const json& base, const json& now) {
   std::vector<ClaimChange> out;
   const std::string id = Field(base, "id").is_string() ? Field(base, "id").get<std::string>() : "?";
@@ -92,8 +100,8 @@ std::vector<ClaimChange> DiffCase(const json& base, const json& now) {
       }
       continue;
     }
+    if (SameClaimValue(base, now, name)) continue;
     const json bc = RaceClass(base, name), nc = RaceClass(now, name);
-    if (bc == nc) continue;
     if (bc != b || nc != n)
       add(name, b, n, "by class: " + Short(bc) + " -> " + Short(nc));
     else

@@ -36,6 +36,12 @@ struct ClaimChange {
 // runs: the race classes above, else the value itself (null when absent).
 nlohmann::json RaceClass(const nlohmann::json& case_doc, const std::string& claim);
 
+// Whether `claim` is the same in two case documents: equal values, or the
+// same race class. (Time-valued claims: DiffCase compares them within the
+// tolerance instead.)
+bool SameClaimValue(const nlohmann::json& base, const nlohmann::json& now,
+                    const std::string& claim);
+
 // The changes of one case; empty when it is the same. `base` and `now` are
 // case documents (doc/results-format.md) of the same case id.
 std::vector<ClaimChange> DiffCase(const nlohmann::json& base, const nlohmann::json& now);
