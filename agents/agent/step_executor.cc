@@ -89,6 +89,8 @@ Status CheckHandleName(const std::string& name, const char* key) {
 // The payload is built in memory; 64 MiB is far beyond any matrix's needs.
 constexpr int64_t kMaxWriteBytes = int64_t{64} << 20;
 constexpr int64_t kMaxReadChunk = int64_t{1} << 20;
+// wait_outq samples the send queue this often unless told (doc/protocol.md §3.2).
+constexpr int64_t kDefaultOutqPollMs = 5;
 // Per-read timestamps kept in a read event: ~30 bytes each, well inside a frame.
 constexpr size_t kMaxReadsRecorded = 10000;
 constexpr int64_t kMaxPort = 65535;
@@ -168,6 +170,7 @@ Result<json> StepExecutor::Perform(const std::string& op, const json& args) {
   if (op == "write") return DoWrite(args);
   if (op == "read") return DoRead(args);
   if (op == "close") return DoClose(args);
+  if (op == "wait_outq") return DoWaitOutq(args);
   if (op == "capture_start") return DoCaptureStart(args);
   if (op == "capture_stop") return DoCaptureStop(args);
   if (op == "capture_read") return DoCaptureRead(args);
@@ -181,7 +184,8 @@ Result<json> StepExecutor::Perform(const std::string& op, const json& args) {
   if (op == "time") return MakeEvent(op, args, Now(), SysResult{});
 
   // The rest act on one existing socket with a single call.
-  if (op != "bind" && op != "listen" && op != "connect" && op != "shutdown" && op != "queues")
+  if (op != "bind" && op != "listen" && op != "connect" && op != "shutdown" && op != "queues" &&
+      op != "nonblock")
     return MakeError(ErrorCode::kUnsupported, "unknown op '" + Truncated(op) + "'");
   auto s = Find(args);
   if (!s.ok()) return s.error();
@@ -216,6 +220,11 @@ Result<json> StepExecutor::Perform(const std::string& op, const json& args) {
     else
       return BadRequest("'how' must be wr, rd or rdwr");
     return MakeEvent(op, args, start, api_->Shutdown(h, w));
+  }
+  if (op == "nonblock") {
+    auto on = Bool(args, "on", true);
+    if (!on.ok()) return on.error();
+    return MakeEvent(op, args, start, api_->SetNonBlocking(h, *on));
   }
   // queues
   SocketQueues q = api_->Queues(h);
@@ -331,7 +340,10 @@ Result<json> StepExecutor::DoRead(const json& args) {
   auto idle = Ms(args, "idle_ms", 0);
   auto limit = Ms(args, "limit_ms", 0);
   auto verify = Bool(args, "verify", false);
-  for (auto* r : {&chunk, &interval, &idle, &limit})
+  // 0: read until EOF, an error or the limit; else stop once this many bytes
+  // arrived (a length-prefixed message), never reading past them.
+  auto max_bytes = Int(args, "max_bytes", 0, kMaxWriteBytes, 0);
+  for (auto* r : {&chunk, &interval, &idle, &limit, &max_bytes})
     if (!r->ok()) return r->error();
   if (!verify.ok()) return verify.error();
   Sock* sock = *s;
@@ -360,6 +372,10 @@ Result<json> StepExecutor::DoRead(const json& args) {
       end = "limit";
       break;
     }
+    if (*max_bytes > 0 && bytes >= static_cast<uint64_t>(*max_bytes)) {
+      end = "bytes";
+      break;
+    }
     SysResult ready = api_->WaitReadable(sock->handle, ClampMs(l));
     if (!ready.ok()) {
       last = ready;
@@ -367,7 +383,10 @@ Result<json> StepExecutor::DoRead(const json& args) {
       break;
     }
     if (ready.ret == 0) continue;  // left_ms() now reports the limit
-    last = api_->Recv(sock->handle, buf.data(), buf.size());
+    size_t want = buf.size();
+    if (*max_bytes > 0)
+      want = std::min<uint64_t>(want, static_cast<uint64_t>(*max_bytes) - bytes);
+    last = api_->Recv(sock->handle, buf.data(), want);
     if (last.err == EINTR) continue;
     if (!last.ok()) {
       end = "error";
@@ -395,6 +414,51 @@ Result<json> StepExecutor::DoRead(const json& args) {
     e["verified"] = !mismatch.has_value();
     e["first_mismatch"] = mismatch ? json(*mismatch) : json(nullptr);
   }
+  return e;
+}
+
+// Samples the send queue every poll_ms until it is empty or limit_ms passes:
+// "wait until SIOCOUTQ reaches 0 before close()". end: `empty`, `limit`, or
+// `unsupported` when the OS cannot count the queue (the wait is then skipped:
+// an outcome, not an error).
+Result<json> StepExecutor::DoWaitOutq(const json& args) {
+  auto s = Find(args);
+  if (!s.ok()) return s.error();
+  auto limit = Ms(args, "limit_ms", 0);
+  auto poll = Ms(args, "poll_ms", 0);
+  if (!limit.ok()) return limit.error();
+  if (!poll.ok()) return poll.error();
+  const SocketHandle h = (*s)->handle;
+  const int64_t poll_ms = std::max<int64_t>(1, *poll > 0 ? *poll : kDefaultOutqPollMs);
+  Timestamp start = Now();
+  const int64_t limit_ms = *limit > 0 ? *limit : protocol::kMaxStepMs;
+  const int64_t deadline = start.mono_ns + limit_ms * kNsPerMs;
+  SocketQueues q;
+  uint64_t samples = 0;
+  std::string end;
+  for (;;) {
+    q = api_->Queues(h);
+    ++samples;
+    if (!q.outq) {
+      end = "unsupported";
+      break;
+    }
+    if (*q.outq == 0) {
+      end = "empty";
+      break;
+    }
+    const int64_t left = deadline - MonotonicNs();
+    if (left <= 0) {
+      end = "limit";
+      break;
+    }
+    SleepNs(std::min(left, poll_ms * kNsPerMs));
+  }
+  json e = MakeEvent("wait_outq", args, start, SysResult{});
+  e["end"] = end;
+  e["outq"] = q.outq ? json(*q.outq) : json(nullptr);
+  e["inq"] = q.inq ? json(*q.inq) : json(nullptr);
+  e["samples"] = samples;
   return e;
 }
 

@@ -58,6 +58,7 @@ class StepExecutor {
   // not full (doc/protocol.md §3.3); else kInvalidInput.
   Result<std::string> NewHandle(const nlohmann::json& args, const char* key) const;
   Result<nlohmann::json> DoSocket(const nlohmann::json& args);
+  Result<nlohmann::json> DoWaitOutq(const nlohmann::json& args);
   Result<nlohmann::json> DoSetSockOpt(const nlohmann::json& args);
   Result<nlohmann::json> DoAccept(const nlohmann::json& args);
   Result<nlohmann::json> DoWrite(const nlohmann::json& args);

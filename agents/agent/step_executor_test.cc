@@ -146,6 +146,75 @@ TEST_F(StepExecutorTest, QueuesReportUnreadBytes) {
 #endif
 }
 
+TEST_F(StepExecutorTest, ReadWithMaxBytesStopsThereAndLeavesTheRest) {
+  int port = Listen(server_);
+  Connect(client_, port);
+  Do(server_, "accept", {{"handle", "lsock"}, {"as", "csock"}, {"timeout_ms", 2000}});
+  Do(server_, "write", {{"handle", "csock"}, {"bytes", 1000}});
+  json r = Do(client_, "read",
+              {{"handle", "sock"}, {"chunk", 512}, {"max_bytes", 700}, {"verify", true},
+               {"limit_ms", 2000}});
+  EXPECT_EQ(r["end"], "bytes");
+  EXPECT_EQ(r["bytes"], 700);
+  EXPECT_EQ(r["verified"], true);
+  // The remaining 300 bytes are still unread, and continue the pattern.
+  json rest = Do(client_, "read",
+                 {{"handle", "sock"}, {"max_bytes", 300}, {"verify", true}, {"limit_ms", 2000}});
+  EXPECT_EQ(rest["bytes"], 300);
+  EXPECT_EQ(rest["verified"], true);
+}
+
+TEST_F(StepExecutorTest, WaitOutqEndsWhenThePeerHasAcknowledgedEverything) {
+  int port = Listen(server_);
+  Connect(client_, port);
+  Do(server_, "accept", {{"handle", "lsock"}, {"as", "csock"}, {"timeout_ms", 2000}});
+  Do(server_, "write", {{"handle", "csock"}, {"bytes", 4000}});
+  json w = Do(server_, "wait_outq", {{"handle", "csock"}, {"limit_ms", 2000}});
+#if defined(__linux__)
+  EXPECT_EQ(w["end"], "empty") << w.dump();
+  EXPECT_EQ(w["outq"], 0);
+  EXPECT_GE(w["samples"].get<int>(), 1);
+#endif
+}
+
+TEST_F(StepExecutorTest, WaitOutqEndsAtItsLimitWhileThePeerDoesNotRead) {
+  int port = Listen(server_);
+  Do(client_, "socket", {{"handle", "sock"}});
+  Do(client_, "setsockopt", {{"handle", "sock"}, {"option", "SO_RCVBUF"}, {"value", 4096}});
+  json c = Do(client_, "connect", {{"handle", "sock"}, {"address", "127.0.0.1"}, {"port", port}});
+  ASSERT_EQ(c["ret"], 0);
+  Do(server_, "accept", {{"handle", "lsock"}, {"as", "csock"}, {"timeout_ms", 2000}});
+  Do(server_, "setsockopt", {{"handle", "csock"}, {"option", "SO_SNDBUF"}, {"value", 65536}});
+  Do(server_, "write", {{"handle", "csock"}, {"bytes", 60000}});
+  const int64_t t0 = MonotonicNs();
+  json w = Do(server_, "wait_outq", {{"handle", "csock"}, {"limit_ms", 300}, {"poll_ms", 20}});
+  const int64_t waited_ms = (MonotonicNs() - t0) / kNsPerMs;
+#if defined(__linux__)
+  EXPECT_EQ(w["end"], "limit") << w.dump();
+  EXPECT_GT(w["outq"].get<int64_t>(), 0);
+  EXPECT_GE(waited_ms, 300);
+  EXPECT_LT(waited_ms, 3000);
+#endif
+}
+
+TEST_F(StepExecutorTest, NonblockMakesAWriteThatDoesNotFitFailWithEwouldblock) {
+  int port = Listen(server_);
+  Connect(client_, port);
+  Do(server_, "accept", {{"handle", "lsock"}, {"as", "csock"}, {"timeout_ms", 2000}});
+  json n = Do(server_, "nonblock", {{"handle", "csock"}, {"on", true}});
+  EXPECT_EQ(n["ret"], 0) << n.dump();
+  // The client reads nothing: a blocking write of this much would hang.
+  json w = Do(server_, "write", {{"handle", "csock"}, {"bytes", 32 << 20}});
+  EXPECT_EQ(w["errno_name"], "EWOULDBLOCK") << w.dump();
+  EXPECT_LT(w["bytes"].get<int64_t>(), 32 << 20);
+  auto bad = client_.Perform("nonblock", {{"handle", "sock"}, {"on", "yes"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidInput);
+  auto missing = client_.Perform("nonblock", {{"handle", "nope"}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
 TEST_F(StepExecutorTest, RequestsThatCannotBeAttemptedFailWithTheirCode) {
   auto unknown_handle = server_.Perform("close", {{"handle", "nope"}});
   ASSERT_FALSE(unknown_handle.ok());

@@ -6,6 +6,7 @@
 // A failure is data, never an exception: the agent records it as an outcome.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -56,6 +57,13 @@ class SocketApi {
   virtual SysResult Shutdown(SocketHandle s, ShutdownHow how) = 0;
   virtual SysResult Close(SocketHandle s) = 0;
   virtual SocketQueues Queues(SocketHandle s) = 0;
+  // Sets or clears O_NONBLOCK (FIONBIO on Winsock). An implementation that
+  // cannot returns EOPNOTSUPP: recorded as the step's outcome like any error.
+  virtual SysResult SetNonBlocking(SocketHandle s, bool on) {
+    (void)s;
+    (void)on;
+    return SysResult{-1, EOPNOTSUPP};
+  }
 };
 
 // The implementation for the platform this binary was built for.

@@ -3,6 +3,7 @@
 // SOCK_CLOEXEC and MSG_NOSIGNAL; Queues() has a branch per OS), but no
 // build or run on them has been made by this project.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -122,6 +123,11 @@ class PosixSocketApi final : public SocketApi {
     return FromRet(::shutdown(Fd(s), h));
   }
   SysResult Close(SocketHandle s) override { return FromRet(::close(Fd(s))); }
+  SysResult SetNonBlocking(SocketHandle s, bool on) override {
+    const int flags = ::fcntl(Fd(s), F_GETFL);
+    if (flags < 0) return SysResult{-1, errno};
+    return FromRet(::fcntl(Fd(s), F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK)));
+  }
   SocketQueues Queues(SocketHandle s) override {
     SocketQueues q;
     int v = 0;
