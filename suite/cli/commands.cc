@@ -154,9 +154,14 @@ int ExitCodeFor(const json& results) {
   return kExitOk;
 }
 
+// --expected-dir as given, or the matrix's own directory of tables.
+std::string ExpectedDirFor(const std::string& option, const Matrix& matrix) {
+  return option.empty() ? matrix.expected_dir : RepoPath(option);
+}
+
 Result<Analyzer> MakeAnalyzer(const std::string& expected_dir, const std::string& family,
                               const Matrix& matrix) {
-  auto tables = LoadExpectedDir(RepoPath(expected_dir), matrix);
+  auto tables = LoadExpectedDir(ExpectedDirFor(expected_dir, matrix), matrix);
   if (!tables.ok()) return tables.error();
   if (!family.empty()) {
     bool known = false;
@@ -337,6 +342,7 @@ int CmdRun(const RunArgs& args) {
   opt.case_timeout_s = args.case_timeout_s;
   opt.out_dir = out_dir;
   opt.matrix_path = args.matrix;
+  opt.variant = args.close_mode == "nonblocking" ? kVariantNonblockingClose : kVariantBlockingClose;
   opt.version = LINGERLAB_VERSION;
   opt.commit = LINGERLAB_GIT_COMMIT;
   opt.probed_agents = probed_agents;
@@ -447,7 +453,7 @@ int CmdReport(const ReportArgs& args) {
     spdlog::error("{}", matrix.error().message);
     return kExitUsage;
   }
-  auto tables = LoadExpectedDir(RepoPath(args.expected_dir), *matrix);
+  auto tables = LoadExpectedDir(ExpectedDirFor(args.expected_dir, *matrix), *matrix);
   if (!tables.ok()) {
     spdlog::error("{}", tables.error().message);
     return kExitUsage;

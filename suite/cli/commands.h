@@ -21,13 +21,14 @@ struct RunArgs {
   std::string matrix = "matrix/so_linger.json";
   std::string cases;
   double time_scale = 1.0;
+  std::string close_mode = "blocking";  // or "nonblocking": the run's variant (matrix.h)
   int jobs = 0;
   std::string out;
   std::string target = "netns";
   std::string agent;
   double case_timeout_s = 0;
   std::string expect_family;
-  std::string expected_dir = "matrix/expected";
+  std::string expected_dir;  // "": the matrix's own (Matrix::expected_dir)
   std::string run_id;      // "" = random
   bool overwrite = false;  // replace results.json in an existing --out
   std::string junit;       // also write JUnit XML here (doc/junit.xsd)
@@ -41,7 +42,7 @@ struct CheckArgs {
   std::string results;
   std::string matrix = "matrix/so_linger.json";
   std::string expect_family;
-  std::string expected_dir = "matrix/expected";
+  std::string expected_dir;  // "": the matrix's own (Matrix::expected_dir)
   std::string write_back;
   std::string junit;
 };
@@ -49,13 +50,13 @@ struct DiffArgs {
   std::string base, now;  // two results files of the same matrix
   std::string matrix = "matrix/so_linger.json";
   std::string expect_family;
-  std::string expected_dir = "matrix/expected";
+  std::string expected_dir;  // "": the matrix's own (Matrix::expected_dir)
 };
 struct ReportArgs {
   std::vector<std::string> results;
   std::string matrix = "matrix/so_linger.json";
   std::string format = "md";
-  std::string expected_dir = "matrix/expected";
+  std::string expected_dir;  // "": the matrix's own (Matrix::expected_dir)
   std::string out;
 };
 

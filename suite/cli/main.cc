@@ -67,6 +67,13 @@ int main(int argc, char** argv) {
                    "multiply every time the suite controls (1 = the published timings)")
       ->check(FiniteIn(0.001, 100.0))
       ->capture_default_str();
+  run_cmd
+      ->add_option("--close-mode", run.close_mode,
+                   "blocking: close() on a blocking socket (the published cases); nonblocking: "
+                   "O_NONBLOCK set right before the server's close() (no published expectations: "
+                   "verdicts are no-expectation)")
+      ->check(CLI::IsMember({"blocking", "nonblocking"}))
+      ->capture_default_str();
   run_cmd->add_option("--jobs,-j", run.jobs, "cases run at the same time (0 = all)")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
@@ -117,7 +124,7 @@ int main(int argc, char** argv) {
       ->check(FiniteIn(0, 7 * 86400.0));
   run_cmd->add_option("--expect", run.expect_family,
                       "compare with this family's table (default: the agents' platform)");
-  run_cmd->add_option("--expected-dir", run.expected_dir, "directory of expected tables")
+  run_cmd->add_option("--expected-dir", run.expected_dir, "directory of expected tables (default: the matrix's, matrix/expected for so_linger.json)")
       ->capture_default_str();
   run_cmd
       ->add_option("--run-id", run.run_id,
@@ -150,7 +157,7 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--matrix", check.matrix, "the matrix the results and tables are about")
       ->capture_default_str();
   check_cmd->add_option("--expect", check.expect_family, "family to compare with");
-  check_cmd->add_option("--expected-dir", check.expected_dir, "directory of expected tables")
+  check_cmd->add_option("--expected-dir", check.expected_dir, "directory of expected tables (default: the matrix's, matrix/expected for so_linger.json)")
       ->capture_default_str();
   check_cmd->add_option("--write", check.write_back,
                         "write the re-classified results to this file");
@@ -167,7 +174,7 @@ int main(int argc, char** argv) {
   diff_cmd->add_option("--matrix", diff.matrix, "the matrix both runs are of")
       ->capture_default_str();
   diff_cmd->add_option("--expect", diff.expect_family, "family to compare verdicts with");
-  diff_cmd->add_option("--expected-dir", diff.expected_dir, "directory of expected tables")
+  diff_cmd->add_option("--expected-dir", diff.expected_dir, "directory of expected tables (default: the matrix's, matrix/expected for so_linger.json)")
       ->capture_default_str();
 
   ReportArgs report;
@@ -181,7 +188,7 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--format", report.format, "output format")
       ->check(CLI::IsMember({"md", "html"}))
       ->capture_default_str();
-  report_cmd->add_option("--expected-dir", report.expected_dir, "directory of expected tables")
+  report_cmd->add_option("--expected-dir", report.expected_dir, "directory of expected tables (default: the matrix's, matrix/expected for so_linger.json)")
       ->capture_default_str();
   report_cmd->add_option("--out,-o", report.out, "write to this file instead of stdout");
 

@@ -49,7 +49,10 @@ struct Side {
 class CaseDriver {
  public:
   CaseDriver(const MatrixCase& c, const CaseContext& ctx)
-      : c_(c), ctx_(ctx), applied_(ApplyTimeScale(c, ctx.time_scale)) {
+      : c_(c),
+        ctx_(ctx),
+        applied_(ApplyTimeScale(c, ctx.time_scale)),
+        attrs_(CaseAttributes(c, ctx.variant)) {
     double budget =
         ctx.case_timeout_s > 0 ? ctx.case_timeout_s : CaseBudgetSeconds(c, applied_) + kCaseSlackS;
     deadline_ = MonotonicNs() + static_cast<int64_t>(budget * kNsPerSec);
@@ -64,9 +67,9 @@ class CaseDriver {
   void Fail(const std::string& why);
   bool Failed();
   int64_t LeftNs() const { return std::max<int64_t>(0, deadline_ - MonotonicNs()); }
-  void ServerSetup();
-  void ServerFinish();
-  void ClientRead();
+  std::optional<json> Variable(const std::string& name);
+  int64_t StepTimeoutNs(const std::string& op, const json& args) const;
+  void RunSteps(const std::vector<ScenarioStep>& steps);
   void Settle();
   void AgentGone(Side& side, const std::string& what);
   json Annotate(json event, const Side& side) const;
@@ -75,6 +78,7 @@ class CaseDriver {
   const MatrixCase& c_;
   const CaseContext& ctx_;
   AppliedParams applied_;
+  std::map<std::string, std::string> attrs_;  // what the steps' "when" tests
   int64_t deadline_ = 0;
   int64_t t0_real_ = 0;
   int port_ = 0;  // the server's port: the matrix's, or the lab's own per case
@@ -134,94 +138,68 @@ std::optional<json> CaseDriver::Step(Side& side, const std::string& op, json arg
   return e;
 }
 
-void CaseDriver::ServerSetup() {
+// The value of a scenario variable (suite/matrix/scenario.h) for this case,
+// now: "$case_left_ms" shrinks as the case runs.
+std::optional<json> CaseDriver::Variable(const std::string& name) {
   const CaseParams& p = applied_.params;
-  const std::string addr = lab_->host(Role::kServer).address;
-  const auto linger = [&](const char* handle) {
-    return json{
-        {"handle", handle}, {"option", "SO_LINGER"}, {"onoff", 1}, {"seconds", applied_.linger_s}};
+  const std::string& addr = lab_->host(Role::kServer).address;
+  if (name == "server_address") return addr;
+  if (name == "port") return port_;
+  if (name == "family") return addr.find(':') != std::string::npos ? "inet6" : "inet";
+  if (name == "linger_s") return applied_.linger_s;
+  if (name == "payload_bytes") return p.payload_bytes;
+  if (name == "request_bytes") return p.request_bytes;
+  if (name == "server_sndbuf") return p.server_sndbuf;
+  if (name == "client_rcvbuf") return p.client_rcvbuf;
+  if (name == "read_chunk") return p.read_chunk;
+  if (name == "server_pause_ms") return Ms(p.server_pause_s);
+  if (name == "read_interval_ms") return Ms(p.read_interval_s);
+  if (name == "idle_ms") return Ms(p.idle_s);
+  // A bounded wait of 0 ms would mean "no limit" to the agent.
+  if (name == "eof_wait_limit_ms") return std::max<int64_t>(1, Ms(p.eof_wait_limit_s));
+  if (name == "queue_wait_limit_ms") return std::max<int64_t>(1, Ms(p.queue_wait_limit_s));
+  if (name == "case_left_ms") return AgentLimitMs(LeftNs());
+  return std::nullopt;
+}
+
+// How long the coordinator waits for a step's reply: a step that waits by
+// design gets its own bound plus the reply margin; write and close may block
+// as long as the case has left; everything else returns at once.
+int64_t CaseDriver::StepTimeoutNs(const std::string& op, const json& args) const {
+  auto ms_arg = [&](const char* key) -> std::optional<int64_t> {
+    auto it = args.find(key);
+    if (it == args.end() || !it->is_number_integer()) return std::nullopt;
+    return it->get<int64_t>();
   };
-  Step(server_, "socket", {{"handle", "lsock"}, {"family", "inet"}}, kQuickStepTimeoutNs);
-  Step(server_, "setsockopt", {{"handle", "lsock"}, {"option", "SO_REUSEADDR"}, {"value", 1}},
-       kQuickStepTimeoutNs);
-  Step(server_, "setsockopt",
-       {{"handle", "lsock"}, {"option", "SO_SNDBUF"}, {"value", p.server_sndbuf}},
-       kQuickStepTimeoutNs);
-  if (c_.linger && c_.linger->socket == LingerSocket::kListening)
-    Step(server_, "setsockopt", linger("lsock"), kQuickStepTimeoutNs);
-  auto bind = Step(server_, "bind", {{"handle", "lsock"}, {"address", addr}, {"port", port_}},
-                   kQuickStepTimeoutNs);
-  if (bind && (*bind)["ret"] != 0) Fail("server bind failed: " + (*bind)["errno_name"].dump());
-  auto listen = Step(server_, "listen", {{"handle", "lsock"}, {"backlog", 8}}, kQuickStepTimeoutNs);
-  if (listen && (*listen)["ret"] != 0) Fail("server listen failed");
-
-  // The connection completes in the listen backlog, so connect, then accept.
-  Step(client_, "socket", {{"handle", "sock"}, {"family", "inet"}}, kQuickStepTimeoutNs);
-  Step(client_, "setsockopt",
-       {{"handle", "sock"}, {"option", "SO_RCVBUF"}, {"value", p.client_rcvbuf}},
-       kQuickStepTimeoutNs);
-  auto conn = Step(client_, "connect", {{"handle", "sock"}, {"address", addr}, {"port", port_}},
-                   kQuickStepTimeoutNs);
-  if (conn && (*conn)["ret"] != 0) Fail("client connect failed: " + (*conn)["errno_name"].dump());
-  auto acc = Step(server_, "accept", {{"handle", "lsock"}, {"as", "csock"}, {"timeout_ms", 3000}},
-                  kQuickStepTimeoutNs);
-  if (acc && (*acc)["ret"].get<int64_t>() < 0)
-    Fail("server accept failed: " + (*acc)["errno_name"].dump());
-  if (c_.linger && c_.linger->socket == LingerSocket::kConnected)
-    Step(server_, "setsockopt", linger("csock"), kQuickStepTimeoutNs);
-  Step(server_, "close", {{"handle", "lsock"}}, kQuickStepTimeoutNs);
-}
-
-void CaseDriver::ServerFinish() {
-  const CaseParams& p = applied_.params;
-  Step(server_, "pause", {{"ms", Ms(p.server_pause_s)}},
-       Ms(p.server_pause_s) * kNsPerMs + kQuickStepTimeoutNs);
-  // The payload fits the send buffer, so write() returns at once; if it did
-  // not, the case deadline bounds it.
-  Step(server_, "write", {{"handle", "csock"}, {"bytes", p.payload_bytes}}, LeftNs());
-  if (c_.shutdown != ShutdownMode::kNone) {
-    Step(server_, "shutdown", {{"handle", "csock"}, {"how", "wr"}}, kQuickStepTimeoutNs);
-    if (c_.linger && c_.linger->socket == LingerSocket::kConnectedLate)
-      Step(server_, "setsockopt",
-           {{"handle", "csock"},
-            {"option", "SO_LINGER"},
-            {"onoff", 1},
-            {"seconds", applied_.linger_s}},
-           kQuickStepTimeoutNs);
-    // wait_eof has no limit of its own; the case deadline still bounds it.
-    int64_t limit_ms = c_.shutdown == ShutdownMode::kWaitEofLimited
-                           ? std::max<int64_t>(1, Ms(p.eof_wait_limit_s))
-                           : AgentLimitMs(LeftNs());
-    auto wait =
-        Step(server_, "read", {{"handle", "csock"}, {"chunk", 4096}, {"limit_ms", limit_ms}},
-             limit_ms * kNsPerMs + protocol::kReplyMargin);
-    if (wait && c_.shutdown == ShutdownMode::kWaitEof && (*wait)["end"] == "limit")
-      Fail("case deadline reached while the server waited for EOF (see --case-timeout)");
+  if (op == "pause") return ms_arg("ms").value_or(0) * kNsPerMs + kQuickStepTimeoutNs;
+  if (op == "read" || op == "wait_outq") {
+    const int64_t limit = ms_arg("limit_ms").value_or(0);
+    return limit > 0 ? limit * kNsPerMs + protocol::kReplyMargin
+                     : LeftNs() + protocol::kReplyMargin;
   }
-  // Unsent/unacknowledged and unread bytes right before close(): evidence
-  // for "data in the send buffer was discarded".
-  Step(server_, "queues", {{"handle", "csock"}}, kQuickStepTimeoutNs);
-  Step(server_, "close", {{"handle", "csock"}}, LeftNs() + protocol::kReplyMargin);
+  if (op == "write" || op == "close") return LeftNs() + protocol::kReplyMargin;
+  return kQuickStepTimeoutNs;
 }
 
-void CaseDriver::ClientRead() {
-  const CaseParams& p = applied_.params;
-  json args = {{"handle", "sock"},
-               {"chunk", p.read_chunk},
-               {"verify", true},
-               {"interval_ms", c_.client == ClientKind::kSlow ? Ms(p.read_interval_s) : 0},
-               {"idle_ms", c_.client == ClientKind::kIdle ? Ms(p.idle_s) : 0},
-               // The agent ends its own loop before our deadline, so a stuck
-               // read is an outcome ("limit"), not a lost agent.
-               {"limit_ms", AgentLimitMs(LeftNs())}};
-  // The agent's own limit ends the read first; the margin keeps the reply
-  // from racing our timeout on a loaded machine.
-  auto read = Step(client_, "read", args, LeftNs() + protocol::kReplyMargin);
-  // The limit is our case deadline, not a behaviour under test: the case did
-  // not complete. Its events stay recorded.
-  if (read && (*read)["end"] == "limit")
-    Fail("case deadline reached while the client was still reading (see --case-timeout)");
-  Step(client_, "close", {{"handle", "sock"}}, kQuickStepTimeoutNs);
+// Performs the steps of one list that apply to this case, in order. Once
+// the case has failed, Step() performs nothing more.
+void CaseDriver::RunSteps(const std::vector<ScenarioStep>& steps) {
+  for (const ScenarioStep& step : steps) {
+    if (Failed()) return;
+    if (!StepApplies(step, attrs_)) continue;
+    auto args = BindArgs(step, [this](const std::string& n) { return Variable(n); });
+    if (!args.ok()) {
+      Fail("scenario " + c_.scenario->name + ": " + args.error().message);
+      return;
+    }
+    Side& side = step.host == "server" ? server_ : client_;
+    const int64_t timeout = StepTimeoutNs(step.op, *args);
+    auto e = Step(side, step.op, std::move(*args), timeout);
+    if (!e) return;
+    if (step.must_succeed && (*e)["ret"].is_number() && (*e)["ret"].get<int64_t>() < 0)
+      Fail(step.host + " " + step.op + " failed: " + (*e).value("errno_name", json()).dump());
+    if (!step.on_limit.empty() && (*e).value("end", json()) == "limit") Fail(step.on_limit);
+  }
 }
 
 // Waits out the settle period while watching both control channels. An
@@ -358,10 +336,11 @@ json CaseDriver::Run() {
   }
 
   t0_real_ = RealtimeNs();
-  if (!Failed()) ServerSetup();
+  if (!c_.scenario) Fail("matrix " + ctx_.matrix_path + " has no scenario for this case");
+  if (!Failed()) RunSteps(c_.scenario->setup);
   if (!Failed()) {
-    std::thread client_thread([this] { ClientRead(); });
-    ServerFinish();
+    std::thread client_thread([this] { RunSteps(c_.scenario->client); });
+    RunSteps(c_.scenario->server);
     client_thread.join();
   }
   // Late packets: a retransmitted FIN, a RST after a clean close, an abort.
@@ -418,7 +397,7 @@ json CaseDriver::CaseJson(json packets, json capture_info, double duration_s) {
   std::lock_guard<std::mutex> lock(mu_);
   return {{"id", c_.id},
           {"name", c_.name},
-          {"parameters", ParametersJson(c_, ctx_.time_scale)},
+          {"parameters", ParametersJson(c_, ctx_.time_scale, ctx_.variant)},
           {"status", error_.empty() ? "completed" : "error"},
           {"error", error_.empty() ? json(nullptr) : json(error_)},
           {"warnings", warnings_},
@@ -440,6 +419,7 @@ double CaseBudgetSeconds(const MatrixCase& c, const AppliedParams& a) {
   if (c.client == ClientKind::kSlow) t += reads * p.read_interval_s;
   if (c.client == ClientKind::kIdle) t += p.idle_s;
   if (c.shutdown == ShutdownMode::kWaitEofLimited) t += p.eof_wait_limit_s;
+  t += p.queue_wait_limit_s;
   return t;
 }
 

@@ -1,6 +1,6 @@
 // CaseRunner: runs one matrix case from start to end — provision the hosts,
-// start the capture and both agents, drive the server and client steps
-// (doc/results-format.md lists them), let late packets settle, tear down —
+// start the capture and both agents, perform the steps of the case's
+// scenario (data from the matrix file, suite/matrix/scenario.h), let late packets settle, tear down —
 // and returns the case's results JSON. It never throws and never aborts the
 // run: a failed syscall is recorded as an event, a lost agent or a broken
 // target makes the case's status "error" with the reason.
@@ -31,6 +31,8 @@ struct CaseContext {
   double time_scale = 1.0;
   double case_timeout_s = 0;  // 0: the case's budget + kCaseSlackS
   std::string out_dir;        // results directory; pcaps go to out_dir/pcaps/
+  std::string matrix_path;    // for messages
+  std::string variant = kVariantBlockingClose;  // run-time variant (matrix.h)
   const std::atomic<bool>* cancelled = nullptr;
   // Called with the lab once it exists and with nullptr when it is gone, so
   // an interrupted run can kill the case's agents from another thread.

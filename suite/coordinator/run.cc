@@ -164,6 +164,8 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
       ctx.time_scale = options.time_scale;
       ctx.case_timeout_s = options.case_timeout_s;
       ctx.out_dir = options.out_dir;
+      ctx.matrix_path = options.matrix_path;
+      ctx.variant = options.variant;
       ctx.cancelled = &cancelled;
       ctx.on_settle = options.on_settle;
       ctx.on_lab = [&, i](CaseLab* lab) {

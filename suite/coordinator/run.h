@@ -31,6 +31,7 @@ struct RunOptions {
   double case_timeout_s = 0;  // 0: each case's budget + kCaseSlackS
   std::string out_dir;        // pcaps/ and cases/ go here (results.json: the caller)
   std::string matrix_path;
+  std::string variant = kVariantBlockingClose;  // `--close-mode` (matrix.h)
   std::string version;  // lingerlab version and commit, for the environment block
   std::string commit;
   // Derives outcome and verdict for a finished case (classify + compare);

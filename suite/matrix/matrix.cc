@@ -43,7 +43,8 @@ Status ReadParams(const json& obj, CaseParams* p, const std::string& origin,
   if (!obj.is_object()) return Bad(origin, where, "must be an object");
   static const std::set<std::string> known = {
       "payload_bytes",  "server_sndbuf",   "client_rcvbuf", "read_chunk",       "port",
-      "server_pause_s", "read_interval_s", "idle_s",        "eof_wait_limit_s", "settle_s"};
+      "server_pause_s", "read_interval_s", "idle_s",        "eof_wait_limit_s", "settle_s",
+      "request_bytes",  "queue_wait_limit_s"};
   for (auto& [k, v] : obj.items())
     if (!known.count(k)) return Bad(origin, where + "." + k.substr(0, 40), "unknown parameter");
   const double day = 86400;
@@ -58,15 +59,19 @@ Status ReadParams(const json& obj, CaseParams* p, const std::string& origin,
                    ReadParam(obj, "read_interval_s", &p->read_interval_s, 0, step, origin, where),
                    ReadParam(obj, "idle_s", &p->idle_s, 0, step, origin, where),
                    ReadParam(obj, "eof_wait_limit_s", &p->eof_wait_limit_s, 0, step, origin, where),
-                   ReadParam(obj, "settle_s", &p->settle_s, 0, day, origin, where)})
+                   ReadParam(obj, "settle_s", &p->settle_s, 0, day, origin, where),
+                   ReadParam(obj, "request_bytes", &p->request_bytes, 0, 1 << 20, origin, where),
+                   ReadParam(obj, "queue_wait_limit_s", &p->queue_wait_limit_s, 0, step, origin,
+                             where)})
     if (!s.ok()) return s;
   return Status::Ok();
 }
 
-const std::set<std::string> kTopLevelFields = {"format",   "name",  "title",         "source",
-                                               "defaults", "cases", "summary_tables"};
-const std::set<std::string> kCaseFields = {"id",     "name",     "client",
-                                           "linger", "shutdown", "overrides"};
+const std::set<std::string> kTopLevelFields = {
+    "format", "name",      "title",      "source",   "defaults", "cases", "summary_tables",
+    "scenarios", "setups", "case_names", "expected"};
+const std::set<std::string> kCaseFields = {"id",       "name",      "client",     "linger",
+                                           "shutdown", "overrides", "scenario", "description"};
 
 // A field name as it may appear in a message: at most 40 characters.
 std::string Shorten(const std::string& s) { return s.size() > 40 ? s.substr(0, 40) + "..." : s; }
@@ -219,6 +224,42 @@ Result<Matrix> ParseMatrix(const json& doc, const std::string& origin) {
   }
   if (m.name.empty()) return Bad(origin, "name", "is required");
   if (m.title.empty()) m.title = m.name;
+  // Names derived from the parameters (the SO_LINGER matrix) or free, each
+  // saying what its case does (data_loss.json).
+  auto case_names = ReadString(doc, "case_names", origin, "case_names", 16, true, "derived");
+  if (!case_names.ok()) return case_names.error();
+  if (*case_names != "derived" && *case_names != "free")
+    return Bad(origin, "case_names", "must be \"derived\" or \"free\"");
+  const bool derived_names = *case_names == "derived";
+  auto expected = ReadString(doc, "expected", origin, "expected", 256, true, "expected");
+  if (!expected.ok()) return expected.error();
+  if (expected->empty() || expected->front() == '/' || expected->find("..") != std::string::npos)
+    return Bad(origin, "expected", "must be a directory below the matrix file's");
+  const size_t slash = origin.find_last_of('/');
+  m.expected_dir = (slash == std::string::npos ? std::string() : origin.substr(0, slash + 1)) +
+                   *expected;
+  SharedSetups setups;
+  if (doc.contains("setups")) {
+    const json& sj = doc["setups"];
+    if (!sj.is_object() || sj.size() > 64)
+      return Bad(origin, "setups", "must be an object of at most 64 named step lists");
+    for (auto& [k, v] : sj.items()) {
+      auto steps = ParseSetupSteps(v, origin, "setups." + Shorten(k));
+      if (!steps.ok()) return steps.error();
+      setups[k] = std::move(steps).value();
+    }
+  }
+  if (doc.contains("scenarios")) {
+    const json& sj = doc["scenarios"];
+    if (!sj.is_object() || sj.empty() || sj.size() > 64)
+      return Bad(origin, "scenarios", "must be an object of 1..64 named scenarios");
+    for (auto& [k, v] : sj.items()) {
+      if (k.empty() || k.size() > 64) return Bad(origin, "scenarios", "names are 1..64 characters");
+      auto sc = ParseScenario(v, k, origin, "scenarios." + k, setups);
+      if (!sc.ok()) return sc.error();
+      m.scenarios[k] = std::make_shared<const Scenario>(std::move(sc).value());
+    }
+  }
   CaseParams defaults;
   if (doc.contains("defaults")) {
     Status s = ReadParams(doc["defaults"], &defaults, origin, "defaults");
@@ -297,9 +338,24 @@ Result<Matrix> ParseMatrix(const json& doc, const std::string& origin) {
     if (c.params.payload_bytes <= 0 || c.params.read_chunk <= 0 || c.params.port <= 0)
       return Bad(origin, where, "payload_bytes, read_chunk and port must be set (defaults?)");
     std::string derived = DerivedCaseName(c);
-    if (c.name != derived)
+    if (derived_names && c.name != derived)
       return Bad(origin, where + ".name",
                  "is \"" + c.name + "\" but the parameters say \"" + derived + "\"");
+    auto description = ReadString(j, "description", origin, where + ".description", 1024, true);
+    if (!description.ok()) return description.error();
+    c.description = *description;
+    if (j.contains("scenario")) {
+      auto sc = ReadString(j, "scenario", origin, where + ".scenario", 64);
+      if (!sc.ok()) return sc.error();
+      auto it = m.scenarios.find(*sc);
+      if (it == m.scenarios.end())
+        return Bad(origin, where + ".scenario", "\"" + Shorten(*sc) + "\" is not in \"scenarios\"");
+      c.scenario = it->second;
+    } else if (m.scenarios.size() == 1) {
+      c.scenario = m.scenarios.begin()->second;
+    } else if (m.scenarios.size() > 1) {
+      return Bad(origin, where + ".scenario", "is required: the file has several scenarios");
+    }
     m.cases.push_back(std::move(c));
   }
   if (doc.contains("summary_tables")) {
@@ -351,6 +407,7 @@ AppliedParams ApplyTimeScale(const MatrixCase& c, double s) {
   a.params.read_interval_s *= s;
   a.params.idle_s *= s;
   a.params.eof_wait_limit_s *= s;
+  a.params.queue_wait_limit_s *= s;
   a.params.settle_s = std::max(c.params.settle_s * s, std::min(kSettleFloorS, c.params.settle_s));
   if (c.linger)
     a.linger_s = c.linger->seconds == 0
@@ -359,9 +416,16 @@ AppliedParams ApplyTimeScale(const MatrixCase& c, double s) {
   return a;
 }
 
-json ParametersJson(const MatrixCase& c, double time_scale) {
+std::map<std::string, std::string> CaseAttributes(const MatrixCase& c, const std::string& variant) {
+  return {{"client", ClientKindName(c.client)},
+          {"linger.socket", c.linger ? LingerSocketName(c.linger->socket) : "none"},
+          {"shutdown", ShutdownModeName(c.shutdown)},
+          {"variant", variant}};
+}
+
+json ParametersJson(const MatrixCase& c, double time_scale, const std::string& variant) {
   auto block = [&](const CaseParams& p, std::optional<int> linger_s) {
-    return json{
+    json b{
         {"payload_bytes", p.payload_bytes},
         {"server_sndbuf", p.server_sndbuf},
         {"client_rcvbuf", p.client_rcvbuf},
@@ -374,6 +438,10 @@ json ParametersJson(const MatrixCase& c, double time_scale) {
          c.shutdown == ShutdownMode::kWaitEofLimited ? json(p.eof_wait_limit_s) : json(nullptr)},
         {"linger_s", linger_s ? json(*linger_s) : json(nullptr)},
         {"settle_s", p.settle_s}};
+    // Only where a matrix uses them: results of the SO_LINGER matrix keep their shape.
+    if (p.request_bytes > 0) b["request_bytes"] = p.request_bytes;
+    if (p.queue_wait_limit_s > 0) b["queue_wait_limit_s"] = p.queue_wait_limit_s;
+    return b;
   };
   AppliedParams a = ApplyTimeScale(c, time_scale);
   std::optional<int> nominal_linger, applied_linger;
@@ -381,7 +449,7 @@ json ParametersJson(const MatrixCase& c, double time_scale) {
     nominal_linger = c.linger->seconds;
     applied_linger = a.linger_s;
   }
-  return {{"client", ClientKindName(c.client)},
+  json out = {{"client", ClientKindName(c.client)},
           {"linger", c.linger ? json{{"socket", LingerSocketName(c.linger->socket)},
                                      {"seconds", c.linger->seconds}}
                               : json(nullptr)},
@@ -389,6 +457,9 @@ json ParametersJson(const MatrixCase& c, double time_scale) {
           {"time_scale", time_scale},
           {"nominal", block(c.params, nominal_linger)},
           {"applied", block(a.params, applied_linger)}};
+  if (c.scenario) out["scenario"] = c.scenario->name;
+  if (variant != kVariantBlockingClose) out["variant"] = variant;
+  return out;
 }
 
 }  // namespace lingerlab

@@ -10,6 +10,8 @@
 // kInvalidInput naming the file and the field, never an exception.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/base/result.h"
+#include "suite/matrix/scenario.h"
 
 namespace lingerlab {
 
@@ -41,6 +44,8 @@ struct CaseParams {
   double idle_s = 0;            // idle client's sleep before reading
   double eof_wait_limit_s = 0;  // shutdown-10's bound on the EOF wait
   double settle_s = 0;          // capture keeps running this long after both sides finish
+  int request_bytes = 0;            // what a client sends before reading (0: nothing)
+  double queue_wait_limit_s = 0;    // bound on a wait for the send queue to empty
 };
 
 struct MatrixCase {
@@ -50,7 +55,14 @@ struct MatrixCase {
   std::optional<LingerSetting> linger;
   ShutdownMode shutdown = ShutdownMode::kNone;
   CaseParams params;  // defaults merged with the case's overrides
+  std::string description;                   // optional: what the case shows, one sentence
+  std::shared_ptr<const Scenario> scenario;  // the steps it runs; null when the file has none (then it cannot run)
 };
+
+// Run-time variants of every case (`lingerlab run --close-mode`): the
+// scenario's steps test the "variant" attribute.
+inline constexpr const char* kVariantBlockingClose = "blocking-close";
+inline constexpr const char* kVariantNonblockingClose = "nonblocking-close";
 
 // Which cases the article's two summary tables are built from ("summary_tables"
 // in the matrix file; suite/expect/article_tables.h renders them). Every id is
@@ -70,6 +82,10 @@ struct Matrix {
   std::string source;
   std::vector<MatrixCase> cases;
   std::optional<SummaryTableCases> summary_tables;  // absent: no article tables
+  std::map<std::string, std::shared_ptr<const Scenario>> scenarios;
+  // The directory of this matrix's expected tables ("expected" in the file,
+  // relative to the file; default: expected/ beside it).
+  std::string expected_dir;
 
   // nullptr when the matrix has no case `id`.
   const MatrixCase* Find(const std::string& id) const;
@@ -79,6 +95,9 @@ struct Matrix {
 // one line of a message.
 inline constexpr size_t kMaxCaseIdLength = 16;
 inline constexpr size_t kMaxCaseNameLength = 128;
+
+// The attributes a scenario step's "when" tests, for case `c` under `variant`.
+std::map<std::string, std::string> CaseAttributes(const MatrixCase& c, const std::string& variant);
 
 // Loads and validates a matrix file (through LoadJsonFile: bounded size and
 // depth). Errors are kInvalidInput (or kNotFound for a missing file) and name
@@ -106,7 +125,9 @@ constexpr double kSettleFloorS = 1.0;
 AppliedParams ApplyTimeScale(const MatrixCase& c, double time_scale);
 
 // The case's "parameters" block in the results (doc/results-format.md).
-nlohmann::json ParametersJson(const MatrixCase& c, double time_scale);
+// `variant` is recorded only when it is not the default blocking close.
+nlohmann::json ParametersJson(const MatrixCase& c, double time_scale,
+                              const std::string& variant = kVariantBlockingClose);
 
 const char* ClientKindName(ClientKind k);
 const char* LingerSocketName(LingerSocket s);
