@@ -548,8 +548,22 @@ int CmdDiff(const DiffArgs& args) {
   if (RunTimeScale(docs[0]) != RunTimeScale(docs[1]))
     spdlog::warn("the runs have different time scales ({} and {}): times differ by design",
                  RunTimeScale(docs[0]), RunTimeScale(docs[1]));
+  auto selected = SelectCases(*matrix, args.cases);
+  if (!selected.ok()) {
+    spdlog::error("--cases: {}", selected.error().message);
+    return kExitUsage;
+  }
   std::vector<std::string> order;
-  for (const MatrixCase& c : matrix->cases) order.push_back(c.id);
+  for (const MatrixCase& c : *selected) order.push_back(c.id);
+  if (!args.cases.empty()) {
+    for (json& doc : docs) {
+      json kept = json::array();
+      for (json& c : doc["cases"])
+        if (std::find(order.begin(), order.end(), c.value("id", "")) != order.end())
+          kept.push_back(std::move(c));
+      doc["cases"] = std::move(kept);
+    }
+  }
   const std::vector<ClaimChange> changes = DiffRuns(docs[0], docs[1], order);
   std::set<std::string> changed_cases;
   for (const ClaimChange& c : changes) {

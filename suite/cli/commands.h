@@ -49,6 +49,7 @@ struct CheckArgs {
 struct DiffArgs {
   std::string base, now;  // two results files of the same matrix
   std::string matrix = "matrix/so_linger.json";
+  std::string cases;  // "": every case; else only these ids (a run of a few cases against a full one)
   std::string expect_family;
   std::string expected_dir;  // "": the matrix's own (Matrix::expected_dir)
 };

@@ -782,3 +782,90 @@ TEST_F(EndToEndTest, AFullDiskMakesTheCaseAnErrorNotAnEmptyPcap) {
 
 }  // namespace
 }  // namespace lingerlab
+
+namespace lingerlab {
+namespace {
+
+// The scenario is data (matrix/so_linger.json "scenarios"): running it gives
+// the same claims as the committed reference run, made when the steps were
+// C++. One case per kind of step list: no linger, {on,0} on the listening and
+// the connected socket, {on,20} with a fast client, shutdown with an
+// unbounded and a bounded EOF wait, and linger set after shutdown().
+TEST_F(EndToEndTest, TheScenarioAsDataKeepsTheReferenceOutcomes) {
+  fs::create_directories(out_);
+  const std::string run_id = "sd" + std::to_string(::getpid() % 100000);
+  std::string out;
+  ASSERT_EQ(RunBinary({"run", "--cases", "02,03,04,10,11,15,32", "--time-scale", "0.05",
+                       "--run-id", run_id, "--out", out_.string(), "-q"},
+                      &out),
+            0)
+      << out;
+  const std::string ref =
+      std::string(LINGERLAB_SOURCE_DIR) + "/results/reference-scale0.05/results.json";
+  EXPECT_EQ(RunBinary({"diff", ref, (out_ / "results.json").string(), "--cases",
+                       "02,03,04,10,11,15,32"},
+                      &out),
+            0)
+      << out;
+  EXPECT_TRUE(Namespaces("ll-" + run_id).empty());
+}
+
+// bert hubert's data-loss cases (matrix/data_loss.json): an unread request
+// turns close() into a RST that cuts the response short; shutdown + read to
+// EOF and an application acknowledgement deliver it whole.
+TEST_F(EndToEndTest, DataLossMatrixShowsTheResetAndItsCures) {
+  fs::create_directories(out_);
+  const std::string run_id = "dl" + std::to_string(::getpid() % 100000);
+  std::string out;
+  ASSERT_EQ(RunBinary({"run", "--matrix", "matrix/data_loss.json", "--cases", "DL01,DL04,DL07",
+                       "--time-scale", "0.05", "--run-id", run_id, "--out", out_.string()},
+                      &out),
+            0)
+      << out;
+  auto doc = ReadJsonFile((out_ / "results.json").string());
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  auto claims = [&](const char* id) { return (*FindCase(*doc, id))["outcome"]["claims"]; };
+  const json lost = claims("DL01");
+  EXPECT_EQ(lost["abort_on_close"], true) << lost.dump();
+  EXPECT_EQ(lost["data_lost"], true) << lost.dump();
+  EXPECT_LT(lost["client_bytes"].get<int64_t>(), 20480);
+  EXPECT_EQ(lost["client_end"], "ECONNRESET");
+  for (const char* cured : {"DL04", "DL07"}) {
+    EXPECT_EQ(claims(cured)["data_lost"], false) << cured << claims(cured).dump();
+    EXPECT_EQ(claims(cured)["abort_on_close"], false) << cured << claims(cured).dump();
+    EXPECT_EQ(claims(cured)["client_bytes"], 20480) << cured;
+  }
+  EXPECT_EQ((*FindCase(*doc, "DL07"))["parameters"]["scenario"], "app_ack");
+  EXPECT_EQ(RunBinary({"check", (out_ / "results.json").string(), "--matrix",
+                       "matrix/data_loss.json"},
+                      &out),
+            0)
+      << out;
+  EXPECT_TRUE(Namespaces("ll-" + run_id).empty());
+}
+
+// --close-mode nonblocking sets O_NONBLOCK right before the server's close():
+// recorded in the parameters and the events, and never compared with the
+// (blocking) published tables.
+TEST_F(EndToEndTest, NonblockingCloseIsRecordedAndNotCompared) {
+  fs::create_directories(out_);
+  const std::string run_id = "nb" + std::to_string(::getpid() % 100000);
+  std::string out;
+  ASSERT_EQ(RunBinary({"run", "--cases", "04", "--time-scale", "0.05", "--close-mode",
+                       "nonblocking", "--run-id", run_id, "--out", out_.string()},
+                      &out),
+            0)
+      << out;
+  auto doc = ReadJsonFile((out_ / "results.json").string());
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  const json& c = (*doc)["cases"][0];
+  EXPECT_EQ(c["parameters"]["variant"], "nonblocking-close");
+  EXPECT_EQ(c["verdict"]["status"], "no-expectation") << c["verdict"].dump();
+  const json* nb = LastEvent(c["events"]["server"], "nonblock", "csock");
+  ASSERT_NE(nb, nullptr);
+  EXPECT_EQ((*nb)["ret"], 0);
+  EXPECT_EQ(RunBinary({"run", "--cases", "04", "--close-mode", "sometimes"}, &out), 2) << out;
+}
+
+}  // namespace
+}  // namespace lingerlab

@@ -171,6 +171,8 @@ int main(int argc, char** argv) {
       "comparison's tolerance, documented races by class); exit 1 if any did");
   diff_cmd->add_option("base", diff.base, "the baseline results JSON")->required();
   diff_cmd->add_option("new", diff.now, "the results JSON to compare with it")->required();
+  diff_cmd->add_option("--cases", diff.cases,
+                       "compare only these comma-separated case ids (default: all)");
   diff_cmd->add_option("--matrix", diff.matrix, "the matrix both runs are of")
       ->capture_default_str();
   diff_cmd->add_option("--expect", diff.expect_family, "family to compare verdicts with");
