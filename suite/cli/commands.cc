@@ -217,7 +217,10 @@ int CmdList(const std::string& matrix_path) {
     return kExitUsage;
   }
   std::printf("%s — %s (%zu cases)\n", m->name.c_str(), m->title.c_str(), m->cases.size());
-  for (const MatrixCase& c : m->cases) std::printf("%s %s\n", c.id.c_str(), c.name.c_str());
+  for (const MatrixCase& c : m->cases) {
+    std::printf("%s %s\n", c.id.c_str(), c.name.c_str());
+    if (!c.description.empty()) std::printf("     %s\n", c.description.c_str());
+  }
   return kExitOk;
 }
 

@@ -84,8 +84,9 @@ std::string RenderMarkdownReport(const Matrix& matrix, const std::vector<Expecte
                                  const std::vector<json>& results_docs) {
   const ReportModel m = BuildReportModel(matrix, all_tables, results_docs);
   std::ostringstream out;
-  out << "# SO_LINGER: expected and measured\n\n";
-  out << "Expected rows come from `matrix/expected/*.json`";
+  out << "# " << (matrix.title.empty() ? matrix.name : matrix.title)
+      << ": expected and measured\n\n";
+  out << "Expected rows come from the matrix's expected tables";
   if (!m.sources.empty()) out << " (" << m.sources << ")";
   out << "; see doc/expected-format.md.\n";
   if (m.runs.empty()) {
