@@ -193,7 +193,8 @@ void CaseDriver::RunSteps(const std::vector<ScenarioStep>& steps) {
       return;
     }
     Side& side = step.host == "server" ? server_ : client_;
-    const int64_t timeout = StepTimeoutNs(step.op, *args);
+    const int64_t timeout =
+        step.timeout == "quick" ? kQuickStepTimeoutNs : StepTimeoutNs(step.op, *args);
     auto e = Step(side, step.op, std::move(*args), timeout);
     if (!e) return;
     if (step.must_succeed && (*e)["ret"].is_number() && (*e)["ret"].get<int64_t>() < 0)

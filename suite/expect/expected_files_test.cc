@@ -8,6 +8,7 @@
 
 #include "suite/expect/expected_table.h"
 #include "suite/expect/test_matrix.h"
+#include "suite/matrix/matrix.h"
 
 namespace lingerlab {
 namespace {
@@ -261,6 +262,49 @@ TEST_F(ExpectedFilesTest, ClaimsFitTheCaseParameters) {
       }
     }
   }
+}
+
+}  // namespace
+}  // namespace lingerlab
+
+namespace lingerlab {
+namespace {
+
+// matrix/data_loss.json's tables (its "expected": expected/data_loss/): they
+// load against that matrix, cite bert hubert's article for every value, and
+// state the article's two firm points: an unread request makes close() reset
+// the connection even with SO_LINGER, and only an application acknowledgement
+// proves delivery.
+TEST(DataLossTablesTest, EveryValueCitesTheArticleAndTheFirmPointsAreThere) {
+  auto matrix = LoadMatrix(std::string(LINGERLAB_SOURCE_DIR) + "/matrix/data_loss.json");
+  ASSERT_TRUE(matrix.ok()) << matrix.error().message;
+  auto tables = LoadExpectedDir(matrix->expected_dir, *matrix);
+  ASSERT_TRUE(tables.ok()) << tables.error().message;
+  ASSERT_FALSE(tables->empty());
+  for (const ExpectedTable& t : *tables) {
+    EXPECT_NE(t.source["document"].get<std::string>().find("bert hubert"), std::string::npos);
+    for (const auto& [id, list] : t.cases)
+      for (const Expectation& e : list)
+        EXPECT_NE(e.source.find("section '"), std::string::npos) << id << " " << e.claim;
+  }
+  const ExpectedTable& linux_table = (*tables)[0];
+  ASSERT_EQ(linux_table.family, "linux");
+  auto value = [&](const char* id, const char* claim) {
+    const Expectation* e = linux_table.Find(id, claim);
+    return e ? e->value : json();
+  };
+  auto name_of = [&](const char* id) { return matrix->Find(id)->name; };
+  EXPECT_EQ(name_of("DL02"), "unread-request__linger-20__close");
+  EXPECT_EQ(value("DL02", "abort_on_close"), true);
+  EXPECT_EQ(value("DL02", "data_lost"), true);
+  EXPECT_EQ(name_of("DL07"), "length-prefix__app-ack__close");
+  EXPECT_EQ(value("DL07", "data_lost"), false);
+  // The article does not say the uncured case always loses data ("could be
+  // any of the above"): no value, not a guess.
+  EXPECT_EQ(value("DL01", "data_lost"), json());
+  // The so_linger tables stay apart: a table of one matrix is refused for the other.
+  auto mixed = LoadExpectedDir(std::string(LINGERLAB_SOURCE_DIR) + "/matrix/expected", *matrix);
+  EXPECT_FALSE(mixed.ok());
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ Result<ScenarioStep> ParseStep(const json& j, const std::string& host_of_list,
                                const std::string& origin, const std::string& where) {
   if (!j.is_object()) return Bad(origin, where, "must be an object");
   static const std::vector<std::string> kFields = {"host", "op", "args", "when", "must_succeed",
-                                                   "on_limit", "note"};
+                                                   "on_limit", "timeout", "note"};
   for (auto& [k, v] : j.items())
     if (!Contains(kFields, k)) return Bad(origin, where + "." + Shorten(k), "unknown field");
   ScenarioStep s;
@@ -91,6 +91,10 @@ Result<ScenarioStep> ParseStep(const json& j, const std::string& host_of_list,
         j["on_limit"].get<std::string>().size() > 256)
       return Bad(origin, where + ".on_limit", "must be a message of 1..256 characters");
     s.on_limit = j["on_limit"].get<std::string>();
+  }
+  if (j.contains("timeout")) {
+    if (j["timeout"] != "quick") return Bad(origin, where + ".timeout", "must be \"quick\"");
+    s.timeout = "quick";
   }
   if (j.contains("note") && !j["note"].is_string())
     return Bad(origin, where + ".note", "must be a string");

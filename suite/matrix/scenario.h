@@ -40,6 +40,9 @@ struct ScenarioStep {
   std::map<std::string, std::vector<std::string>> when;
   bool must_succeed = false;
   std::string on_limit;  // non-empty: the case's error when the step ends at "limit"
+  // "": the op's own reply timeout (case_runner.cc); "quick": a step that must
+  // return at once, whatever its op (closing a listening socket).
+  std::string timeout;
 };
 
 struct Scenario {

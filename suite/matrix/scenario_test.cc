@@ -49,6 +49,7 @@ TEST(ScenarioTest, BadStepsAreErrorsThatNameTheStep) {
       {"/server/0/on_limit", "", "1..256"},
       {"/server/0/host", "client", "must be \"server\" in this list"},
       {"/server/0/extra", 1, "unknown field"},
+      {"/server/0/timeout", "slow", "must be \"quick\""},
       {"/client", json::object(), "array of steps"},
   };
   for (const Bad& b : bad) {
