@@ -4,10 +4,9 @@
 # one statically linked .exe (no DLLs but Windows' own), warnings are
 # errors. Packages: mingw-w64 g++-mingw-w64-x86-64 (tools/install-deps.sh).
 #
-# Also builds the tests that need no network (platform_test: the Winsock
-# error mapping; protocol_test: frames, HMAC on CNG) when GoogleTest's
-# source is in /usr/src/googletest; run them under Wine with
-#   tools/build-windows.sh --test
+# With --test, also builds windows_test (the Winsock error mapping, HMAC
+# on CNG against RFC 4231, frames, base; GoogleTest from /usr/src/googletest,
+# package googletest) and runs it under Wine in a throwaway prefix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,11 +39,10 @@ echo "build-windows: $exe ($(stat -c %s "$exe") bytes)"
 
 if ((run_tests)); then
   command -v wine >/dev/null || { echo "build-windows: --test needs wine (apt-get install wine64)" >&2; exit 2; }
-  cmake --build build-windows -j"${LINGERLAB_JOBS:-2}" --target platform_test protocol_test
+  cmake --build build-windows -j"${LINGERLAB_JOBS:-2}" --target windows_test
   # A throwaway Wine prefix, removed on exit.
   prefix=$(mktemp -d)
-  trap 'rm -rf "$prefix"' EXIT
+  trap 'wineserver -w; rm -rf "$prefix"' EXIT
   export WINEPREFIX=$prefix WINEDEBUG=-all
-  wine build-windows/bin/platform_test.exe
-  wine build-windows/bin/protocol_test.exe --gtest_filter='-*Fifo*:*Mode*'
+  wine build-windows/bin/windows_test.exe
 fi
