@@ -21,6 +21,7 @@ packages=(
   tshark                                 # tests check that tshark reads our pcaps
   clang-format python3                  # bench-matrix.sh
   qemu-system-x86 busybox-static cpio    # --target qemu (doc/qemu.md); cpio: its unit test cross-checks our archives
+  mingw-w64 g++-mingw-w64-x86-64 googletest wine wine64  # the Windows agent (tools/build-windows.sh, doc/windows.md); its tests under Wine
 )
 for extra in "$@"; do
   case "$extra" in

@@ -8,15 +8,39 @@
 #   tools/remote-lab.sh up     # build it, start both agents, print the run command
 #   tools/remote-lab.sh down   # stop the agents (by pid) and remove the namespaces
 #
-# State (key, pids, agent logs) lives in /run/lingerlab/remote-lab/. Needs root
-# and a build (tools/build.sh).
+#   tools/remote-lab.sh up --wine    # the server agent is the Windows build
+#   tools/remote-lab.sh down --wine  # (build-windows/bin/lingerlab-agent.exe)
+#                                    # under Wine: a lab of its own (doc/windows.md)
+#
+# State (key, pids, agent logs) lives in /run/lingerlab/remote-lab/ (or
+# remote-lab-wine/). Needs root and a build (tools/build.sh; for --wine also
+# tools/build-windows.sh and wine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-state=/run/lingerlab/remote-lab
-ns_s=llrem-lab-s
-ns_c=llrem-lab-c
+wine_lab=0
+lab_flag=
+if [ "${2:-}" = "--wine" ]; then wine_lab=1 lab_flag=" --wine"; fi
+if ((wine_lab)); then
+  # Other names and addresses: both labs can be up at once.
+  state=/run/lingerlab/remote-lab-wine
+  ns_s=llwin-lab-s
+  ns_c=llwin-lab-c
+  dev_s=llwlab-s
+  dev_c=llwlab-c
+  net=198.19.252
+else
+  state=/run/lingerlab/remote-lab
+  ns_s=llrem-lab-s
+  ns_c=llrem-lab-c
+  dev_s=llrlab-s
+  dev_c=llrlab-c
+  net=198.19.253
+fi
 port=7200
 agent=$PWD/build/bin/lingerlab-agent
+server_agent=("$agent")
+exe=$PWD/build-windows/bin/lingerlab-agent.exe
+if ((wine_lab)); then server_agent=(wine "$exe"); fi
 bin=$PWD/build/bin/lingerlab
 
 down() {
@@ -34,7 +58,12 @@ down() {
   # Our ends of the control links first: a deleted namespace takes its veths'
   # peers with it only later, in the kernel's own time, and a second `up`
   # would find them still there.
-  for dev in llrlab-s llrlab-c; do
+  # Wine's server for our prefix (it holds the agent's sockets), then the prefix.
+  if [ -d "$state/wineprefix" ]; then
+    WINEPREFIX=$state/wineprefix wineserver -k 2>/dev/null || true
+    rm -rf "$state/wineprefix"
+  fi
+  for dev in $dev_s $dev_c; do
     ip link delete "$dev" 2>/dev/null || true
   done
   for ns in "$ns_s" "$ns_c"; do
@@ -45,36 +74,48 @@ down() {
 up() {
   [ "$(id -u)" -eq 0 ] || { echo "remote-lab.sh: needs root" >&2; exit 3; }
   [ -x "$agent" ] || { echo "remote-lab.sh: build first (tools/build.sh)" >&2; exit 2; }
+  if ((wine_lab)); then
+    [ -f "$exe" ] || { echo "remote-lab.sh: build first (tools/build-windows.sh)" >&2; exit 2; }
+    command -v wine >/dev/null || { echo "remote-lab.sh: --wine needs wine (apt-get install wine64)" >&2; exit 2; }
+  fi
   down
   mkdir -p "$state"
   # A step that fails leaves nothing half built.
   trap 'echo "remote-lab.sh: setting up failed; removing what was made" >&2; down' ERR
   ip netns add "$ns_s"
   ip netns add "$ns_c"
-  ip link add llrlab-s type veth peer name ctl0 netns "$ns_s"
-  ip link add llrlab-c type veth peer name ctl0 netns "$ns_c"
-  ip addr add 198.19.253.1/30 dev llrlab-s
-  ip addr add 198.19.253.5/30 dev llrlab-c
-  ip link set llrlab-s up
-  ip link set llrlab-c up
-  ip -n "$ns_s" addr add 198.19.253.2/30 dev ctl0
-  ip -n "$ns_c" addr add 198.19.253.6/30 dev ctl0
+  ip link add $dev_s type veth peer name ctl0 netns "$ns_s"
+  ip link add $dev_c type veth peer name ctl0 netns "$ns_c"
+  ip addr add $net.1/30 dev $dev_s
+  ip addr add $net.5/30 dev $dev_c
+  ip link set $dev_s up
+  ip link set $dev_c up
+  ip -n "$ns_s" addr add $net.2/30 dev ctl0
+  ip -n "$ns_c" addr add $net.6/30 dev ctl0
   ip -n "$ns_s" link add test0 type veth peer name test0 netns "$ns_c"
-  ip -n "$ns_s" addr add 198.19.253.9/30 dev test0
-  ip -n "$ns_c" addr add 198.19.253.10/30 dev test0
+  ip -n "$ns_s" addr add $net.9/30 dev test0
+  ip -n "$ns_c" addr add $net.10/30 dev test0
   for ns in "$ns_s" "$ns_c"; do
     for dev in lo ctl0 test0; do ip -n "$ns" link set "$dev" up; done
   done
   rm -f "$state/lab.key"
   "$bin" keygen "$state/lab.key"
-  ip netns exec "$ns_s" "$agent" --listen 198.19.253.2:$port --key "$state/lab.key" \
+  if ((wine_lab)); then
+    # A prefix of our own. Wine's server creates the agent's sockets, so it
+    # must start inside the server's namespace: the prefix is made first,
+    # its server left to exit, then the agent starts it anew in there.
+    export WINEPREFIX=$state/wineprefix WINEDEBUG=-all
+    wineboot --init >/dev/null 2>&1
+    wineserver -w
+  fi
+  ip netns exec "$ns_s" "${server_agent[@]}" --listen $net.2:$port --key "$state/lab.key" \
     >"$state/server-agent.log" 2>&1 &
   echo $! >"$state/server.pid"
-  ip netns exec "$ns_c" "$agent" --listen 198.19.253.6:$port --key "$state/lab.key" \
+  ip netns exec "$ns_c" "$agent" --listen $net.6:$port --key "$state/lab.key" \
     >"$state/client-agent.log" 2>&1 &
   echo $! >"$state/client.pid"
   for log in server client; do
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 600); do  # Wine takes seconds
       grep -q "listening on" "$state/$log-agent.log" 2>/dev/null && break
       sleep 0.05
     done
@@ -83,11 +124,11 @@ up() {
   done
   trap - ERR
   cat <<EOF
-remote lab up: server agent 198.19.253.2:$port (test address 198.19.253.9), client agent 198.19.253.6:$port
+remote lab up: server agent $net.2:$port (test address $net.9), client agent $net.6:$port
 run the matrix against it:
-  $bin run --target remote --server-agent 198.19.253.2:$port --client-agent 198.19.253.6:$port \\
-      --key $state/lab.key --server-test-address 198.19.253.9 --time-scale 0.05
-agent logs: $state/{server,client}-agent.log; remove it all: tools/remote-lab.sh down
+  $bin run --target remote --server-agent $net.2:$port --client-agent $net.6:$port \\
+      --key $state/lab.key --server-test-address $net.9 --time-scale 0.05
+agent logs: $state/{server,client}-agent.log; remove it all: tools/remote-lab.sh down$lab_flag
 EOF
 }
 

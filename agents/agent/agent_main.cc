@@ -4,8 +4,6 @@
 // The command line is parsed by hand: the agent builds with a C++20
 // compiler, CMake, libpcap, nlohmann/json and OpenSSL only (remote hosts
 // build nothing else).
-#include <signal.h>
-
 #include <charconv>
 #include <cstdio>
 #include <optional>
@@ -197,8 +195,11 @@ int ServeTcp(const std::string& listen, const std::string& key_path,
 }  // namespace
 
 int main(int argc, char** argv) {
-  // A peer that vanishes must surface as an error return, not kill the agent.
-  ::signal(SIGPIPE, SIG_IGN);
+  // SIGPIPE ignored (POSIX), Winsock started (Windows).
+  if (lingerlab::Status ready = lingerlab::PrepareAgentProcess(); !ready.ok()) {
+    std::fprintf(stderr, "lingerlab-agent: %s\n", ready.message().c_str());
+    return kExitUsage;
+  }
   Args args;
   if (auto failed = Parse(argc, argv, args)) return *failed;
   if (args.help) {

@@ -1,9 +1,8 @@
 #include "agents/agent/agent_session.h"
 
-#include <unistd.h>
-
 #include <optional>
 
+#include "agents/platform/host_platform.h"
 #include "agents/protocol/message.h"
 #include "agents/protocol/protocol.h"
 
@@ -93,7 +92,7 @@ std::optional<SessionEnd> Handshake(Channel& ch, const AgentIdentity& identity,
         {{"name", "lingerlab-agent"}, {"version", identity.version}, {"commit", identity.commit}}},
        {"platform", identity.platform},
        {"role", role},
-       {"pid", static_cast<int64_t>(::getpid())}});
+       {"pid", CurrentProcessId()}});
   if (!sent.ok()) return SessionEnd::kPeerClosed;
   return std::nullopt;
 }

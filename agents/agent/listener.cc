@@ -1,9 +1,5 @@
 #include "agents/agent/listener.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <sys/socket.h>
-
 #include <list>
 #include <memory>
 #include <mutex>
@@ -12,7 +8,7 @@
 #include <vector>
 
 #include "agents/platform/endpoint.h"
-#include "agents/platform/sockaddr_posix.h"
+#include "agents/platform/ip_literal.h"
 #include "agents/platform/stream_io.h"
 
 namespace lingerlab {
@@ -27,18 +23,11 @@ constexpr int64_t kStopPollNs = 100 * kNsPerMs;
 // Backoff after a failed accept (EMFILE, ENOBUFS, ...).
 constexpr int64_t kAcceptRetryNs = 100 * kNsPerMs;
 
-std::string PeerText(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof(ss);
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "unknown peer";
-  return SockaddrText(ss);
-}
-
 // Half-closes, then reads and discards what the peer still sends for a
 // bounded time, so the error frame just sent is read before the close.
 void CloseGently(Channel& ch) {
   if (ch.fd() < 0) return;
-  ::shutdown(ch.fd(), SHUT_WR);
+  ShutdownStream(ch.fd(), /*both=*/false);
   const int64_t deadline = MonotonicNs() + kRefusalDrainNs;
   char buf[4096];
   size_t drained = 0;
@@ -58,9 +47,7 @@ void SendBusy(Channel& ch, const std::string& message) {
 
 // Says nothing about the holder: the peer has not authenticated (the lease
 // is in the agent's log instead).
-std::string BusyMessage() {
-  return "this agent is serving another coordinator; try again later";
-}
+std::string BusyMessage() { return "this agent is serving another coordinator; try again later"; }
 
 class Server {
  public:
@@ -79,7 +66,7 @@ class Server {
         // each) is a moment, not the end: the connection waits in the
         // backlog while sessions end. Only a listening socket that is gone
         // ends the listener.
-        if (::fcntl(listen_fd, F_GETFD) < 0) return conn.status();
+        if (!IsOpenDescriptor(listen_fd)) return conn.status();
         Log("accepting failed, retrying in 100 ms: " + conn.error().message);
         SleepNs(kAcceptRetryNs);
         continue;
@@ -108,7 +95,7 @@ class Server {
   }
 
   void Admit(UniqueFd fd) {
-    const std::string peer = PeerText(fd.get());
+    const std::string peer = PeerAddress(fd.get());
     std::unique_lock<std::mutex> lock(mu_);
     if (conns_.size() >= options_.max_sessions) {
       lock.unlock();
@@ -122,7 +109,7 @@ class Server {
     }
     auto conn = std::make_unique<Conn>();
     Conn* c = conn.get();
-    c->shutter = UniqueFd(::dup(fd.get()));  // invalid if out of descriptors: stop waits instead
+    c->shutter = DuplicateFd(fd.get());  // invalid if out of descriptors: stop waits instead
     const int raw = fd.release();
     try {
       c->thread = std::thread([this, c, peer, raw] {
@@ -164,7 +151,7 @@ class Server {
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (auto& c : conns_)
-        if (!c->done && c->shutter.valid()) ::shutdown(c->shutter.get(), SHUT_RDWR);
+        if (!c->done && c->shutter.valid()) ShutdownStream(c->shutter.get(), /*both=*/true);
     }
     std::list<std::unique_ptr<Conn>> all;
     {
@@ -265,16 +252,8 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
 }
 
 bool IsWildcardAddress(const std::string& address) {
-  unsigned char bytes[16] = {};
-  size_t n = 0;
-  if (::inet_pton(AF_INET, address.c_str(), bytes) == 1)
-    n = 4;
-  else if (::inet_pton(AF_INET6, address.c_str(), bytes) == 1)
-    n = 16;
-  if (n == 0) return false;
-  for (size_t i = 0; i < n; ++i)
-    if (bytes[i] != 0) return false;
-  return true;
+  const auto bytes = IpLiteralBytes(address);
+  return bytes && bytes->find_first_not_of('\0') == std::string::npos;
 }
 
 Status ServeListener(int listen_fd, const AgentIdentity& identity, const ListenerOptions& options) {

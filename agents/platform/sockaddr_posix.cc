@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "agents/platform/ip_literal.h"
+
 namespace lingerlab {
 
 bool ParseSockaddr(const std::string& address, int port, sockaddr_storage* ss, socklen_t* len) {
@@ -24,6 +26,15 @@ bool ParseSockaddr(const std::string& address, int port, sockaddr_storage* ss, s
     return true;
   }
   return false;
+}
+
+std::optional<std::string> IpLiteralBytes(const std::string& address) {
+  unsigned char bytes[16] = {};
+  if (inet_pton(AF_INET, address.c_str(), bytes) == 1)
+    return std::string(reinterpret_cast<const char*>(bytes), 4);
+  if (inet_pton(AF_INET6, address.c_str(), bytes) == 1)
+    return std::string(reinterpret_cast<const char*>(bytes), 16);
+  return std::nullopt;
 }
 
 std::string SockaddrText(const sockaddr_storage& ss) {

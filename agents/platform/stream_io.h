@@ -31,6 +31,16 @@ Status MakeStreamPair(int fds[2]);
 // Clears close-on-exec, so the descriptor survives exec into an agent.
 Status ClearCloseOnExec(int fd);
 
+// The connected peer's "addr:port", or "unknown peer".
+std::string PeerAddress(int fd);
+// shutdown(): the write side only (send a FIN), or both directions.
+void ShutdownStream(int fd, bool both);
+// Whether `fd` is still an open descriptor (a listener not closed under us).
+bool IsOpenDescriptor(int fd);
+// A second descriptor for the same socket, or an invalid one where the OS
+// cannot duplicate it (callers must cope).
+UniqueFd DuplicateFd(int fd);
+
 }  // namespace lingerlab
 
 namespace lingerlab {

@@ -88,6 +88,19 @@ Status ClearCloseOnExec(int fd) {
   return Status::Ok();
 }
 
+std::string PeerAddress(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "unknown peer";
+  return SockaddrText(ss);
+}
+
+void ShutdownStream(int fd, bool both) { ::shutdown(fd, both ? SHUT_RDWR : SHUT_WR); }
+
+bool IsOpenDescriptor(int fd) { return ::fcntl(fd, F_GETFD) >= 0; }
+
+UniqueFd DuplicateFd(int fd) { return UniqueFd(::dup(fd)); }
+
 }  // namespace lingerlab
 
 // --- TCP control channels -------------------------------------------------

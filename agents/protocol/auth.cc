@@ -1,17 +1,12 @@
 #include "agents/protocol/auth.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 
 #include "agents/base/clock.h"
+#include "agents/platform/secret_file.h"
 #include "agents/platform/stream_io.h"
-#include "agents/platform/unique_fd.h"
 #include "agents/protocol/crypto.h"
 #include "agents/protocol/message.h"
 
@@ -255,20 +250,6 @@ Status CompleteAuthAsAgent(Channel& channel, const AuthKey& key, const AuthReque
 
 namespace {
 
-std::string ModeText(mode_t mode) {
-  char buf[8];
-  std::snprintf(buf, sizeof(buf), "%04o", static_cast<unsigned>(mode & 07777));
-  return buf;
-}
-
-Error OpenError(const std::string& what, const std::string& path, int err) {
-  const ErrorCode code = err == ENOENT                   ? ErrorCode::kNotFound
-                         : err == EACCES || err == EPERM ? ErrorCode::kPermission
-                         : err == EEXIST                 ? ErrorCode::kInvalidInput
-                                                         : ErrorCode::kFailed;
-  return MakeError(code, what + " " + path + ": " + std::strerror(err));
-}
-
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 }  // namespace
@@ -276,60 +257,13 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 Status WriteNewKeyFile(const std::string& path) {
   auto key = RandomBytes(kMinKeyBytes);
   if (!key.ok()) return key.status();
-  const std::string text = HexEncode(*key) + "\n";
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd.valid()) {
-    if (errno == EEXIST)
-      return MakeError(ErrorCode::kInvalidInput, "key file " + path +
-                                                     " already exists; refusing to replace a key "
-                                                     "(remove it first if you mean to)");
-    return OpenError("cannot create key file", path, errno);
-  }
-  // The umask can only take bits away; make the mode exactly 0600.
-  Status written = ::fchmod(fd.get(), 0600) == 0
-                       ? WriteAll(fd.get(), text)
-                       : Status(OpenError("cannot set mode 0600 on", path, errno));
-  if (written.ok() && ::fsync(fd.get()) != 0)
-    written = MakeError(ErrorCode::kFailed, "cannot sync " + path + ": " + std::strerror(errno));
-  if (!written.ok()) {
-    fd.reset();
-    ::unlink(path.c_str());
-    return MakeError(
-        written.code() == ErrorCode::kPermission ? ErrorCode::kPermission : ErrorCode::kFailed,
-        "cannot write key file " + path + ": " + written.message());
-  }
-  return Status::Ok();
+  return CreateSecretFile(path, HexEncode(*key) + "\n", "key file");
 }
 
 Result<AuthKey> LoadKeyFile(const std::string& path) {
-  // O_NONBLOCK: a FIFO in its place must not hang the agent (refused below).
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-  if (!fd.valid()) return OpenError("cannot open key file", path, errno);
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return OpenError("cannot stat key file", path, errno);
-  if (!S_ISREG(st.st_mode))
-    return MakeError(ErrorCode::kInvalidInput, "key file " + path + " is not a regular file");
-  if ((st.st_mode & 077) != 0)
-    return MakeError(ErrorCode::kPermission,
-                     "key file " + path + " has mode " + ModeText(st.st_mode) +
-                         ", which lets group or others read or write it; run: chmod 600 " + path);
-  if (static_cast<uint64_t>(st.st_size) > kMaxKeyFileBytes)
-    return MakeError(ErrorCode::kInvalidInput, "key file " + path + " is " +
-                                                   std::to_string(st.st_size) +
-                                                   " bytes, larger than a key file can be (" +
-                                                   std::to_string(kMaxKeyFileBytes) + ")");
-  std::string text;
-  char buf[1024];
-  for (;;) {
-    auto n = ReadSome(fd.get(), buf, sizeof(buf), kNsPerSec);
-    if (!n.ok())
-      return MakeError(n.error().code, "cannot read key file " + path + ": " + n.error().message);
-    if (*n == 0) break;
-    text.append(buf, *n);
-    if (text.size() > kMaxKeyFileBytes)  // it grew after fstat
-      return MakeError(ErrorCode::kInvalidInput,
-                       "key file " + path + " is larger than a key file can be");
-  }
+  auto read = ReadSecretFile(path, kMaxKeyFileBytes, "key file");
+  if (!read.ok()) return read.error();
+  const std::string& text = *read;
   size_t b = 0, e = text.size();
   while (b < e && IsSpace(text[b])) ++b;
   while (e > b && IsSpace(text[e - 1])) --e;

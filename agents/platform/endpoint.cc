@@ -1,7 +1,9 @@
+// ParseEndpoint / EndpointText: portable (the address check is the
+// platform's IpLiteralBytes).
 #include <charconv>
 
 #include "agents/platform/endpoint.h"
-#include "agents/platform/sockaddr_posix.h"
+#include "agents/platform/ip_literal.h"
 
 namespace lingerlab {
 
@@ -22,12 +24,10 @@ Result<Endpoint> ParseEndpoint(std::string_view text, const std::string& what, i
     return MakeError(ErrorCode::kInvalidInput, what + " port must be a number " +
                                                    std::to_string(min_port) + "..65535, got '" +
                                                    std::string(port) + "'");
-  sockaddr_storage ss;
-  socklen_t len;
-  if (!ParseSockaddr(out.address, out.port, &ss, &len))
-    return MakeError(ErrorCode::kInvalidInput,
-                     what + " wants an IP address (names are not resolved), got '" + out.address +
-                         "'");
+  if (!IpLiteralBytes(out.address))
+    return MakeError(
+        ErrorCode::kInvalidInput,
+        what + " wants an IP address (names are not resolved), got '" + out.address + "'");
   return out;
 }
 
