@@ -4,6 +4,8 @@
 // kernel's: they mean nothing to close(2) or poll(2).
 #include "agents/lwip/socket_api_lwip.h"
 
+#include <fcntl.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -116,6 +118,11 @@ class LwipSocketApi final : public SocketApi {
     return FromRet(lwip_shutdown(Fd(s), h));
   }
   SysResult Close(SocketHandle s) override { return FromRet(lwip_close(Fd(s))); }
+  // lwip_fcntl keeps one flag, O_NONBLOCK, and refuses any other bit (ENOSYS),
+  // so the flag is set outright rather than merged with F_GETFL's answer.
+  SysResult SetNonBlocking(SocketHandle s, bool on) override {
+    return FromRet(lwip_fcntl(Fd(s), F_SETFL, on ? O_NONBLOCK : 0));
+  }
   // lwip_ioctl knows FIONREAD (bytes received, not read) and FIONBIO only:
   // lwIP's send queue is not exposed through its sockets, so outq stays null.
   SocketQueues Queues(SocketHandle s) override {
