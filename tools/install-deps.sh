@@ -18,6 +18,7 @@ packages=(
   libxml2-utils                          # xmllint: junit_report_test checks doc/junit.xsd
   chromium                               # html_report_test opens the HTML report headless
   runsc                                  # gVisor: the gvisor target (doc/gvisor.md)
+  liblwip-dev                            # lwIP 2.1.3: lingerlab-agent-lwip, the lwip target (doc/lwip.md)
   tshark                                 # tests check that tshark reads our pcaps
   clang-format python3                  # bench-matrix.sh
   qemu-system-x86 busybox-static cpio    # --target qemu (doc/qemu.md); cpio: its unit test cross-checks our archives

@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
       ->add_option("--target", run.target,
                    "where hosts come from: netns (namespaces on this machine), gvisor (the "
                    "same, the server's socket calls on gVisor's netstack in a runsc sandbox, "
-                   "doc/gvisor.md), qemu (the server on a Linux kernel booted under QEMU, "
+                   "doc/gvisor.md), lwip (the same, the server's socket calls on lwIP on a tap "
+                   "device, doc/lwip.md), qemu (the server on a Linux kernel booted under QEMU, "
                    "doc/qemu.md) or remote (agents you started elsewhere, doc/remote.md)")
       ->capture_default_str();
   run_cmd->add_option("--server-agent", run.remote.server_agent,

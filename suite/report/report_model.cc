@@ -168,9 +168,16 @@ ReportModel BuildReportModel(const Matrix& matrix, const std::vector<ExpectedTab
     run_claims.push_back(ClaimsOfResults(doc));
   }
   m.deviations = CollectDeviations(matrix, m.runs);
-  for (const ExpectedTable* t : m.tables)
-    if (t->source.contains("document") && t->source["document"].is_string())
-      m.sources = t->source["document"].get<std::string>();
+  // Each distinct document once, in table order (the article's families
+  // share one; lwip's is lwIP's source).
+  for (const ExpectedTable* t : m.tables) {
+    if (!t->source.contains("document") || !t->source["document"].is_string()) continue;
+    const std::string doc = t->source["document"].get<std::string>();
+    if (m.sources == doc || m.sources.find(doc + "; ") == 0 ||
+        m.sources.find("; " + doc) != std::string::npos)
+      continue;
+    m.sources += (m.sources.empty() ? "" : "; ") + doc;
+  }
   if (const auto& cases = matrix.summary_tables) {
     m.summary.push_back(SummaryTable(m, run_claims, "Effect of SO_LINGER set to {on, 0}",
                                      OnZeroHeadings(), *cases, &OnZeroRow));

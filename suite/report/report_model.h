@@ -65,7 +65,7 @@ struct ReportModel {
   std::vector<RunView> runs;
   std::vector<ReportDeviation> deviations;
   std::vector<SummaryTableModel> summary;  // empty when the matrix has no summary_tables
-  std::string sources;                     // the expected tables' source document
+  std::string sources;                     // the expected tables' source documents, "; "-joined
 };
 
 // The model points into `tables` (and `matrix`): keep them alive while it is used.

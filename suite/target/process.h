@@ -30,12 +30,12 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
 // Runs the command and fails with its output unless it exits 0.
 Status RunChecked(const std::vector<std::string>& argv);
 
-// Starts `agent_path --control-fd 3` inside the network namespace at
-// `netns_path` (empty: our own), with `control_fd` as its descriptor 3 and
-// nothing else inherited. The agent is killed if the starting thread dies
+// Starts `agent_path --control-fd 3 [extra_args...]` inside the network
+// namespace at `netns_path` (empty: our own), with `control_fd` as its
+// descriptor 3 and nothing else inherited. The agent is killed if the starting thread dies
 // (PR_SET_PDEATHSIG), so a crashed coordinator leaves no agent behind.
 Result<pid_t> SpawnAgent(const std::string& agent_path, const std::string& netns_path,
-                         int control_fd);
+                         int control_fd, const std::vector<std::string>& extra_args = {});
 
 // Starts `argv` (argv[0] an absolute path; see FindExecutable) for a
 // sandbox runtime (runsc): inside the network namespace at `netns_path`, in

@@ -123,7 +123,7 @@ Status RunChecked(const std::vector<std::string>& argv) {
 }
 
 Result<pid_t> SpawnAgent(const std::string& agent_path, const std::string& netns_path,
-                         int control_fd) {
+                         int control_fd, const std::vector<std::string>& extra_args) {
   if (::access(agent_path.c_str(), X_OK) != 0)
     return MakeError(ErrorCode::kNotFound, "agent binary not executable: " + agent_path);
   int ns_fd = -1;
@@ -134,6 +134,7 @@ Result<pid_t> SpawnAgent(const std::string& agent_path, const std::string& netns
                        "cannot open network namespace " + netns_path + ": " + std::strerror(errno));
   }
   std::vector<std::string> argv_s = {agent_path, "--control-fd", "3"};
+  argv_s.insert(argv_s.end(), extra_args.begin(), extra_args.end());
   auto args = Argv(argv_s);
   const pid_t parent = ::getpid();
   const int fd_limit = FdLimit();

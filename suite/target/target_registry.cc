@@ -1,9 +1,10 @@
-// The name -> factory table of targets. A new target (gvisor, qemu, remote)
+// The name -> factory table of targets. A new target (gvisor, lwip, qemu, remote)
 // is one more row here and one more implementation of target.h.
 #include <functional>
 #include <map>
 
 #include "suite/target/gvisor_target.h"
+#include "suite/target/lwip_target.h"
 #include "suite/target/netns_target.h"
 #include "suite/target/qemu_target.h"
 #include "suite/target/remote_target.h"
@@ -17,6 +18,7 @@ using Factory = std::function<std::unique_ptr<Target>(const TargetConfig&)>;
 const std::map<std::string, Factory>& Registry() {
   static const std::map<std::string, Factory> table = {
       {"gvisor", MakeGvisorTarget},
+      {"lwip", MakeLwipTarget},
       {"netns", MakeNetnsTarget},
       {"qemu", MakeQemuTarget},
       {"remote", MakeRemoteTarget},

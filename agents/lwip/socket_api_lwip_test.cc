@@ -1,0 +1,81 @@
+// LwipSocketApi on a running lwIP without any interface: the calls that need
+// no peer (options, linger read back, non-blocking flag, close twice) give
+// what lwIP 2.1.3's sockets.c says, in portable error names.
+#include "agents/lwip/socket_api_lwip.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
+#include <future>
+
+extern "C" {
+#include "lwip/sockets.h"
+#include "lwip/tcpip.h"
+}
+
+namespace lingerlab {
+namespace {
+
+class LwipSocketApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::promise<void> up;
+    tcpip_init([](void* arg) { static_cast<std::promise<void>*>(arg)->set_value(); }, &up);
+    up.get_future().wait();
+  }
+  std::unique_ptr<SocketApi> api_ = MakeLwipSocketApi();
+};
+
+TEST_F(LwipSocketApiTest, LingerIsStoredAndReadBack) {
+  SysResult s = api_->Socket(Family::kInet);
+  ASSERT_TRUE(s.ok()) << ErrnoName(s.err);
+  EXPECT_EQ(api_->GetLinger(s.ret).ret, -2);  // off by default (netconn_alloc)
+  EXPECT_TRUE(api_->SetLinger(s.ret, true, 0).ok());
+  EXPECT_EQ(api_->GetLinger(s.ret).ret, 0);
+  EXPECT_TRUE(api_->SetLinger(s.ret, true, 20).ok());
+  EXPECT_EQ(api_->GetLinger(s.ret).ret, 20);
+  // lwip_setsockopt_impl: a negative l_linger with l_onoff set is EINVAL.
+  EXPECT_EQ(ErrnoName(api_->SetLinger(s.ret, true, -1).err), "EINVAL");
+  EXPECT_TRUE(api_->SetLinger(s.ret, false, 0).ok());
+  EXPECT_EQ(api_->GetLinger(s.ret).ret, -2);
+  EXPECT_TRUE(api_->Close(s.ret).ok());
+}
+
+TEST_F(LwipSocketApiTest, NoSendBufferOptionAndReceiveBufferWorks) {
+  SysResult s = api_->Socket(Family::kInet);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(ErrnoName(api_->SetInt(s.ret, IntOption::kSndBuf, 51200).err), "ENOPROTOOPT");
+  EXPECT_TRUE(api_->SetInt(s.ret, IntOption::kRcvBuf, 8192).ok());
+  EXPECT_EQ(api_->GetInt(s.ret, IntOption::kRcvBuf).ret, 8192);
+  EXPECT_TRUE(api_->Close(s.ret).ok());
+}
+
+TEST_F(LwipSocketApiTest, NonBlockingFlagReachesLwip) {
+  SysResult s = api_->Socket(Family::kInet);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(api_->SetNonBlocking(s.ret, true).ok());
+  EXPECT_NE(lwip_fcntl(static_cast<int>(s.ret), F_GETFL, 0) & O_NONBLOCK, 0);
+  ASSERT_TRUE(api_->SetNonBlocking(s.ret, false).ok());
+  EXPECT_EQ(lwip_fcntl(static_cast<int>(s.ret), F_GETFL, 0) & O_NONBLOCK, 0);
+  EXPECT_TRUE(api_->Close(s.ret).ok());
+}
+
+TEST_F(LwipSocketApiTest, ClosedHandleIsEbadf) {
+  SysResult s = api_->Socket(Family::kInet);
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(api_->Close(s.ret).ok());
+  EXPECT_EQ(ErrnoName(api_->Close(s.ret).err), "EBADF");
+  EXPECT_EQ(ErrnoName(api_->Shutdown(s.ret, ShutdownHow::kWrite).err), "EBADF");
+}
+
+TEST_F(LwipSocketApiTest, QueuesGiveUnreadBytesOnlyAndShutdownNeedsAConnection) {
+  SysResult s = api_->Socket(Family::kInet);
+  ASSERT_TRUE(s.ok());
+  const SocketQueues q = api_->Queues(s.ret);
+  EXPECT_FALSE(q.outq.has_value());  // lwIP has no call for its send queue
+  EXPECT_EQ(ErrnoName(api_->Shutdown(s.ret, ShutdownHow::kWrite).err), "ENOTCONN");
+  EXPECT_TRUE(api_->Close(s.ret).ok());
+}
+
+}  // namespace
+}  // namespace lingerlab

@@ -1,0 +1,193 @@
+// The lwip target end to end (doc/lwip.md): real cases with the server's
+// socket calls on lwIP (lingerlab-agent-lwip on a tap bridged to the veth),
+// and nothing of a run -- namespaces, tap or bridge devices, lwIP agents --
+// left after a normal run, a run whose server agent dies (lwIP 2.1.3 aborts
+// on close() of a listening socket with {on,0}), or a run refused because
+// the lwIP agent is missing.
+//
+// Needs root and lingerlab-agent-lwip (built where liblwip-dev is found).
+// Without them it skips, unless LINGERLAB_REQUIRE_STACKS=1 (CI): then a
+// missing stack is a failure, not a skip.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <net/if.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "agents/base/clock.h"
+#include "suite/coordinator/results_writer.h"
+#include "suite/target/lwip_target.h"
+#include "suite/target/process.h"
+
+namespace lingerlab {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// "" when CMake found no liblwip-dev (no lingerlab-agent-lwip target).
+constexpr const char* kLwipAgent = LINGERLAB_LWIP_AGENT_PATH;
+
+int RunBinary(const std::vector<std::string>& args, std::string* output = nullptr) {
+  std::vector<std::string> argv = {LINGERLAB_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  CommandResult r = RunCommand(argv, 300 * kNsPerSec);
+  if (output) *output = r.output;
+  return r.exit_code;
+}
+
+std::vector<std::string> DirEntries(const std::string& dir) {
+  std::vector<std::string> out;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) out.push_back(e->d_name);
+    ::closedir(d);
+  }
+  return out;
+}
+
+// What is left of run `run`: its namespaces, tap or bridge devices in this
+// namespace (they must have gone with the server's), and processes running
+// the lwIP agent binary (an agent has no run id on its command line; no other
+// run uses this build's binary while the serial test runs).
+std::vector<std::string> LeftoversOf(const std::string& run) {
+  std::vector<std::string> left;
+  for (const std::string& ns : DirEntries("/run/netns"))
+    if (ns.rfind("ll-" + run + "-", 0) == 0) left.push_back("netns " + ns);
+  for (const char* dev : {kLwipTapName, kLwipBridgeName})
+    if (::if_nametoindex(dev) != 0) left.push_back(std::string("device ") + dev);
+  const fs::path agent = fs::weakly_canonical(kLwipAgent);
+  for (const std::string& pid : DirEntries("/proc")) {
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/" + pid + "/exe", ec);
+    if (!ec && exe == agent) left.push_back("lwip agent pid " + pid);
+  }
+  return left;
+}
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const std::string& x : v) s += x + "; ";
+  return s;
+}
+
+bool HasPacket(const json& packets, const std::string& dir, char flag) {
+  for (const json& p : packets)
+    if (p["dir"] == dir && p["flags"].get<std::string>().find(flag) != std::string::npos)
+      return true;
+  return false;
+}
+
+const json* FindCase(const json& results, const std::string& id) {
+  for (const json& c : results["cases"])
+    if (c["id"] == id) return &c;
+  return nullptr;
+}
+
+class LwipEndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* require = ::getenv("LINGERLAB_REQUIRE_STACKS");
+    const bool required = require && std::string(require) == "1";
+    if (::geteuid() != 0) {
+      if (required) FAIL() << "LINGERLAB_REQUIRE_STACKS=1 but not root";
+      GTEST_SKIP() << "needs root (network namespaces, tap devices)";
+    }
+    if (std::string(kLwipAgent).empty() || ::access(kLwipAgent, X_OK) != 0) {
+      if (required)
+        FAIL() << "LINGERLAB_REQUIRE_STACKS=1 but lingerlab-agent-lwip was not built: apt-get "
+                  "install liblwip-dev and reconfigure";
+      GTEST_SKIP() << "no lingerlab-agent-lwip (apt-get install liblwip-dev); "
+                      "LINGERLAB_REQUIRE_STACKS=1 makes this a failure";
+    }
+    out_ = fs::temp_directory_path() / ("ll-lwip-e2e-" + std::to_string(::getpid()));
+    fs::remove_all(out_);
+    fs::create_directories(out_);
+  }
+  void TearDown() override { fs::remove_all(out_); }
+
+  std::string RunId(const std::string& tag) const {
+    return tag + std::to_string(::getpid() % 100000);
+  }
+
+  fs::path out_;
+};
+
+TEST_F(LwipEndToEndTest, CasesRunOnLwipWithLocalCaptureAndLeaveNothing) {
+  const std::string run = RunId("lwn");
+  std::string out;
+  const int rc = RunBinary({"run", "--target", "lwip", "--cases", "02,04", "--time-scale", "0.05",
+                            "--run-id", run, "--out", out_.string()},
+                           &out);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_EQ(LeftoversOf(run), std::vector<std::string>{}) << Join(LeftoversOf(run));
+
+  auto doc = ReadJsonFile((out_ / "results.json").string());
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  const json& env = (*doc)["environment"];
+  EXPECT_EQ(env["target"], "lwip");
+  EXPECT_EQ(env["stack"], "lwip");
+  EXPECT_EQ(env["agents"]["server"]["platform"]["family"], "lwip");
+  EXPECT_EQ(env["agents"]["server"]["platform"]["os"], "lwIP");
+  EXPECT_EQ(env["agents"]["client"]["platform"]["family"], "linux");
+  ASSERT_EQ((*doc)["cases"].size(), 2u);
+  for (const json& c : (*doc)["cases"]) {
+    SCOPED_TRACE("case " + c["id"].get<std::string>());
+    EXPECT_EQ(c["status"], "completed") << c["error"];
+    EXPECT_EQ(c["verdict"]["status"], "pass");  // both are in matrix/expected/lwip.json
+    EXPECT_EQ(c["capture"]["site"], "local");
+    EXPECT_EQ(c["capture"]["netns"], c["hosts"]["server"]["netns"]);
+    // lwIP answered the handshake through the bridge.
+    EXPECT_TRUE(HasPacket(c["packets"], "c2s", 'S'));
+    EXPECT_TRUE(HasPacket(c["packets"], "s2c", 'S'));
+  }
+  // 02 (no linger): lwIP ends with a FIN; 04 ({on,0}, data left): with a RST.
+  const json* c02 = FindCase(*doc, "02");
+  const json* c04 = FindCase(*doc, "04");
+  ASSERT_TRUE(c02 && c04);
+  EXPECT_TRUE(HasPacket((*c02)["packets"], "s2c", 'F'));
+  EXPECT_FALSE(HasPacket((*c02)["packets"], "s2c", 'R'));
+  EXPECT_TRUE(HasPacket((*c04)["packets"], "s2c", 'R'));
+}
+
+TEST_F(LwipEndToEndTest, ServerAgentDyingInLwipIsACaseErrorAndLeavesNothing) {
+  // 03: {on,0} on the listening socket; lwIP 2.1.3's close() asserts in
+  // tcp_abandon and the agent aborts (doc/lwip.md).
+  const std::string run = RunId("lwf");
+  std::string out;
+  EXPECT_EQ(RunBinary({"run", "--target", "lwip", "--cases", "03", "--time-scale", "0.05",
+                       "--run-id", run, "--out", out_.string()},
+                      &out),
+            4)
+      << out;
+  EXPECT_EQ(LeftoversOf(run), std::vector<std::string>{}) << Join(LeftoversOf(run));
+  auto doc = ReadJsonFile((out_ / "results.json").string());
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  ASSERT_EQ((*doc)["cases"].size(), 1u);
+  const json& c = (*doc)["cases"][0];
+  EXPECT_EQ(c["status"], "error");
+  EXPECT_NE(c["error"].get<std::string>().find("close"), std::string::npos) << c["error"];
+}
+
+TEST_F(LwipEndToEndTest, MissingLwipAgentIsAnEnvironmentErrorAndLeavesNothing) {
+  // An agent directory without lingerlab-agent-lwip beside lingerlab-agent.
+  const fs::path dir = out_ / "bin";
+  fs::create_directories(dir);
+  fs::create_symlink(fs::path(kLwipAgent).parent_path() / "lingerlab-agent",
+                     dir / "lingerlab-agent");
+  const std::string run = RunId("lwm");
+  std::string out;
+  EXPECT_EQ(RunBinary({"run", "--target", "lwip", "--cases", "02", "--time-scale", "0.05",
+                       "--agent", (dir / "lingerlab-agent").string(), "--run-id", run, "--out",
+                       (out_ / "res").string()},
+                      &out),
+            3)
+      << out;
+  EXPECT_NE(out.find("liblwip-dev"), std::string::npos) << out;
+  EXPECT_EQ(LeftoversOf(run), std::vector<std::string>{}) << Join(LeftoversOf(run));
+}
+
+}  // namespace
+}  // namespace lingerlab
