@@ -73,6 +73,49 @@ TEST_F(StepExecutorTest, FailedSyscallIsAnOutcomeNotAnError) {
   EXPECT_EQ((*r)["errno_name"], "ECONNREFUSED");
 }
 
+// family "inet6": bind, connect and accept with IPv6 addresses (the --ip 6
+// lab's sockets), here over ::1; the abort on close works the same way.
+TEST_F(StepExecutorTest, Inet6SocketsConnectAcceptAndResetOverIpv6) {
+  json sock = Do(server_, "socket", {{"handle", "lsock"}, {"family", "inet6"}});
+  if (sock["ret"] == -1) GTEST_SKIP() << "no IPv6 here: " << sock.dump();
+  json b = Do(server_, "bind", {{"handle", "lsock"}, {"address", "::1"}, {"port", 0}});
+  ASSERT_EQ(b["ret"], 0) << b.dump();
+  const std::string local = b["local"];
+  ASSERT_EQ(local.rfind("[::1]:", 0), 0u) << local;
+  const int port = std::stoi(local.substr(local.rfind(':') + 1));
+  Do(server_, "listen", {{"handle", "lsock"}, {"backlog", 4}});
+  Do(client_, "socket", {{"handle", "sock"}, {"family", "inet6"}});
+  json c = Do(client_, "connect", {{"handle", "sock"}, {"address", "::1"}, {"port", port}});
+  ASSERT_EQ(c["ret"], 0) << c.dump();
+  json a = Do(server_, "accept", {{"handle", "lsock"}, {"as", "csock"}, {"timeout_ms", 2000}});
+  ASSERT_GE(a["ret"].get<int>(), 0);
+  EXPECT_EQ(a["peer"].get<std::string>().rfind("[::1]:", 0), 0u) << a.dump();
+  Do(server_, "setsockopt",
+     {{"handle", "csock"}, {"option", "SO_LINGER"}, {"onoff", 1}, {"seconds", 0}});
+  Do(server_, "close", {{"handle", "csock"}});
+  json r = Do(client_, "read", {{"handle", "sock"}, {"limit_ms", 2000}});
+  EXPECT_EQ(r["errno_name"], "ECONNRESET") << r.dump();
+}
+
+// An IPv6 address on an inet socket (and the reverse) is the OS's refusal,
+// an outcome with its errno, not a request the agent turns down; an unknown
+// family is a bad request.
+TEST_F(StepExecutorTest, AddressOfTheOtherFamilyIsAFailedSyscall) {
+  Do(server_, "socket", {{"handle", "v4"}});
+  json b = Do(server_, "bind", {{"handle", "v4"}, {"address", "::1"}, {"port", 0}});
+  EXPECT_EQ(b["ret"], -1) << b.dump();
+  EXPECT_NE(b["errno_name"], nullptr) << b.dump();
+  json v6 = Do(server_, "socket", {{"handle", "v6"}, {"family", "inet6"}});
+  if (v6["ret"] != -1) {
+    json c = Do(server_, "connect", {{"handle", "v6"}, {"address", "127.0.0.1"}, {"port", 9}});
+    EXPECT_EQ(c["ret"], -1) << c.dump();
+    EXPECT_NE(c["errno_name"], nullptr) << c.dump();
+  }
+  auto bad = server_.Perform("socket", {{"handle", "v7"}, {"family", "inet7"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_STREQ(StepExecutor::ReplyCode(bad.error().code), "bad_request");
+}
+
 TEST_F(StepExecutorTest, ReadStopsAtItsLimitWhenNothingComes) {
   int port = Listen(server_);
   Connect(client_, port);

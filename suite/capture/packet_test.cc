@@ -1,6 +1,7 @@
 #include "suite/capture/packet.h"
 
 #include <pcap/dlt.h>
+#include <pcap/pcap.h>
 
 #include <gtest/gtest.h>
 
@@ -149,6 +150,39 @@ TEST(ParseFrameTest, Ipv6) {
   EXPECT_EQ(p->flags, kTcpSyn | kTcpAck);
   EXPECT_EQ(p->ack, 77u);
   EXPECT_EQ(p->mss, 1460);
+}
+
+// A case's capture filter as the case runner builds it ("tcp and host S and
+// host C and port P") with the --ip 6 lab's addresses: libpcap compiles it
+// for IPv6 and it keeps exactly that connection's frames, which then parse
+// with the same canonical address text the lab gave.
+TEST(ParseFrameTest, CaseFilterKeepsTheIpv6LabsConnection) {
+  const std::string server = "fd00:198:18:3::1", client = "fd00:198:18:3::2";
+  std::unique_ptr<pcap_t, void (*)(pcap_t*)> dead(pcap_open_dead(DLT_EN10MB, 256), pcap_close);
+  ASSERT_TRUE(dead);
+  bpf_program prog{};
+  const std::string filter = "tcp and host " + server + " and host " + client + " and port 5001";
+  ASSERT_EQ(pcap_compile(dead.get(), &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN), 0)
+      << pcap_geterr(dead.get());
+  auto passes = [&prog](const Frame& f) {
+    pcap_pkthdr h{};
+    h.caplen = h.len = static_cast<bpf_u_int32>(f.size());
+    return pcap_offline_filter(&prog, &h, f.data()) != 0;
+  };
+  const Frame syn = Ethernet(Ipv6(client, server, Tcp(LinuxSyn())), kIpv6);
+  EXPECT_TRUE(passes(syn));
+  EXPECT_FALSE(passes(Ethernet(Ipv6(client, "fd00:198:18:4::1", Tcp(LinuxSyn())), kIpv6)));
+  EXPECT_FALSE(passes(Ethernet(Ipv4("198.18.0.14", "198.18.0.13", Tcp(LinuxSyn())), kIpv4)));
+  EXPECT_FALSE(passes(Ethernet(Ipv6(client, server, Udp(43210, 5001, 8), 17), kIpv6)));
+  TcpSpec other_port = LinuxSyn();
+  other_port.dport = 5002;
+  EXPECT_FALSE(passes(Ethernet(Ipv6(client, server, Tcp(other_port)), kIpv6)));
+  pcap_freecode(&prog);
+  auto p = Parse(DLT_EN10MB, syn);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->src, client);
+  EXPECT_EQ(p->dst, server);
+  EXPECT_EQ(p->dst_port, 5001);
 }
 
 // Hop-by-hop options header: next header TCP, length 0 (8 bytes), PadN.

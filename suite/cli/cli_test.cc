@@ -88,6 +88,33 @@ TEST_F(CommandLineTest, RemoteRunOptionsAreCheckedBeforeAnythingIsSent) {
   }
 }
 
+// --ip takes 4 or 6, and 6 only on the netns target: anything else is a bad
+// command line (exit 2) that says why, before any namespace or agent.
+TEST_F(CommandLineTest, IpVersionIsFourOrSixAndSixOnlyOnNetns) {
+  const std::string out = (dir_ / "out").string();
+  struct Bad {
+    std::vector<std::string> args;
+    const char* says;
+  } bads[] = {
+      {{"--ip", "5"}, "must be 4 or 6"},
+      {{"--ip", "ipv6"}, "must be 4 or 6"},
+      {{"--ip", "06"}, "must be 4 or 6"},
+      {{"--ip", "6", "--target", "gvisor"}, "--ip 6 is only for --target netns"},
+      {{"--ip", "6", "--target", "qemu"}, "--ip 6 is only for --target netns"},
+      {{"--ip", "6", "--target", "remote"}, "--server-test-address"},
+  };
+  for (const Bad& b : bads) {
+    std::vector<std::string> args = {"run", "--out", out};
+    args.insert(args.end(), b.args.begin(), b.args.end());
+    auto r = Lingerlab(args);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find(b.says), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(out));
+  }
+  auto help = Lingerlab({"run", "--help"});
+  EXPECT_NE(help.output.find("--ip"), std::string::npos) << help.output;
+}
+
 TEST_F(CommandLineTest, AgentKeygenWritesAKeyTheAgentAccepts) {
   const fs::path key = dir_ / "agent.key";
   auto r = Agent({"--keygen", key.string()});

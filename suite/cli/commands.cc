@@ -253,6 +253,16 @@ int CmdClean(const std::string& target_name) {
 }
 
 int CmdRun(const RunArgs& args) {
+  // Only the netns lab chooses its own addresses; the others' are IPv4 by
+  // construction (gvisor, qemu) or whatever the user gave (remote).
+  if (args.ip != 4 && args.target != "netns") {
+    spdlog::error("--ip {} is only for --target netns{}", args.ip,
+                  args.target == "remote"
+                      ? " (--target remote uses the family of --server-test-address: give it "
+                        "an IPv6 address for IPv6)"
+                      : "");
+    return kExitUsage;
+  }
   auto matrix = LoadMatrix(RepoPath(args.matrix));
   if (!matrix.ok()) {
     spdlog::error("{}", matrix.error().message);
@@ -279,6 +289,7 @@ int CmdRun(const RunArgs& args) {
   const std::string agent = args.agent.empty() ? AgentBesideUs() : args.agent;
   TargetConfig config =
       TargetConfig::For(agent, args.run_id.empty() ? RandomRunId() : args.run_id);
+  config.ip = args.ip;
   config.remote = args.remote;
   config.qemu = args.qemu;
   auto target = MakeTarget(args.target, config);

@@ -25,6 +25,7 @@ struct RunArgs {
   int jobs = 0;
   std::string out;
   std::string target = "netns";
+  int ip = 4;  // --ip: the test link's IP version (6: --target netns only)
   std::string agent;
   double case_timeout_s = 0;
   std::string expect_family;

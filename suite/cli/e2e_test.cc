@@ -216,6 +216,50 @@ TEST_F(EndToEndTest, RunOfCase04ExitsZeroAndPassesAgainstTheAgentsFamily) {
   EXPECT_TRUE(Namespaces("ll-" + run_id).empty());
 }
 
+// --ip 6: the same lab with ULA addresses and inet6 sockets. Cases 02 and 04
+// end as over IPv4 (FINs only and all data; a RST at close() and
+// ECONNRESET), the pcaps hold IPv6 frames, and the results say ip 6.
+TEST_F(EndToEndTest, Ipv6RunEndsCases02And04AsIpv4Does) {
+  fs::create_directories(out_);
+  std::string out;
+  const std::string run_id = "v6" + std::to_string(::getpid() % 100000);
+  ASSERT_EQ(RunBinary({"run", "--ip", "6", "--cases", "02,04", "--time-scale", "0.05", "--run-id",
+                       run_id, "--out", out_.string()},
+                      &out),
+            0)
+      << out;
+  EXPECT_TRUE(Namespaces("ll-" + run_id).empty()) << "namespaces left behind";
+  auto doc = ReadJsonFile((out_ / "results.json").string());
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  EXPECT_EQ((*doc)["environment"]["ip"], 6);
+  ASSERT_EQ((*doc)["summary"]["completed"], 2) << (*doc)["summary"].dump();
+  for (const char* id : {"02", "04"}) {
+    const json& c = *FindCase(*doc, id);
+    SCOPED_TRACE(id);
+    const std::string server = c["hosts"]["server"]["address"];
+    EXPECT_EQ(server.rfind("fd00:198:18:", 0), 0u) << server;
+    const json* accept = LastEvent(c["events"]["server"], "accept", "lsock");
+    ASSERT_NE(accept, nullptr);
+    EXPECT_EQ((*accept)["peer"].get<std::string>().rfind("[fd00:198:18:", 0), 0u);
+    auto pk = ReadPcapFile((out_ / c["capture"]["pcap"].get<std::string>()).string());
+    ASSERT_TRUE(pk.ok()) << pk.error().message;
+    ASSERT_FALSE(pk->empty());
+    EXPECT_EQ(pk->size(), c["packets"].size());
+    EXPECT_EQ(pk->front().dst, server);
+    // 04 has the article's Linux row; 02 has none.
+    EXPECT_EQ(c["verdict"]["status"], std::string(id) == "04" ? "pass" : "no-expectation")
+        << c["verdict"].dump();
+  }
+  const json& c02 = *FindCase(*doc, "02");
+  EXPECT_EQ(c02["outcome"]["claims"]["client_end"], "eof");
+  EXPECT_EQ(c02["outcome"]["claims"]["client_bytes"], 20480);
+  EXPECT_EQ(c02["outcome"]["claims"]["abort_on_close"], false);
+  const json& c04 = *FindCase(*doc, "04");
+  EXPECT_EQ(c04["outcome"]["claims"]["client_end"], "ECONNRESET");
+  EXPECT_EQ(c04["outcome"]["claims"]["abort_on_close"], true);
+  EXPECT_EQ(c04["outcome"]["claims"]["data_lost"], true);
+}
+
 // On a terminal (a pty from script(1)) the run keeps one live status line
 // below its log lines: erased before each line and drawn again after.
 TEST_F(EndToEndTest, OnATerminalALiveStatusLineShowsProgress) {

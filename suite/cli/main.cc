@@ -90,6 +90,17 @@ int main(int argc, char** argv) {
                    "device, doc/lwip.md), qemu (the server on a Linux kernel booted under QEMU, "
                    "doc/qemu.md) or remote (agents you started elsewhere, doc/remote.md)")
       ->capture_default_str();
+  run_cmd
+      ->add_option("--ip", run.ip,
+                   "the test link's IP version: 4 (198.18.0.0/15) or 6 (ULA fd00:198:18::/48); "
+                   "6 is for --target netns only")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return v == "4" || v == "6" ? std::string()
+                                        : std::string("must be 4 or 6, got '" + v + "'");
+          },
+          "4|6"))
+      ->capture_default_str();
   run_cmd->add_option("--server-agent", run.remote.server_agent,
                       "remote: the server host's agent, ADDRESS:PORT of its --listen");
   run_cmd->add_option("--client-agent", run.remote.client_agent,

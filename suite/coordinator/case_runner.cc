@@ -145,7 +145,7 @@ std::optional<json> CaseDriver::Variable(const std::string& name) {
   const std::string& addr = lab_->host(Role::kServer).address;
   if (name == "server_address") return addr;
   if (name == "port") return port_;
-  if (name == "family") return addr.find(':') != std::string::npos ? "inet6" : "inet";
+  if (name == "family") return lab_->host(Role::kServer).family;  // the lab's: "inet" or "inet6"
   if (name == "linger_s") return applied_.linger_s;
   if (name == "payload_bytes") return p.payload_bytes;
   if (name == "request_bytes") return p.request_bytes;

@@ -254,6 +254,7 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
               {"agents", agents},
               {"target", target.Name()},
               {"stack", target.Stack()},
+              {"ip", target.IpVersion()},
               {"lingerlab", {{"version", options.version}, {"commit", options.commit}}},
               {"time_scale", options.time_scale},
               {"jobs", jobs},

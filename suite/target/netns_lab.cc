@@ -160,30 +160,38 @@ std::string CaseBaseName(const std::string& run, const std::string& case_id) {
   return std::string(kNetnsPrefix) + run + "-" + case_id;
 }
 
-Result<LabHosts> LabHostsFor(const std::string& run, const std::string& case_id, int index) {
-  auto addrs = AddressesForIndex(index);
+Result<LabHosts> LabHostsFor(const std::string& run, const std::string& case_id, int index,
+                             int ip) {
+  auto addrs = AddressesForIndex(index, ip);
   if (!addrs.ok()) return addrs.error();
   const std::string base = CaseBaseName(run, case_id);
   LabHosts h;
   h.server = HostInfo{addrs->server, base + "-s", std::string(kNetnsDir) + "/" + base + "-s",
-                      kLabIfName, ""};
+                      kLabIfName,    "",          addrs->family};
   h.client = HostInfo{addrs->client, base + "-c", std::string(kNetnsDir) + "/" + base + "-c",
-                      kLabIfName, ""};
+                      kLabIfName,    "",          addrs->family};
   h.prefix_len = addrs->prefix_len;
   return h;
+}
+
+std::vector<std::string> AddAddressCommand(const HostInfo& host, int prefix_len) {
+  std::vector<std::string> argv = {"ip",  "-n", host.netns, "addr", "add",
+                                   host.address + "/" + std::to_string(prefix_len),
+                                   "dev", host.interface};
+  if (host.family == "inet6") argv.push_back("nodad");
+  return argv;
 }
 
 Status CreateLinkedNamespaces(const LabHosts& hosts, const std::string& case_id) {
   const HostInfo& server = hosts.server;
   const HostInfo& client = hosts.client;
-  const std::string prefix = "/" + std::to_string(hosts.prefix_len);
   const std::vector<std::vector<std::string>> steps = {
       {"ip", "netns", "add", server.netns},
       {"ip", "netns", "add", client.netns},
       {"ip", "-n", server.netns, "link", "add", kLabIfName, "type", "veth", "peer", "name",
        kLabIfName, "netns", client.netns},
-      {"ip", "-n", server.netns, "addr", "add", server.address + prefix, "dev", kLabIfName},
-      {"ip", "-n", client.netns, "addr", "add", client.address + prefix, "dev", kLabIfName},
+      AddAddressCommand(server, hosts.prefix_len),
+      AddAddressCommand(client, hosts.prefix_len),
       {"ip", "-n", server.netns, "link", "set", kLabIfName, "up"},
       {"ip", "-n", client.netns, "link", "set", kLabIfName, "up"},
   };

@@ -57,12 +57,18 @@ void RemoveRunNamespaces(const std::string& run);
 
 // ll-<run>-<case>: the base of a case's names.
 std::string CaseBaseName(const std::string& run, const std::string& case_id);
-// The two hosts of case slot `index` (addresses from AddressesForIndex).
+// The two hosts of case slot `index` (addresses from AddressesForIndex for
+// IP version `ip`, 4 or 6; HostInfo::family says which).
 struct LabHosts {
   HostInfo server, client;
   int prefix_len = 30;
 };
-Result<LabHosts> LabHostsFor(const std::string& run, const std::string& case_id, int index);
+Result<LabHosts> LabHostsFor(const std::string& run, const std::string& case_id, int index,
+                             int ip = 4);
+// The `ip` commands that add a host's address: IPv6 ones with `nodad`, so
+// the address is usable at once instead of "tentative" for a second or two
+// of duplicate address detection (nothing else is on a case's link).
+std::vector<std::string> AddAddressCommand(const HostInfo& host, int prefix_len);
 // Creates both namespaces, the veth between them, addresses, links up, and
 // (best effort) offloads off. On failure whatever was made stays for the
 // caller's teardown to remove.

@@ -1,8 +1,11 @@
 #include "suite/target/netns_target.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <mutex>
 
 #include "agents/platform/stream_io.h"
@@ -82,6 +85,7 @@ class NetnsTarget final : public Target {
 
   std::string Name() const override { return "netns"; }
   std::string Stack() const override { return "host-kernel"; }
+  int IpVersion() const override { return config_.ip; }
 
   Status CheckUsable() override {
     if (Status caps = CheckLabCapabilities("netns"); !caps.ok()) return caps;
@@ -98,7 +102,7 @@ class NetnsTarget final : public Target {
 
   Result<std::unique_ptr<CaseLab>> Provision(const std::string& case_id, int index) override {
     if (Status s = lock_.Acquire(config_.run_id); !s.ok()) return s.error();
-    auto hosts = LabHostsFor(config_.run_id, case_id, index);
+    auto hosts = LabHostsFor(config_.run_id, case_id, index, config_.ip);
     if (!hosts.ok()) return hosts.error();
     // The lab owns the namespaces from the first command on, so a failure
     // half-way is cleaned up by its destructor.
@@ -117,16 +121,36 @@ class NetnsTarget final : public Target {
 };
 }  // namespace
 
-Result<LinkAddresses> AddressesForIndex(int index) {
-  // 198.18.0.0/15 holds 2^17 addresses: 32768 /30 links.
+Result<LinkAddresses> AddressesForIndex(int index, int ip) {
+  // 198.18.0.0/15 holds 2^17 addresses: 32768 /30 links; the IPv6 scheme
+  // keeps the same slots.
   if (index < 0 || index >= (1 << 15))
     return MakeError(ErrorCode::kInvalidInput, "case slot out of range: " + std::to_string(index));
+  if (ip == 6) {
+    // fd00:198:18:<slot>::/64; inet_ntop gives the canonical text.
+    in6_addr a{};
+    const uint8_t prefix[] = {0xfd, 0x00, 0x01, 0x98, 0x00, 0x18};
+    std::memcpy(a.s6_addr, prefix, sizeof(prefix));
+    a.s6_addr[6] = static_cast<uint8_t>(index >> 8);
+    a.s6_addr[7] = static_cast<uint8_t>(index & 0xff);
+    auto text = [&a](uint8_t last) {
+      a.s6_addr[15] = last;
+      char buf[INET6_ADDRSTRLEN] = {};
+      ::inet_ntop(AF_INET6, &a, buf, sizeof(buf));
+      return std::string(buf);
+    };
+    const std::string server = text(1);
+    return LinkAddresses{server, text(2), 64, "inet6"};
+  }
+  if (ip != 4)
+    return MakeError(ErrorCode::kInvalidInput,
+                     "IP version must be 4 or 6, got " + std::to_string(ip));
   const uint32_t base = (198u << 24) | (18u << 16) | (static_cast<uint32_t>(index) << 2);
   auto text = [](uint32_t a) {
     return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 0xff) + "." +
            std::to_string((a >> 8) & 0xff) + "." + std::to_string(a & 0xff);
   };
-  return LinkAddresses{text(base + 1), text(base + 2), 30};
+  return LinkAddresses{text(base + 1), text(base + 2), 30, "inet"};
 }
 
 std::unique_ptr<Target> MakeNetnsTarget(const TargetConfig& config) {

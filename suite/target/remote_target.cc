@@ -17,6 +17,7 @@ namespace {
 struct RemoteSetup {
   Endpoint server, client;
   std::string server_test_address;
+  std::string family = "inet";  // server_test_address's: "inet" or "inet6"
   int port_base = kDefaultRemotePortBase;
   AuthKey key;
   std::string lease;
@@ -27,6 +28,7 @@ class RemoteLab : public CaseLab {
   RemoteLab(std::shared_ptr<const RemoteSetup> setup, int slot)
       : setup_(std::move(setup)), slot_(slot) {
     server_.address = setup_->server_test_address;
+    server_.family = client_.family = setup_->family;
     server_.agent_endpoint = EndpointText(setup_->server);
     client_.agent_endpoint = EndpointText(setup_->client);
   }
@@ -89,6 +91,7 @@ class RemoteTarget : public Target {
 
   std::string Name() const override { return "remote"; }
   std::string Stack() const override { return "remote"; }
+  int IpVersion() const override { return setup_ && setup_->family == "inet6" ? 6 : 4; }
 
   Status CheckUsable() override {
     const RemoteAgentsConfig& rc = config_.remote;
@@ -110,6 +113,7 @@ class RemoteTarget : public Target {
     if (!ParseSockaddr(setup->server_test_address, 0, &ss, &len))
       return MakeError(ErrorCode::kInvalidInput, "--server-test-address must be an IP address, got '" +
                                                      setup->server_test_address + "'");
+    setup->family = ss.ss_family == AF_INET6 ? "inet6" : "inet";
     setup->port_base = rc.port_base > 0 ? rc.port_base : kDefaultRemotePortBase;
     if (setup->port_base > 65535 - 255)
       return MakeError(ErrorCode::kInvalidInput, "--port-base must be 1..65280, got " +

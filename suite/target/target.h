@@ -26,11 +26,14 @@ enum class Role { kServer, kClient };
 const char* RoleName(Role r);
 
 struct HostInfo {
-  std::string address;     // the host's test address (IPv4 from 198.18.0.0/15)
+  std::string address;     // the test address: IPv4 198.18.0.0/15, or IPv6 fd00::/8 (ULA)
   std::string netns;       // namespace name, or "" where the target has none
   std::string netns_path;  // e.g. /run/netns/NAME: where to open a capture
   std::string interface;   // the host's end of the test link
   std::string agent_endpoint;  // "HOST:PORT" of a remote agent's control channel, else ""
+  // The family of the case's test sockets (the agent's `socket` argument),
+  // matching `address`: "inet" (IPv4) or "inet6" (IPv6).
+  std::string family = "inet";
 };
 
 // A reachable agent: its control channel, ready for the protocol's hello
@@ -102,6 +105,7 @@ struct QemuConfig {
 struct TargetConfig {
   std::string agent_path;  // the lingerlab-agent binary
   std::string run_id;      // unique among live runs on this machine
+  int ip = 4;              // --ip: the test link's IP version, 4 or 6 (6: netns only)
   RemoteAgentsConfig remote;
   QemuConfig qemu;
 
@@ -127,6 +131,9 @@ class Target {
   // remote host's own OS). The stack's release is the server agent's
   // platform.release.
   virtual std::string Stack() const = 0;
+  // The IP version of the test addresses, 4 or 6, recorded as
+  // environment.ip (netns: --ip; remote: its server test address's).
+  virtual int IpVersion() const { return 4; }
   // Whether this target can work here; the error says what to do otherwise
   // (e.g. "needs root (CAP_NET_ADMIN): run with sudo").
   virtual Status CheckUsable() = 0;
