@@ -159,7 +159,11 @@ TEST_F(ExpectedFilesTest, AuditCorrections) {
   for (const ExpectedTable& t : *tables_) {
     // The article is named, not a path that is not in the repository.
     EXPECT_EQ(t.source["document"].get<std::string>().find("seeds"), std::string::npos);
-    // #34 waits 10 s for an EOF that never comes ("About the Tests").
+    // #34 waits 10 s for an EOF that never comes ("About the Tests"): the
+    // article's families (lwip.json comes from lwIP's source, not the article).
+    if (t.source["document"].get<std::string>().find("Cross-Platform Testing of SO_LINGER") ==
+        std::string::npos)
+      continue;
     EXPECT_EQ(Get(t.family, "34", "eof_before_limit").value, false) << t.family;
   }
   // #33's idle client is the matrix's reading, not the article's: the values

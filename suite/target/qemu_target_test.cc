@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 
 #include "agents/base/clock.h"
@@ -52,6 +53,19 @@ struct FakeRun {
     fs::remove_all(dir, ec);
     ::unlink(RunLockPath(run).c_str());
   }
+  // Waits (up to 10 s: a loaded machine) until the fake qemu's command line
+  // is bash's, naming the pid file: the sweep recognises it by that.
+  bool CommandLineReady() const {
+    const std::string path = "/proc/" + std::to_string(pid) + "/cmdline";
+    for (int i = 0; i < 1000; ++i) {
+      std::ifstream in(path, std::ios::binary);
+      const std::string cmdline((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
+      if (cmdline.rfind("bash", 0) == 0) return true;
+      SleepNs(10 * kNsPerMs);
+    }
+    return false;
+  }
   // Whether the fake qemu ended (reaps it if so).
   bool Ended() {
     for (int i = 0; i < 100; ++i) {
@@ -86,8 +100,8 @@ class QemuSweepTest : public ::testing::Test {
 TEST_F(QemuSweepTest, DeadRunsTempDirAndItsQemuGo) {
   FakeRun dead(RunId("qd"));
   ASSERT_GT(dead.pid, 0);
-  SleepNs(100 * kNsPerMs);  // let bash start, so its command line is there
-  dead.lock.reset();         // the run died: nobody holds its lock
+  ASSERT_TRUE(dead.CommandLineReady());  // bash has started: its command line is there
+  dead.lock.reset();                     // the run died: nobody holds its lock
   const auto removed = Sweep();
   EXPECT_TRUE(dead.Ended());
   EXPECT_FALSE(fs::exists(dead.dir));
@@ -112,7 +126,7 @@ TEST_F(QemuSweepTest, AProcessNotStartedWithThePidFileIsNeverSignalled) {
   // (a pid reused since the run died): the dir goes, the process stays.
   FakeRun dead(RunId("qp"), /*name_pid_file=*/false);
   ASSERT_GT(dead.pid, 0);
-  SleepNs(100 * kNsPerMs);
+  ASSERT_TRUE(dead.CommandLineReady());
   dead.lock.reset();
   Sweep();
   EXPECT_FALSE(fs::exists(dead.dir));
