@@ -40,9 +40,12 @@ echo "build-windows: $exe ($(stat -c %s "$exe") bytes)"
 if ((run_tests)); then
   command -v wine >/dev/null || { echo "build-windows: --test needs wine (apt-get install wine64)" >&2; exit 2; }
   cmake --build build-windows -j"${LINGERLAB_JOBS:-2}" --target windows_test
-  # A throwaway Wine prefix, removed on exit.
+  # A throwaway Wine prefix, removed on exit, and a TMPDIR of our own: Debian's
+  # wine makes its server's socket directory there (wine-XXXXXX), which would
+  # otherwise stay in /tmp after the server exits.
   prefix=$(mktemp -d)
-  trap 'wineserver -w; rm -rf "$prefix"' EXIT
-  export WINEPREFIX=$prefix WINEDEBUG=-all
+  wine_tmp=$(mktemp -d)
+  trap 'wineserver -w; rm -rf "$prefix" "$wine_tmp"' EXIT
+  export WINEPREFIX=$prefix WINEDEBUG=-all TMPDIR=$wine_tmp
   wine build-windows/bin/windows_test.exe
 fi

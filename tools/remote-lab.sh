@@ -60,8 +60,8 @@ down() {
   # would find them still there.
   # Wine's server for our prefix (it holds the agent's sockets), then the prefix.
   if [ -d "$state/wineprefix" ]; then
-    WINEPREFIX=$state/wineprefix wineserver -k 2>/dev/null || true
-    rm -rf "$state/wineprefix"
+    WINEPREFIX=$state/wineprefix TMPDIR=$state/winetmp wineserver -k 2>/dev/null || true
+    rm -rf "$state/wineprefix" "$state/winetmp"
   fi
   for dev in $dev_s $dev_c; do
     ip link delete "$dev" 2>/dev/null || true
@@ -104,7 +104,10 @@ up() {
     # A prefix of our own. Wine's server creates the agent's sockets, so it
     # must start inside the server's namespace: the prefix is made first,
     # its server left to exit, then the agent starts it anew in there.
-    export WINEPREFIX=$state/wineprefix WINEDEBUG=-all
+    # TMPDIR: Debian's wine makes its server's socket directory there
+    # (wine-XXXXXX); ours goes with the state directory, not into /tmp.
+    mkdir -p "$state/winetmp"
+    export WINEPREFIX=$state/wineprefix WINEDEBUG=-all TMPDIR=$state/winetmp
     wineboot --init >/dev/null 2>&1
     wineserver -w
   fi

@@ -18,6 +18,7 @@
 #include "agents/protocol/channel.h"
 #include "agents/protocol/protocol.h"
 #include "suite/target/process.h"
+#include "suite/target/sweep_test_lock.h"
 
 #ifndef LINGERLAB_AGENT_PATH
 #error "LINGERLAB_AGENT_PATH must point at the built agent"
@@ -167,6 +168,7 @@ TEST_F(NetnsTargetTest, DestroyingALabWithoutTeardownStillCleansUp) {
 }
 
 TEST_F(NetnsTargetTest, SweepRemovesADeadRunsLeftoversButNotALiveRuns) {
+  SweepTestLock one_sweeping_test_at_a_time;
   // A "dead run": its lock file exists but nobody holds it (the run was
   // killed), a namespace named like ours, an agent inside.
   const std::string dead_run = RandomRunId();
@@ -198,6 +200,7 @@ TEST_F(NetnsTargetTest, SweepRemovesADeadRunsLeftoversButNotALiveRuns) {
 }
 
 TEST_F(NetnsTargetTest, SweepNeverTouchesNamespacesItDidNotCreate) {
+  SweepTestLock one_sweeping_test_at_a_time;
   // One named like ours but with no lock file, one not named like ours; a
   // process inside each. Neither may be removed, nor its process killed.
   const std::vector<std::string> foreign = {"ll-" + RandomRunId() + "-01-s", "ll-foreign"};

@@ -19,6 +19,7 @@
 #include "agents/base/clock.h"
 #include "suite/target/netns_target.h"
 #include "suite/target/process.h"
+#include "suite/target/sweep_test_lock.h"
 #include "suite/target/qemu_image.h"
 #include "suite/target/target.h"
 
@@ -95,6 +96,7 @@ class QemuSweepTest : public ::testing::Test {
     EXPECT_TRUE(removed.ok()) << removed.error().message;
     return removed.ok() ? *removed : std::vector<std::string>{};
   }
+  SweepTestLock one_sweeping_test_at_a_time_;
 };
 
 TEST_F(QemuSweepTest, DeadRunsTempDirAndItsQemuGo) {
