@@ -13,11 +13,15 @@
 #include <net/if.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 
 #include "agents/base/clock.h"
 #include "suite/coordinator/results_writer.h"
+#include "suite/coordinator/run.h"
+#include "suite/matrix/matrix.h"
 #include "suite/target/lwip_target.h"
 #include "suite/target/process.h"
 
@@ -152,23 +156,45 @@ TEST_F(LwipEndToEndTest, CasesRunOnLwipWithLocalCaptureAndLeaveNothing) {
   EXPECT_TRUE(HasPacket((*c04)["packets"], "s2c", 'R'));
 }
 
+// The lwIP stack lives in the server agent's process: when the agent dies,
+// its connections die with it, so the case is an error (not the netns
+// target's warning), and nothing is left. The agent is killed by its pid when
+// the settle period begins: lwIP 2.1.3's own crash on {on,0} on a listening
+// socket (doc/lwip.md) depends on what lies past a listen pcb, and did not
+// happen under ASan, so it is no ground for a test.
 TEST_F(LwipEndToEndTest, ServerAgentDyingInLwipIsACaseErrorAndLeavesNothing) {
-  // 03: {on,0} on the listening socket; lwIP 2.1.3's close() asserts in
-  // tcp_abandon and the agent aborts (doc/lwip.md).
+  auto m = LoadMatrix(std::string(LINGERLAB_SOURCE_DIR) + "/matrix/so_linger.json");
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  auto cases = SelectCases(*m, "02");
+  ASSERT_TRUE(cases.ok());
   const std::string run = RunId("lwf");
-  std::string out;
-  EXPECT_EQ(RunBinary({"run", "--target", "lwip", "--cases", "03", "--time-scale", "0.05",
-                       "--run-id", run, "--out", out_.string()},
-                      &out),
-            4)
-      << out;
+  const fs::path host_agent = fs::path(kLwipAgent).parent_path() / "lingerlab-agent";
+  json results;
+  std::atomic<pid_t> killed{-1};
+  {
+    auto target = MakeTarget("lwip", TargetConfig::For(host_agent.string(), run));
+    ASSERT_TRUE(target.ok()) << target.error().message;
+    ASSERT_TRUE((*target)->CheckUsable().ok());
+    RunOptions opt;
+    opt.time_scale = 0.05;
+    opt.out_dir = out_.string();
+    opt.on_settle = [&](pid_t server, pid_t) {
+      if (server > 0) ::kill(server, SIGKILL);  // by pid: the agent this case started
+      killed = server;
+    };
+    std::atomic<bool> cancelled{false};
+    results = RunMatrix(*cases, **target, opt, cancelled);
+  }
   EXPECT_EQ(LeftoversOf(run), std::vector<std::string>{}) << Join(LeftoversOf(run));
-  auto doc = ReadJsonFile((out_ / "results.json").string());
-  ASSERT_TRUE(doc.ok()) << doc.error().message;
-  ASSERT_EQ((*doc)["cases"].size(), 1u);
-  const json& c = (*doc)["cases"][0];
-  EXPECT_EQ(c["status"], "error");
-  EXPECT_NE(c["error"].get<std::string>().find("close"), std::string::npos) << c["error"];
+  ASSERT_GT(killed.load(), 0);
+  ASSERT_EQ(results["cases"].size(), 1u);
+  const json& c = results["cases"][0];
+  EXPECT_EQ(c["status"], "error") << c.dump();
+  const std::string why = c["error"].is_string() ? c["error"].get<std::string>() : "";
+  EXPECT_NE(why.find("server agent (pid " + std::to_string(killed.load()) + ")"),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("did not outlive it"), std::string::npos) << why;
 }
 
 TEST_F(LwipEndToEndTest, MissingLwipAgentIsAnEnvironmentErrorAndLeavesNothing) {
