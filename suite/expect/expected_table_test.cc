@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -17,14 +19,32 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+fs::path TestRoot() { return fs::path(::testing::TempDir()) / "expect_test"; }
+
+// Removes the directories TestDir() made when the test program ends, then
+// their parent if no other test program (ctest -j) still has one there.
+class TestDirCleanup : public ::testing::Environment {
+ public:
+  static std::vector<fs::path>& Made() {
+    static std::vector<fs::path> made;
+    return made;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    for (const fs::path& d : Made()) fs::remove_all(d, ec);
+    fs::remove(TestRoot(), ec);  // only when empty
+  }
+};
+const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new TestDirCleanup);
+
 // A fresh directory per test, so file names (which must match the family)
 // do not collide.
 fs::path TestDir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::path(::testing::TempDir()) / "expect_test" /
-                 (std::string(info->test_suite_name()) + "." + info->name());
+  fs::path dir = TestRoot() / (std::string(info->test_suite_name()) + "." + info->name());
   fs::remove_all(dir);
   fs::create_directories(dir);
+  TestDirCleanup::Made().push_back(dir);
   return dir;
 }
 
