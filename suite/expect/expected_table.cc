@@ -18,7 +18,6 @@ Error Invalid(const std::string& origin, const std::string& where, const std::st
 }
 
 // A key as it may appear in a message: at most 40 characters.
-std::string Shorten(const std::string& s) { return s.size() > 40 ? s.substr(0, 40) + "..." : s; }
 
 bool IsNonEmptyString(const json& j) { return j.is_string() && !j.get<std::string>().empty(); }
 

@@ -21,8 +21,6 @@ std::string StringMember(const json* j, const char* key) {
   return v && v->is_string() ? v->get<std::string>() : "";
 }
 
-std::string Shorten(const std::string& s) { return s.size() > 40 ? s.substr(0, 40) + "..." : s; }
-
 class Checker {
  public:
   explicit Checker(const std::string& path) : path_(path) {}

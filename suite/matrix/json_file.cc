@@ -52,4 +52,10 @@ Result<nlohmann::json> LoadJsonFile(const std::string& path,
   return doc;
 }
 
+std::string Shorten(const std::string& s) { return s.size() > 40 ? s.substr(0, 40) + "..." : s; }
+
+Error FieldError(const std::string& origin, const std::string& where, const std::string& what) {
+  return MakeError(ErrorCode::kInvalidInput, origin + ": " + where + ": " + what);
+}
+
 }  // namespace lingerlab

@@ -24,4 +24,11 @@ inline constexpr size_t kMaxJsonFileBytes = size_t{256} << 20;
 Result<nlohmann::json> LoadJsonFile(const std::string& path,
                                     const nlohmann::json::parser_callback_t& callback = nullptr);
 
+// A name from an input file as it may appear in a message: at most 40
+// characters, then "...".
+std::string Shorten(const std::string& s);
+
+// kInvalidInput "<origin>: <where>: <what>": an input file's bad field.
+Error FieldError(const std::string& origin, const std::string& where, const std::string& what);
+
 }  // namespace lingerlab

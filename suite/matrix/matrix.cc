@@ -17,10 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-Error Bad(const std::string& origin, const std::string& where, const std::string& what) {
-  return MakeError(ErrorCode::kInvalidInput, origin + ": " + where + ": " + what);
-}
-
 // Reads one parameter, if present in `obj`, into `out` with range checks.
 template <typename T>
 Status ReadParam(const json& obj, const char* key, T* out, double min, double max,
@@ -28,53 +24,51 @@ Status ReadParam(const json& obj, const char* key, T* out, double min, double ma
   auto it = obj.find(key);
   if (it == obj.end()) return Status::Ok();
   if (!it->is_number() || (std::is_integral_v<T> && !it->is_number_integer()))
-    return Bad(origin, where + "." + key,
-               std::is_integral_v<T> ? "must be an integer" : "must be a number");
+    return FieldError(origin, where + "." + key,
+                      std::is_integral_v<T> ? "must be an integer" : "must be a number");
   double v = it->get<double>();
   if (!std::isfinite(v) || v < min || v > max)
-    return Bad(origin, where + "." + key,
-               "must be between " + json(min).dump() + " and " + json(max).dump());
+    return FieldError(origin, where + "." + key,
+                      "must be between " + json(min).dump() + " and " + json(max).dump());
   *out = static_cast<T>(v);
   return Status::Ok();
 }
 
 Status ReadParams(const json& obj, CaseParams* p, const std::string& origin,
                   const std::string& where) {
-  if (!obj.is_object()) return Bad(origin, where, "must be an object");
+  if (!obj.is_object()) return FieldError(origin, where, "must be an object");
   static const std::set<std::string> known = {
-      "payload_bytes",  "server_sndbuf",   "client_rcvbuf", "read_chunk",       "port",
-      "server_pause_s", "read_interval_s", "idle_s",        "eof_wait_limit_s", "settle_s",
+      "payload_bytes",  "server_sndbuf",     "client_rcvbuf", "read_chunk",       "port",
+      "server_pause_s", "read_interval_s",   "idle_s",        "eof_wait_limit_s", "settle_s",
       "request_bytes",  "queue_wait_limit_s"};
   for (auto& [k, v] : obj.items())
-    if (!known.count(k)) return Bad(origin, where + "." + k.substr(0, 40), "unknown parameter");
+    if (!known.count(k))
+      return FieldError(origin, where + "." + k.substr(0, 40), "unknown parameter");
   const double day = 86400;
   // What an agent sleeps or waits through in one step (doc/protocol.md §3.3).
   const double step = protocol::kMaxStepMs / 1000.0;
-  for (Status s : {ReadParam(obj, "payload_bytes", &p->payload_bytes, 0, 1 << 30, origin, where),
-                   ReadParam(obj, "server_sndbuf", &p->server_sndbuf, 0, 1 << 30, origin, where),
-                   ReadParam(obj, "client_rcvbuf", &p->client_rcvbuf, 0, 1 << 30, origin, where),
-                   ReadParam(obj, "read_chunk", &p->read_chunk, 1, 1 << 20, origin, where),
-                   ReadParam(obj, "port", &p->port, 1, 65535, origin, where),
-                   ReadParam(obj, "server_pause_s", &p->server_pause_s, 0, step, origin, where),
-                   ReadParam(obj, "read_interval_s", &p->read_interval_s, 0, step, origin, where),
-                   ReadParam(obj, "idle_s", &p->idle_s, 0, step, origin, where),
-                   ReadParam(obj, "eof_wait_limit_s", &p->eof_wait_limit_s, 0, step, origin, where),
-                   ReadParam(obj, "settle_s", &p->settle_s, 0, day, origin, where),
-                   ReadParam(obj, "request_bytes", &p->request_bytes, 0, 1 << 20, origin, where),
-                   ReadParam(obj, "queue_wait_limit_s", &p->queue_wait_limit_s, 0, step, origin,
-                             where)})
+  for (Status s :
+       {ReadParam(obj, "payload_bytes", &p->payload_bytes, 0, 1 << 30, origin, where),
+        ReadParam(obj, "server_sndbuf", &p->server_sndbuf, 0, 1 << 30, origin, where),
+        ReadParam(obj, "client_rcvbuf", &p->client_rcvbuf, 0, 1 << 30, origin, where),
+        ReadParam(obj, "read_chunk", &p->read_chunk, 1, 1 << 20, origin, where),
+        ReadParam(obj, "port", &p->port, 1, 65535, origin, where),
+        ReadParam(obj, "server_pause_s", &p->server_pause_s, 0, step, origin, where),
+        ReadParam(obj, "read_interval_s", &p->read_interval_s, 0, step, origin, where),
+        ReadParam(obj, "idle_s", &p->idle_s, 0, step, origin, where),
+        ReadParam(obj, "eof_wait_limit_s", &p->eof_wait_limit_s, 0, step, origin, where),
+        ReadParam(obj, "settle_s", &p->settle_s, 0, day, origin, where),
+        ReadParam(obj, "request_bytes", &p->request_bytes, 0, 1 << 20, origin, where),
+        ReadParam(obj, "queue_wait_limit_s", &p->queue_wait_limit_s, 0, step, origin, where)})
     if (!s.ok()) return s;
   return Status::Ok();
 }
 
 const std::set<std::string> kTopLevelFields = {
-    "format", "name",      "title",      "source",   "defaults", "cases", "summary_tables",
-    "scenarios", "setups", "case_names", "expected"};
-const std::set<std::string> kCaseFields = {"id",       "name",      "client",     "linger",
+    "format",         "name",      "title",  "source",     "defaults", "cases",
+    "summary_tables", "scenarios", "setups", "case_names", "expected"};
+const std::set<std::string> kCaseFields = {"id",       "name",      "client",   "linger",
                                            "shutdown", "overrides", "scenario", "description"};
-
-// A field name as it may appear in a message: at most 40 characters.
-std::string Shorten(const std::string& s) { return s.size() > 40 ? s.substr(0, 40) + "..." : s; }
 
 // obj[key] as a string of at most `max_len` bytes. A missing key is an error
 // unless `may_be_absent`, then it reads as `fallback`.
@@ -84,12 +78,12 @@ Result<std::string> ReadString(const json& obj, const char* key, const std::stri
   auto it = obj.find(key);
   if (it == obj.end()) {
     if (may_be_absent) return fallback;
-    return Bad(origin, where, "is required");
+    return FieldError(origin, where, "is required");
   }
-  if (!it->is_string()) return Bad(origin, where, "must be a string");
+  if (!it->is_string()) return FieldError(origin, where, "must be a string");
   const std::string& v = it->get_ref<const std::string&>();
   if (v.size() > max_len)
-    return Bad(origin, where, "is longer than " + std::to_string(max_len) + " characters");
+    return FieldError(origin, where, "is longer than " + std::to_string(max_len) + " characters");
   return v;
 }
 
@@ -129,23 +123,23 @@ Result<SummaryTableCases> ReadSummaryTables(const json& j, const Matrix& m,
       {"on_zero_connected_after_shutdown", &t.on_zero_connected_after_shutdown},
       {"on_twenty", &t.on_twenty},
       {"on_twenty_after_shutdown", &t.on_twenty_after_shutdown}};
-  if (!j.is_object()) return Bad(origin, "summary_tables", "must be an object");
+  if (!j.is_object()) return FieldError(origin, "summary_tables", "must be an object");
   for (auto& [k, v] : j.items()) {
     bool known = false;
     for (auto& g : groups) known |= k == g.first;
-    if (!known) return Bad(origin, "summary_tables." + Shorten(k), "unknown field");
+    if (!known) return FieldError(origin, "summary_tables." + Shorten(k), "unknown field");
   }
   for (auto& [key, out] : groups) {
     const std::string where = std::string("summary_tables.") + key;
     if (!j.contains(key) || !j[key].is_array() || j[key].empty())
-      return Bad(origin, where, "must be a non-empty array of case ids");
+      return FieldError(origin, where, "must be a non-empty array of case ids");
     for (size_t i = 0; i < j[key].size(); ++i) {
       const json& id = j[key][i];
       const std::string at = where + "[" + std::to_string(i) + "]";
-      if (!id.is_string()) return Bad(origin, at, "must be a case id (string)");
+      if (!id.is_string()) return FieldError(origin, at, "must be a case id (string)");
       if (!m.Find(id.get<std::string>()))
-        return Bad(origin, at,
-                   "\"" + Shorten(id.get<std::string>()) + "\" is not a case of this matrix");
+        return FieldError(
+            origin, at, "\"" + Shorten(id.get<std::string>()) + "\" is not a case of this matrix");
       out->push_back(id.get<std::string>());
     }
   }
@@ -206,13 +200,13 @@ std::string DerivedCaseName(const MatrixCase& c) {
 }
 
 Result<Matrix> ParseMatrix(const json& doc, const std::string& origin) {
-  if (!doc.is_object()) return Bad(origin, "top level", "must be an object");
+  if (!doc.is_object()) return FieldError(origin, "top level", "must be an object");
   for (auto& [k, v] : doc.items())
-    if (!kTopLevelFields.count(k)) return Bad(origin, Shorten(k), "unknown field");
+    if (!kTopLevelFields.count(k)) return FieldError(origin, Shorten(k), "unknown field");
   auto format = ReadString(doc, "format", origin, "format", 64);
   if (!format.ok()) return format.error();
   if (*format != "lingerlab-matrix/1")
-    return Bad(origin, "format", "must be \"lingerlab-matrix/1\"");
+    return FieldError(origin, "format", "must be \"lingerlab-matrix/1\"");
   Matrix m;
   m.path = origin;
   for (auto [key, out, max] :
@@ -222,27 +216,27 @@ Result<Matrix> ParseMatrix(const json& doc, const std::string& origin) {
     if (!v.ok()) return v.error();
     *out = *v;
   }
-  if (m.name.empty()) return Bad(origin, "name", "is required");
+  if (m.name.empty()) return FieldError(origin, "name", "is required");
   if (m.title.empty()) m.title = m.name;
   // Names derived from the parameters (the SO_LINGER matrix) or free, each
   // saying what its case does (data_loss.json).
   auto case_names = ReadString(doc, "case_names", origin, "case_names", 16, true, "derived");
   if (!case_names.ok()) return case_names.error();
   if (*case_names != "derived" && *case_names != "free")
-    return Bad(origin, "case_names", "must be \"derived\" or \"free\"");
+    return FieldError(origin, "case_names", "must be \"derived\" or \"free\"");
   const bool derived_names = *case_names == "derived";
   auto expected = ReadString(doc, "expected", origin, "expected", 256, true, "expected");
   if (!expected.ok()) return expected.error();
   if (expected->empty() || expected->front() == '/' || expected->find("..") != std::string::npos)
-    return Bad(origin, "expected", "must be a directory below the matrix file's");
+    return FieldError(origin, "expected", "must be a directory below the matrix file's");
   const size_t slash = origin.find_last_of('/');
-  m.expected_dir = (slash == std::string::npos ? std::string() : origin.substr(0, slash + 1)) +
-                   *expected;
+  m.expected_dir =
+      (slash == std::string::npos ? std::string() : origin.substr(0, slash + 1)) + *expected;
   SharedSetups setups;
   if (doc.contains("setups")) {
     const json& sj = doc["setups"];
     if (!sj.is_object() || sj.size() > 64)
-      return Bad(origin, "setups", "must be an object of at most 64 named step lists");
+      return FieldError(origin, "setups", "must be an object of at most 64 named step lists");
     for (auto& [k, v] : sj.items()) {
       auto steps = ParseSetupSteps(v, origin, "setups." + Shorten(k));
       if (!steps.ok()) return steps.error();
@@ -252,9 +246,10 @@ Result<Matrix> ParseMatrix(const json& doc, const std::string& origin) {
   if (doc.contains("scenarios")) {
     const json& sj = doc["scenarios"];
     if (!sj.is_object() || sj.empty() || sj.size() > 64)
-      return Bad(origin, "scenarios", "must be an object of 1..64 named scenarios");
+      return FieldError(origin, "scenarios", "must be an object of 1..64 named scenarios");
     for (auto& [k, v] : sj.items()) {
-      if (k.empty() || k.size() > 64) return Bad(origin, "scenarios", "names are 1..64 characters");
+      if (k.empty() || k.size() > 64)
+        return FieldError(origin, "scenarios", "names are 1..64 characters");
       auto sc = ParseScenario(v, k, origin, "scenarios." + k, setups);
       if (!sc.ok()) return sc.error();
       m.scenarios[k] = std::make_shared<const Scenario>(std::move(sc).value());
@@ -266,22 +261,24 @@ Result<Matrix> ParseMatrix(const json& doc, const std::string& origin) {
     if (!s.ok()) return s.error();
   }
   if (!doc.contains("cases") || !doc["cases"].is_array() || doc["cases"].empty())
-    return Bad(origin, "cases", "must be a non-empty array");
+    return FieldError(origin, "cases", "must be a non-empty array");
   std::set<std::string> seen;
   for (size_t i = 0; i < doc["cases"].size(); ++i) {
     const json& j = doc["cases"][i];
     std::string where = "cases[" + std::to_string(i) + "]";
-    if (!j.is_object()) return Bad(origin, where, "must be an object");
+    if (!j.is_object()) return FieldError(origin, where, "must be an object");
     for (auto& [k, v] : j.items())
-      if (!kCaseFields.count(k)) return Bad(origin, where + "." + Shorten(k), "unknown field");
+      if (!kCaseFields.count(k))
+        return FieldError(origin, where + "." + Shorten(k), "unknown field");
     MatrixCase c;
     auto id = ReadString(j, "id", origin, where + ".id", kMaxCaseIdLength);
     if (!id.ok()) return id.error();
     c.id = *id;
     if (!IsCaseId(c.id))
-      return Bad(origin, where + ".id", "must be two or more digits, optionally after a prefix");
+      return FieldError(origin, where + ".id",
+                        "must be two or more digits, optionally after a prefix");
     where = "case " + c.id;
-    if (!seen.insert(c.id).second) return Bad(origin, where, "duplicate id");
+    if (!seen.insert(c.id).second) return FieldError(origin, where, "duplicate id");
     auto name = ReadString(j, "name", origin, where + ".name", kMaxCaseNameLength);
     if (!name.ok()) return name.error();
     c.name = *name;
@@ -294,13 +291,13 @@ Result<Matrix> ParseMatrix(const json& doc, const std::string& origin) {
     else if (*client == "fast")
       c.client = ClientKind::kFast;
     else
-      return Bad(origin, where + ".client", "must be idle, slow or fast");
+      return FieldError(origin, where + ".client", "must be idle, slow or fast");
     if (j.contains("linger") && !j["linger"].is_null()) {
       const json& l = j["linger"];
-      if (!l.is_object()) return Bad(origin, where + ".linger", "must be an object or null");
+      if (!l.is_object()) return FieldError(origin, where + ".linger", "must be an object or null");
       for (auto& [k, v] : l.items())
         if (k != "socket" && k != "seconds")
-          return Bad(origin, where + ".linger." + Shorten(k), "unknown field");
+          return FieldError(origin, where + ".linger." + Shorten(k), "unknown field");
       LingerSetting ls;
       auto sock = ReadString(l, "socket", origin, where + ".linger.socket", 16);
       if (!sock.ok()) return sock.error();
@@ -311,9 +308,10 @@ Result<Matrix> ParseMatrix(const json& doc, const std::string& origin) {
       else if (*sock == "csock_late")
         ls.socket = LingerSocket::kConnectedLate;
       else
-        return Bad(origin, where + ".linger.socket", "must be lsock, csock or csock_late");
+        return FieldError(origin, where + ".linger.socket", "must be lsock, csock or csock_late");
       auto seconds = IntegerIn(l, "seconds", 0, 3600);
-      if (!seconds) return Bad(origin, where + ".linger.seconds", "must be an integer 0..3600");
+      if (!seconds)
+        return FieldError(origin, where + ".linger.seconds", "must be an integer 0..3600");
       ls.seconds = static_cast<int>(*seconds);
       c.linger = ls;
     }
@@ -326,21 +324,22 @@ Result<Matrix> ParseMatrix(const json& doc, const std::string& origin) {
     else if (*sd == "wait_eof_limited")
       c.shutdown = ShutdownMode::kWaitEofLimited;
     else
-      return Bad(origin, where + ".shutdown", "must be none, wait_eof or wait_eof_limited");
+      return FieldError(origin, where + ".shutdown", "must be none, wait_eof or wait_eof_limited");
     if (c.linger && c.linger->socket == LingerSocket::kConnectedLate &&
         c.shutdown == ShutdownMode::kNone)
-      return Bad(origin, where + ".linger", "csock_late needs a shutdown mode");
+      return FieldError(origin, where + ".linger", "csock_late needs a shutdown mode");
     c.params = defaults;
     if (j.contains("overrides")) {
       Status s = ReadParams(j["overrides"], &c.params, origin, where + ".overrides");
       if (!s.ok()) return s.error();
     }
     if (c.params.payload_bytes <= 0 || c.params.read_chunk <= 0 || c.params.port <= 0)
-      return Bad(origin, where, "payload_bytes, read_chunk and port must be set (defaults?)");
+      return FieldError(origin, where,
+                        "payload_bytes, read_chunk and port must be set (defaults?)");
     std::string derived = DerivedCaseName(c);
     if (derived_names && c.name != derived)
-      return Bad(origin, where + ".name",
-                 "is \"" + c.name + "\" but the parameters say \"" + derived + "\"");
+      return FieldError(origin, where + ".name",
+                        "is \"" + c.name + "\" but the parameters say \"" + derived + "\"");
     auto description = ReadString(j, "description", origin, where + ".description", 1024, true);
     if (!description.ok()) return description.error();
     c.description = *description;
@@ -349,12 +348,13 @@ Result<Matrix> ParseMatrix(const json& doc, const std::string& origin) {
       if (!sc.ok()) return sc.error();
       auto it = m.scenarios.find(*sc);
       if (it == m.scenarios.end())
-        return Bad(origin, where + ".scenario", "\"" + Shorten(*sc) + "\" is not in \"scenarios\"");
+        return FieldError(origin, where + ".scenario",
+                          "\"" + Shorten(*sc) + "\" is not in \"scenarios\"");
       c.scenario = it->second;
     } else if (m.scenarios.size() == 1) {
       c.scenario = m.scenarios.begin()->second;
     } else if (m.scenarios.size() > 1) {
-      return Bad(origin, where + ".scenario", "is required: the file has several scenarios");
+      return FieldError(origin, where + ".scenario", "is required: the file has several scenarios");
     }
     m.cases.push_back(std::move(c));
   }
@@ -425,19 +425,18 @@ std::map<std::string, std::string> CaseAttributes(const MatrixCase& c, const std
 
 json ParametersJson(const MatrixCase& c, double time_scale, const std::string& variant) {
   auto block = [&](const CaseParams& p, std::optional<int> linger_s) {
-    json b{
-        {"payload_bytes", p.payload_bytes},
-        {"server_sndbuf", p.server_sndbuf},
-        {"client_rcvbuf", p.client_rcvbuf},
-        {"read_chunk", p.read_chunk},
-        {"port", p.port},
-        {"server_pause_s", p.server_pause_s},
-        {"read_interval_s", c.client == ClientKind::kSlow ? json(p.read_interval_s) : json(0)},
-        {"idle_s", c.client == ClientKind::kIdle ? json(p.idle_s) : json(0)},
-        {"eof_wait_limit_s",
-         c.shutdown == ShutdownMode::kWaitEofLimited ? json(p.eof_wait_limit_s) : json(nullptr)},
-        {"linger_s", linger_s ? json(*linger_s) : json(nullptr)},
-        {"settle_s", p.settle_s}};
+    json b{{"payload_bytes", p.payload_bytes},
+           {"server_sndbuf", p.server_sndbuf},
+           {"client_rcvbuf", p.client_rcvbuf},
+           {"read_chunk", p.read_chunk},
+           {"port", p.port},
+           {"server_pause_s", p.server_pause_s},
+           {"read_interval_s", c.client == ClientKind::kSlow ? json(p.read_interval_s) : json(0)},
+           {"idle_s", c.client == ClientKind::kIdle ? json(p.idle_s) : json(0)},
+           {"eof_wait_limit_s",
+            c.shutdown == ShutdownMode::kWaitEofLimited ? json(p.eof_wait_limit_s) : json(nullptr)},
+           {"linger_s", linger_s ? json(*linger_s) : json(nullptr)},
+           {"settle_s", p.settle_s}};
     // Only where a matrix uses them: results of the SO_LINGER matrix keep their shape.
     if (p.request_bytes > 0) b["request_bytes"] = p.request_bytes;
     if (p.queue_wait_limit_s > 0) b["queue_wait_limit_s"] = p.queue_wait_limit_s;
@@ -450,13 +449,13 @@ json ParametersJson(const MatrixCase& c, double time_scale, const std::string& v
     applied_linger = a.linger_s;
   }
   json out = {{"client", ClientKindName(c.client)},
-          {"linger", c.linger ? json{{"socket", LingerSocketName(c.linger->socket)},
-                                     {"seconds", c.linger->seconds}}
-                              : json(nullptr)},
-          {"shutdown", ShutdownModeName(c.shutdown)},
-          {"time_scale", time_scale},
-          {"nominal", block(c.params, nominal_linger)},
-          {"applied", block(a.params, applied_linger)}};
+              {"linger", c.linger ? json{{"socket", LingerSocketName(c.linger->socket)},
+                                         {"seconds", c.linger->seconds}}
+                                  : json(nullptr)},
+              {"shutdown", ShutdownModeName(c.shutdown)},
+              {"time_scale", time_scale},
+              {"nominal", block(c.params, nominal_linger)},
+              {"applied", block(a.params, applied_linger)}};
   if (c.scenario) out["scenario"] = c.scenario->name;
   if (variant != kVariantBlockingClose) out["variant"] = variant;
   return out;

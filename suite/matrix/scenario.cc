@@ -3,32 +3,29 @@
 #include <algorithm>
 #include <tuple>
 
+#include "suite/matrix/json_file.h"
+
 namespace lingerlab {
 namespace {
 
 using nlohmann::json;
 
-Error Bad(const std::string& origin, const std::string& where, const std::string& what) {
-  return MakeError(ErrorCode::kInvalidInput, origin + ": " + where + ": " + what);
-}
-
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-std::string Shorten(const std::string& s) { return s.size() > 40 ? s.substr(0, 40) + "..." : s; }
-
 // A step's argument values: scalars only (the agent's arguments are flat),
 // and a string starting with '$' must name a known variable.
 Status CheckArgs(const json& args, const std::string& origin, const std::string& where) {
-  if (!args.is_object()) return Bad(origin, where, "must be an object");
+  if (!args.is_object()) return FieldError(origin, where, "must be an object");
   for (auto& [k, v] : args.items()) {
     const std::string at = where + "." + Shorten(k);
-    if (v.is_object() || v.is_array()) return Bad(origin, at, "must be a string, number or bool");
+    if (v.is_object() || v.is_array())
+      return FieldError(origin, at, "must be a string, number or bool");
     if (v.is_string()) {
       const std::string& s = v.get_ref<const std::string&>();
       if (!s.empty() && s[0] == '$' && !Contains(kScenarioVariables, s.substr(1)))
-        return Bad(origin, at, "unknown variable \"" + Shorten(s) + "\"");
+        return FieldError(origin, at, "unknown variable \"" + Shorten(s) + "\"");
     }
   }
   return Status::Ok();
@@ -36,93 +33,106 @@ Status CheckArgs(const json& args, const std::string& origin, const std::string&
 
 Result<ScenarioStep> ParseStep(const json& j, const std::string& host_of_list,
                                const std::string& origin, const std::string& where) {
-  if (!j.is_object()) return Bad(origin, where, "must be an object");
-  static const std::vector<std::string> kFields = {"host", "op", "args", "when", "must_succeed",
-                                                   "on_limit", "timeout", "note"};
+  if (!j.is_object()) return FieldError(origin, where, "must be an object");
+  static const std::vector<std::string> kFields = {"host",         "op",       "args",    "when",
+                                                   "must_succeed", "on_limit", "timeout", "note"};
   for (auto& [k, v] : j.items())
-    if (!Contains(kFields, k)) return Bad(origin, where + "." + Shorten(k), "unknown field");
+    if (!Contains(kFields, k)) return FieldError(origin, where + "." + Shorten(k), "unknown field");
   ScenarioStep s;
   if (host_of_list.empty()) {
     if (!j.contains("host") || !j["host"].is_string())
-      return Bad(origin, where + ".host", "is required in setup: \"server\" or \"client\"");
+      return FieldError(origin, where + ".host", "is required in setup: \"server\" or \"client\"");
     s.host = j["host"].get<std::string>();
     if (s.host != "server" && s.host != "client")
-      return Bad(origin, where + ".host", "must be \"server\" or \"client\"");
+      return FieldError(origin, where + ".host", "must be \"server\" or \"client\"");
   } else {
     if (j.contains("host") && j["host"] != host_of_list)
-      return Bad(origin, where + ".host", "must be \"" + host_of_list + "\" in this list");
+      return FieldError(origin, where + ".host", "must be \"" + host_of_list + "\" in this list");
     s.host = host_of_list;
   }
   if (!j.contains("op") || !j["op"].is_string())
-    return Bad(origin, where + ".op", "is required (a string)");
+    return FieldError(origin, where + ".op", "is required (a string)");
   s.op = j["op"].get<std::string>();
   if (!Contains(kScenarioOps, s.op))
-    return Bad(origin, where + ".op", "\"" + Shorten(s.op) + "\" is not an agent operation");
+    return FieldError(origin, where + ".op", "\"" + Shorten(s.op) + "\" is not an agent operation");
   if (j.contains("args")) {
     if (Status st = CheckArgs(j["args"], origin, where + ".args"); !st.ok()) return st.error();
     s.args = j["args"];
   }
   if (j.contains("when")) {
     const json& w = j["when"];
-    if (!w.is_object()) return Bad(origin, where + ".when", "must be an object");
+    if (!w.is_object()) return FieldError(origin, where + ".when", "must be an object");
     for (auto& [k, v] : w.items()) {
       const std::string at = where + ".when." + Shorten(k);
-      if (!Contains(kScenarioConditions, k)) return Bad(origin, at, "unknown case attribute");
+      if (!Contains(kScenarioConditions, k))
+        return FieldError(origin, at, "unknown case attribute");
       std::vector<std::string> values;
       if (v.is_string()) {
         values.push_back(v.get<std::string>());
       } else if (v.is_array() && !v.empty() && v.size() <= 16) {
         for (const json& x : v) {
-          if (!x.is_string()) return Bad(origin, at, "must be a string or an array of strings");
+          if (!x.is_string())
+            return FieldError(origin, at, "must be a string or an array of strings");
           values.push_back(x.get<std::string>());
         }
       } else {
-        return Bad(origin, at, "must be a string or a non-empty array of at most 16 strings");
+        return FieldError(origin, at,
+                          "must be a string or a non-empty array of at most 16 strings");
       }
       s.when[k] = std::move(values);
     }
   }
   if (j.contains("must_succeed")) {
-    if (!j["must_succeed"].is_boolean()) return Bad(origin, where + ".must_succeed", "must be a bool");
+    if (!j["must_succeed"].is_boolean())
+      return FieldError(origin, where + ".must_succeed", "must be a bool");
     s.must_succeed = j["must_succeed"].get<bool>();
   }
   if (j.contains("on_limit")) {
     if (!j["on_limit"].is_string() || j["on_limit"].get<std::string>().empty() ||
         j["on_limit"].get<std::string>().size() > 256)
-      return Bad(origin, where + ".on_limit", "must be a message of 1..256 characters");
+      return FieldError(origin, where + ".on_limit", "must be a message of 1..256 characters");
     s.on_limit = j["on_limit"].get<std::string>();
   }
   if (j.contains("timeout")) {
-    if (j["timeout"] != "quick") return Bad(origin, where + ".timeout", "must be \"quick\"");
+    if (j["timeout"] != "quick") return FieldError(origin, where + ".timeout", "must be \"quick\"");
     s.timeout = "quick";
   }
   if (j.contains("note") && !j["note"].is_string())
-    return Bad(origin, where + ".note", "must be a string");
+    return FieldError(origin, where + ".note", "must be a string");
   return s;
 }
 
 }  // namespace
 
-const std::vector<std::string> kScenarioVariables = {
-    "server_address", "port",          "family",           "linger_s",
-    "payload_bytes",  "request_bytes", "server_sndbuf",    "client_rcvbuf",
-    "read_chunk",     "server_pause_ms", "read_interval_ms", "idle_ms",
-    "eof_wait_limit_ms", "queue_wait_limit_ms", "case_left_ms"};
+const std::vector<std::string> kScenarioVariables = {"server_address",
+                                                     "port",
+                                                     "family",
+                                                     "linger_s",
+                                                     "payload_bytes",
+                                                     "request_bytes",
+                                                     "server_sndbuf",
+                                                     "client_rcvbuf",
+                                                     "read_chunk",
+                                                     "server_pause_ms",
+                                                     "read_interval_ms",
+                                                     "idle_ms",
+                                                     "eof_wait_limit_ms",
+                                                     "queue_wait_limit_ms",
+                                                     "case_left_ms"};
 
 const std::vector<std::string> kScenarioConditions = {"client", "linger.socket", "shutdown",
                                                       "variant"};
 
 const std::vector<std::string> kScenarioOps = {
-    "socket", "setsockopt", "bind",   "listen",    "connect", "accept", "write",
-    "read",   "shutdown",   "queues", "wait_outq", "nonblock", "close", "pause"};
+    "socket", "setsockopt", "bind",   "listen",    "connect",  "accept", "write",
+    "read",   "shutdown",   "queues", "wait_outq", "nonblock", "close",  "pause"};
 
 // Parses the steps of one list; `host` is the list's host, or "" for setup
 // (each step names its own).
 Result<std::vector<ScenarioStep>> ParseStepList(const json& j, const std::string& host,
-                                                const std::string& origin,
-                                                const std::string& at) {
-  if (!j.is_array()) return Bad(origin, at, "must be an array of steps");
-  if (j.size() > 256) return Bad(origin, at, "has more than 256 steps");
+                                                const std::string& origin, const std::string& at) {
+  if (!j.is_array()) return FieldError(origin, at, "must be an array of steps");
+  if (j.size() > 256) return FieldError(origin, at, "has more than 256 steps");
   std::vector<ScenarioStep> out;
   for (size_t i = 0; i < j.size(); ++i) {
     auto step = ParseStep(j[i], host, origin, at + "[" + std::to_string(i) + "]");
@@ -139,37 +149,37 @@ Result<std::vector<ScenarioStep>> ParseSetupSteps(const json& j, const std::stri
 
 Result<Scenario> ParseScenario(const json& j, const std::string& name, const std::string& origin,
                                const std::string& where, const SharedSetups& shared) {
-  if (!j.is_object()) return Bad(origin, where, "must be an object");
+  if (!j.is_object()) return FieldError(origin, where, "must be an object");
   for (auto& [k, v] : j.items())
     if (k != "description" && k != "setup" && k != "server" && k != "client")
-      return Bad(origin, where + "." + Shorten(k), "unknown field");
+      return FieldError(origin, where + "." + Shorten(k), "unknown field");
   Scenario sc;
   sc.name = name;
   if (j.contains("description")) {
-    if (!j["description"].is_string()) return Bad(origin, where + ".description", "must be a string");
+    if (!j["description"].is_string())
+      return FieldError(origin, where + ".description", "must be a string");
     sc.description = j["description"].get<std::string>();
   }
   if (j.contains("setup") && j["setup"].is_string()) {
     auto it = shared.find(j["setup"].get<std::string>());
     if (it == shared.end())
-      return Bad(origin, where + ".setup",
-                 "\"" + Shorten(j["setup"].get<std::string>()) + "\" is not in \"setups\"");
+      return FieldError(origin, where + ".setup",
+                        "\"" + Shorten(j["setup"].get<std::string>()) + "\" is not in \"setups\"");
     sc.setup = it->second;
   } else {
-    auto steps = ParseStepList(j.contains("setup") ? j["setup"] : json(), "", origin,
-                               where + ".setup");
+    auto steps =
+        ParseStepList(j.contains("setup") ? j["setup"] : json(), "", origin, where + ".setup");
     if (!steps.ok()) return steps.error();
     sc.setup = std::move(steps).value();
   }
-  for (auto [key, out, host] : {std::tuple{"server", &sc.server, "server"},
-                                std::tuple{"client", &sc.client, "client"}}) {
-    auto steps = ParseStepList(j.contains(key) ? j[key] : json(), host, origin,
-                               where + "." + key);
+  for (auto [key, out, host] :
+       {std::tuple{"server", &sc.server, "server"}, std::tuple{"client", &sc.client, "client"}}) {
+    auto steps = ParseStepList(j.contains(key) ? j[key] : json(), host, origin, where + "." + key);
     if (!steps.ok()) return steps.error();
     *out = std::move(steps).value();
   }
   if (sc.setup.empty() && sc.server.empty() && sc.client.empty())
-    return Bad(origin, where, "has no steps");
+    return FieldError(origin, where, "has no steps");
   return sc;
 }
 
