@@ -49,6 +49,27 @@ TEST(ParseBoundedJsonTest, MalformedTextIsAnErrorWithThePosition) {
   EXPECT_FALSE(ParseBoundedJson(std::string("\"\xff\xfe\"")).ok());  // invalid UTF-8
 }
 
+// The library keeps (and quotes) the token it is reading: a huge string,
+// number or run of white space is refused before it parses anything, and
+// an error over a long bad token quotes only its start.
+TEST(ParseBoundedJsonTest, HugeTokensAreRefusedAndQuotedShort) {
+  const std::string big(kMaxJsonTokenBytes + 1, 'a');
+  for (const std::string& text :
+       {"\"" + big + "\"", "{\"a\": \"" + big, std::string(kMaxJsonTokenBytes + 1, ' ') + "1",
+        "[" + std::string(kMaxJsonTokenBytes + 1, '1') + "]"}) {
+    auto r = ParseBoundedJson(text);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("longer than"), std::string::npos) << r.error().message;
+    EXPECT_LT(r.error().message.size(), 200u);
+  }
+  // Just under the bound parses; a bad string of 500 KB is quoted short.
+  EXPECT_TRUE(ParseBoundedJson("\"" + std::string(kMaxJsonTokenBytes - 2, 'a') + "\"").ok());
+  auto r = ParseBoundedJson("[\"" + std::string(500000, 't') + "\x01\"]");
+  ASSERT_FALSE(r.ok());
+  EXPECT_LT(r.error().message.size(), 400u) << r.error().message.substr(0, 400);
+  EXPECT_NE(r.error().message.find("bytes)"), std::string::npos) << r.error().message;
+}
+
 TEST(ParseBoundedJsonTest, WhatTheCallbackThrowsBecomesAnError) {
   nlohmann::json::parser_callback_t reject = [](int, nlohmann::json::parse_event_t event,
                                                 nlohmann::json&) -> bool {

@@ -41,12 +41,6 @@ const std::vector<std::string>& CloseEndedByValues() {
   return kValues;
 }
 
-bool IsErrnoName(std::string_view name) {
-  if (name.size() < 2 || name[0] != 'E') return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
-}
-
 std::string CheckClaimValue(const ClaimInfo& info, const nlohmann::json& value) {
   switch (info.type) {
     case ClaimType::kBool:

@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agents/base/text_rules.h"  // IsErrnoName
+
 namespace lingerlab {
 
 // The JSON type a claim's value has.
@@ -43,9 +45,6 @@ bool IsKnownClaim(const std::string& claim);
 
 // The values close_ended_by may take.
 const std::vector<std::string>& CloseEndedByValues();
-
-// "EINVAL", "EWOULDBLOCK": an upper-case name starting with E.
-bool IsErrnoName(std::string_view name);
 
 // Empty if `value` has the type `info` demands, else the reason, phrased to
 // follow "value must ..." ("be a boolean").
