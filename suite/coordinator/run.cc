@@ -72,8 +72,9 @@ namespace {
 // client: connected, authenticated, hello) and calls `with` for it; stops at
 // the first failure (`with` gets the agent's hello). The lab is torn down
 // either way.
-Status WithEachAgent(Target& target, const std::string& lab_name,
-                     const std::function<Status(Role, const HostInfo&, AgentClient&, const json&)>& with) {
+Status WithEachAgent(
+    Target& target, const std::string& lab_name,
+    const std::function<Status(Role, const HostInfo&, AgentClient&, const json&)>& with) {
   auto lab = target.Provision(lab_name, 0);
   if (!lab.ok()) return lab.error();
   Status failed;
@@ -100,17 +101,18 @@ Status WithEachAgent(Target& target, const std::string& lab_name,
 
 Result<json> ProbeAgents(Target& target) {
   json out = json::object();
-  Status s = WithEachAgent(target, "probe", [&](Role role, const HostInfo& host, AgentClient& a, const json& hello) {
-    auto off = a.EstimateClockOffset(kProbeClockSamples);
-    if (!off.ok()) return off.status();
-    a.Bye();
-    out[RoleName(role)] = {{"endpoint", host.agent_endpoint},
-                           {"platform", hello.value("platform", json())},
-                           {"version", hello.value("agent", json())},
-                           {"clock_offset_ns", off->offset_ns},
-                           {"clock_rtt_ns", off->rtt_ns}};
-    return Status::Ok();
-  });
+  Status s = WithEachAgent(target, "probe",
+                           [&](Role role, const HostInfo& host, AgentClient& a, const json& hello) {
+                             auto off = a.EstimateClockOffset(kProbeClockSamples);
+                             if (!off.ok()) return off.status();
+                             a.Bye();
+                             out[RoleName(role)] = {{"endpoint", host.agent_endpoint},
+                                                    {"platform", hello.value("platform", json())},
+                                                    {"version", hello.value("agent", json())},
+                                                    {"clock_offset_ns", off->offset_ns},
+                                                    {"clock_rtt_ns", off->rtt_ns}};
+                             return Status::Ok();
+                           });
   if (!s.ok()) return s.error();
   return out;
 }
@@ -122,8 +124,8 @@ Status ReleaseAgents(Target& target) {
   });
 }
 
-std::string CaseDocPath(const std::string& out_dir, const MatrixCase& c) {
-  return (std::filesystem::path(out_dir) / "cases" / (CaseStem(c) + ".json")).string();
+Result<std::string> CaseDocPath(const std::string& out_dir, const MatrixCase& c) {
+  return PathInside(out_dir, "cases/" + CaseStem(c) + ".json");
 }
 
 void SummarizeResults(json& results) {
@@ -200,8 +202,8 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
         options.on_progress({CaseProgress::kFinished, cases[i].id, failed});
       }
       if (!options.out_dir.empty()) {
-        const std::string path = CaseDocPath(options.out_dir, cases[i]);
-        if (Status s = WriteJsonAtomically(path, doc); !s.ok())
+        auto path = CaseDocPath(options.out_dir, cases[i]);
+        if (Status s = path.ok() ? WriteJsonAtomically(*path, doc) : path.status(); !s.ok())
           spdlog::error("case {}: cannot keep its result: {}", cases[i].id, s.message());
       }
       std::lock_guard<std::mutex> lock(mu);

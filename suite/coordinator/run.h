@@ -51,7 +51,7 @@ struct RunOptions {
 // <out_dir>/cases/<id>__<name>.json as soon as the case has finished (after
 // post_process), so a run whose results.json cannot be written, or that is
 // killed, loses no finished case.
-std::string CaseDocPath(const std::string& out_dir, const MatrixCase& c);
+Result<std::string> CaseDocPath(const std::string& out_dir, const MatrixCase& c);
 
 nlohmann::json RunMatrix(const std::vector<MatrixCase>& cases, Target& target,
                          const RunOptions& options, std::atomic<bool>& cancelled);

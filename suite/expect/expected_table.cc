@@ -269,13 +269,19 @@ Result<std::vector<ExpectedTable>> LoadExpectedDir(const std::string& dir, const
   if (!std::filesystem::is_directory(dir, ec)) {
     return MakeError(ErrorCode::kNotFound, dir + ": not a directory");
   }
+  // Every *.json entry but a directory is a table: one that cannot be read
+  // (a symlink loop, a dangling link, a FIFO) is LoadJsonFile's clear
+  // error naming it, never skipped in silence. The error_code overloads
+  // throughout: the throwing ones aborted on a symlink loop.
   std::vector<std::string> paths;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".json") {
-      paths.push_back(entry.path().string());
-    }
+  for (auto it = std::filesystem::directory_iterator(dir, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->path().extension() == ".json" && !it->is_directory(type_ec))
+      paths.push_back(it->path().string());
   }
   if (ec) return MakeError(ErrorCode::kFailed, dir + ": " + ec.message());
+  std::sort(paths.begin(), paths.end());
   if (paths.empty()) return MakeError(ErrorCode::kNotFound, dir + ": no *.json expected tables");
 
   std::vector<ExpectedTable> tables;

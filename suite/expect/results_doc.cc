@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "agents/base/text_rules.h"
 #include "suite/expect/claims.h"
 #include "suite/matrix/json_file.h"
 
@@ -47,9 +48,24 @@ class Checker {
   std::string path_;
 };
 
+// Bounds of what the coordinator accepts from an agent (agent_client.cc):
+// a file that passes them is one a run could have written.
+constexpr size_t kMaxPlatformTextBytes = 256;
+constexpr size_t kMaxFamilyBytes = 64;
+// Longer than any path a run writes under its directory.
+constexpr size_t kMaxRunPathBytes = 512;
+
 Status CheckPlatform(const Checker& ck, const json& platform, const std::string& where) {
-  for (const char* key : {"os", "release", "family", "kernel_version", "arch"})
+  for (const char* key : {"os", "release", "family", "kernel_version", "arch", "hostname"}) {
     if (Status s = ck.OptionalString(platform, key, where); !s.ok()) return s;
+    const json* v = Member(platform, key);
+    if (v && !IsPlainText(v->get_ref<const std::string&>(), kMaxPlatformTextBytes))
+      return ck.Bad(where + "." + key, "must be at most " + std::to_string(kMaxPlatformTextBytes) +
+                                           " bytes without control characters");
+  }
+  const json* family = Member(platform, "family");
+  if (family && !IsSafeName(family->get_ref<const std::string&>(), kMaxFamilyBytes))
+    return ck.Bad(where + ".family", "must be a plain name ([A-Za-z0-9._+=-])");
   return Status::Ok();
 }
 
@@ -64,6 +80,8 @@ Status CheckCase(const Checker& ck, const json& c, const std::string& where, con
   if (!matrix.Find(id))
     return ck.Bad(where + ".id",
                   "\"" + Shorten(id) + "\" is not a case of matrix \"" + matrix.name + "\"");
+  if (!IsSafeName(c.at("name").get<std::string>(), kMaxCaseNameLength))
+    return ck.Bad(where + ".name", "must be a file-name-safe name, as the matrix's are");
   const std::string status = c.at("status").get<std::string>();
   if (status != "completed" && status != "error")
     return ck.Bad(where + ".status", "must be \"completed\" or \"error\"");
@@ -84,6 +102,17 @@ Status CheckCase(const Checker& ck, const json& c, const std::string& where, con
         return ck.Bad(where + ".parameters." + block + ".linger_s",
                       "must be a number >= 0 or null");
     }
+  }
+
+  if (Status s = ck.OptionalObject(c, "capture", where, true); !s.ok()) return s;
+  if (const json* capture = Member(c, "capture"); capture && capture->is_object()) {
+    const json* pcap = Member(*capture, "pcap");
+    if (pcap && !pcap->is_null() &&
+        !(pcap->is_string() &&
+          IsSafeRelativePath(pcap->get_ref<const std::string&>(), kMaxRunPathBytes)))
+      return ck.Bad(where + ".capture.pcap",
+                    "must be null or a relative path under the run's directory "
+                    "(\"pcaps/<id>__<name>.pcap\")");
   }
 
   if (Status s = ck.OptionalObject(c, "agents", where, true); !s.ok()) return s;

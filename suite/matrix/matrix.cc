@@ -9,6 +9,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "agents/base/text_rules.h"
 #include "agents/protocol/protocol.h"
 #include "suite/matrix/json_file.h"
 
@@ -282,6 +283,15 @@ Result<Matrix> ParseMatrix(const json& doc, const std::string& origin) {
     auto name = ReadString(j, "name", origin, where + ".name", kMaxCaseNameLength);
     if (!name.ok()) return name.error();
     c.name = *name;
+    // The id and name become file names (pcaps/<id>__<name>.pcap,
+    // cases/<id>__<name>.json): a name such as "x/../../ESCAPED" would
+    // write outside the run's directory.
+    if (!IsSafeName(c.name, kMaxCaseNameLength))
+      return FieldError(origin, where + ".name",
+                        "\"" + Shorten(c.name) + "\" is not a file-name-safe name: 1.." +
+                            std::to_string(kMaxCaseNameLength) +
+                            " of A-Z a-z 0-9 . _ + = -, not starting with '.' or '-' (it becomes "
+                            "part of the case's file names)");
     auto client = ReadString(j, "client", origin, where + ".client", 16);
     if (!client.ok()) return client.error();
     if (*client == "idle")

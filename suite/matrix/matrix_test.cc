@@ -189,6 +189,23 @@ TEST(MatrixTest, HugeIdsAndNamesAreBoundedErrors) {
   EXPECT_EQ(Problem(Doc(json::array({c}))), "");
 }
 
+// Free names become file names (pcaps/, cases/): one that would climb out
+// of the run's directory, or hide, or read as an option is refused.
+TEST(MatrixTest, FreeCaseNamesMustBeFileNameSafe) {
+  for (const char* bad : {"x/../../../DIR/ESCAPED", "..", ".hidden", "-rf", "a b", "a\nb"}) {
+    json doc = Doc(json::array({Case04()}));
+    doc["case_names"] = "free";
+    doc["cases"][0]["name"] = bad;
+    EXPECT_NE(Problem(doc).find("case 04.name: "), std::string::npos)
+        << bad << ": " << Problem(doc);
+    EXPECT_NE(Problem(doc).find("file-name-safe"), std::string::npos) << bad;
+  }
+  json doc = Doc(json::array({Case04()}));
+  doc["case_names"] = "free";
+  doc["cases"][0]["name"] = "any.name_of+safe=chars-1";
+  EXPECT_EQ(Problem(doc), "");
+}
+
 TEST(MatrixTest, UnknownFieldsAreErrors) {
   json doc = Doc(json::array({Case04()}));
   doc["colour"] = "red";

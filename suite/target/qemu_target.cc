@@ -208,8 +208,8 @@ class QemuTarget final : public Target {
     // The run lock, root's capabilities, `ip` and the client agent: the
     // netns target's own checks (its messages say "netns target").
     if (Status s = netns_->CheckUsable(); !s.ok())
-      return MakeError(s.code(), "--target qemu puts its clients in network namespaces: " +
-                                     s.message());
+      return MakeError(s.code(),
+                       "--target qemu puts its clients in network namespaces: " + s.message());
     if (RunCommand({kQemuBinary, "--version"}).exit_code != 0)
       return MakeError(ErrorCode::kNotFound,
                        "the qemu target needs qemu-system-x86_64: apt-get install qemu-system-x86 "
@@ -244,10 +244,10 @@ class QemuTarget final : public Target {
       if (!release.ok()) return release.error();
       modules_ = "/lib/modules/" + *release;
     }
-    if (!fs::is_directory(modules_))
-      return MakeError(ErrorCode::kNotFound,
-                       "no module directory " + modules_ +
-                           " for the kernel " + kernel_ + ": install its modules, or pass --modules DIR");
+    if (std::error_code ec; !fs::is_directory(modules_, ec))
+      return MakeError(ErrorCode::kNotFound, "no module directory " + modules_ +
+                                                 " for the kernel " + kernel_ +
+                                                 ": install its modules, or pass --modules DIR");
     return Status::Ok();
   }
 
@@ -280,8 +280,8 @@ class QemuTarget final : public Target {
       if (!s.ok()) return MakeError(s.code(), "provisioning case " + case_id + ": " + s.message());
     }
     // Wire-sized segments on the capture link (as the netns target does).
-    (void)RunCommand({"ip", "netns", "exec", rns, "ethtool", "-K", port, "tso", "off", "gso",
-                      "off", "gro", "off"});
+    (void)RunCommand({"ip", "netns", "exec", rns, "ethtool", "-K", port, "tso", "off", "gso", "off",
+                      "gro", "off"});
     (void)RunCommand({"ip", "netns", "exec", client_ns, "ethtool", "-K", "eth0", "tso", "off",
                       "gso", "off", "gro", "off"});
     return std::unique_ptr<CaseLab>(std::move(lab));
@@ -359,7 +359,8 @@ class QemuTarget final : public Target {
         (fs::temp_directory_path() / (std::string(kQemuTempPrefix) + config_.run_id + "-XXXXXX"))
             .string();
     if (!::mkdtemp(tmpl.data()))
-      return MakeError(ErrorCode::kFailed, "cannot create a temp dir: " + std::string(std::strerror(errno)));
+      return MakeError(ErrorCode::kFailed,
+                       "cannot create a temp dir: " + std::string(std::strerror(errno)));
     vm->temp_dir = tmpl;
     temp_dir_ = tmpl;  // removed by StopVm() whatever happens next
     vm->netns = std::string(kNetnsPrefix) + config_.run_id + "-vm-s";
@@ -454,7 +455,7 @@ class QemuTarget final : public Target {
           fs::copy_file(path, copy, fs::copy_options::overwrite_existing);
           const std::string ext = file.substr(file.rfind('.') + 1);
           const std::vector<std::string> argv =
-              ext == "xz"  ? std::vector<std::string>{"xz", "-d", "-f", copy}
+              ext == "xz"    ? std::vector<std::string>{"xz", "-d", "-f", copy}
               : ext == "zst" ? std::vector<std::string>{"zstd", "-d", "-q", "-f", "--rm", copy}
                              : std::vector<std::string>{"gzip", "-d", "-f", copy};
           if (Status s = RunChecked(argv); !s.ok())
