@@ -1,6 +1,7 @@
 #include "suite/coordinator/agent_client.h"
 
 #include "agents/base/clock.h"
+#include "agents/base/text_rules.h"
 #include "agents/protocol/message.h"
 #include "agents/protocol/protocol.h"
 
@@ -46,20 +47,78 @@ bool IsStamp(const json& m, const char* key) {
 // message stays valid in the results file.
 constexpr size_t kQuotedReplyBytes = 500;
 
+// Agent-supplied text the coordinator logs, prints and writes into results
+// (platform strings, handles, addresses): bounded and free of control
+// characters (text_rules.h), checked as it arrives so every later reader
+// -- a terminal, a Markdown table, `check` -- gets text it can show.
+constexpr size_t kMaxAgentTextBytes = 256;
+constexpr size_t kMaxPlatformFields = 16;
+constexpr size_t kMaxFamilyBytes = 64;
+
+bool IsAgentText(const json& v) {
+  return v.is_string() && IsPlainText(v.get_ref<const std::string&>(), kMaxAgentTextBytes);
+}
+
+// How a read ended (doc/protocol.md §3.2 read, wait_outq): the agent's
+// words, which the classifier compares.
+bool IsReadEnd(const json& v) {
+  if (!v.is_string()) return false;
+  const std::string& s = v.get_ref<const std::string&>();
+  for (const char* known : {"eof", "limit", "bytes", "error", "empty", "unsupported"})
+    if (s == known) return true;
+  return false;
+}
+
+// Why a hello's `platform` (or `agent`) object cannot be used, or "".
+std::string CheckDescription(const json& obj, const char* what) {
+  if (!obj.is_object()) return std::string(what) + " must be an object";
+  if (obj.size() > kMaxPlatformFields)
+    return std::string(what) + " has more than " + std::to_string(kMaxPlatformFields) + " fields";
+  for (const auto& [key, value] : obj.items()) {
+    if (!IsSafeName(key, kMaxFamilyBytes))
+      return std::string(what) + " has a field whose name is not a plain name";
+    if (!IsAgentText(value))
+      return std::string(what) + "." + key + " must be a string of at most " +
+             std::to_string(kMaxAgentTextBytes) + " bytes without control characters";
+  }
+  return "";
+}
+
 }  // namespace
+
+std::string CheckHelloShape(const json& hello) {
+  if (!hello.is_object() || !hello.contains("platform")) return "handshake reply lacks platform";
+  if (std::string bad = CheckDescription(hello["platform"], "platform"); !bad.empty()) return bad;
+  const json& family = hello["platform"].value("family", json());
+  if (!family.is_null() && !IsSafeName(family.get_ref<const std::string&>(), kMaxFamilyBytes))
+    return "platform.family must be a plain name ([a-z0-9._+=-])";
+  if (hello.contains("agent"))
+    if (std::string bad = CheckDescription(hello["agent"], "agent"); !bad.empty()) return bad;
+  if (!IsInt(hello, "pid")) return "handshake reply lacks an integer pid";
+  return "";
+}
 
 std::string CheckEventShape(const json& e) {
   if (!e.is_object()) return "event is not an object";
   if (!IsStamp(e, "clock_start") || !IsStamp(e, "clock_end"))
     return "event lacks clock_start/clock_end stamps (integers 0..2^62)";
   if (!IsInt(e, "ret") || !IsInt(e, "errno")) return "event lacks integer ret/errno (+-2^62)";
-  if (!e.contains("errno_name") || !(e["errno_name"].is_null() || e["errno_name"].is_string()))
-    return "errno_name must be null or a string";
+  if (!e.contains("errno_name")) return "errno_name is missing";
+  if (const json& n = e["errno_name"]; !n.is_null()) {
+    if (!n.is_string() ||
+        !(n.get_ref<const std::string&>().empty() || IsErrnoName(n.get_ref<const std::string&>())))
+      return "errno_name must be null, \"\" or an errno name (E[A-Z0-9]+, at most " +
+             std::to_string(kMaxErrnoNameBytes) + " bytes)";
+  }
   for (const char* k : {"bytes", "calls", "outq", "inq", "first_mismatch", "read_calls"})
     if (e.contains(k) && !(IsInt(e, k) || e[k].is_null()))
       return std::string(k) + " must be an integer (+-2^62)";
-  for (const char* k : {"end", "step", "handle", "peer", "local"})
-    if (e.contains(k) && !e[k].is_string()) return std::string(k) + " must be a string";
+  for (const char* k : {"step", "handle", "peer", "local"})
+    if (e.contains(k) && !IsAgentText(e[k]))
+      return std::string(k) + " must be a string of at most " + std::to_string(kMaxAgentTextBytes) +
+             " bytes without control characters";
+  if (e.contains("end") && !IsReadEnd(e["end"]))
+    return "end must be one of eof, limit, bytes, error, empty, unsupported";
   if (e.contains("verified") && !e["verified"].is_boolean()) return "verified must be a boolean";
   if (e.contains("reads")) {
     if (!e["reads"].is_array()) return "reads must be an array";
@@ -83,10 +142,9 @@ Result<json> AgentClient::Handshake(Role role) {
   if (MessageString(*r, "type") != "hello" || MessageInt(*r, "protocol") != protocol::kVersion)
     return MakeError(ErrorCode::kInvalidInput,
                      label_ + ": unexpected handshake reply " + BriefDump(*r, kQuotedReplyBytes));
-  if (!r->contains("platform") || !(*r)["platform"].is_object() || !IsInt(*r, "pid"))
-    return MakeError(
-        ErrorCode::kInvalidInput,
-        label_ + ": handshake reply lacks platform or pid: " + BriefDump(*r, kQuotedReplyBytes));
+  if (std::string bad = CheckHelloShape(*r); !bad.empty())
+    return MakeError(ErrorCode::kInvalidInput, label_ + ": malformed hello from agent: " + bad +
+                                                   ": " + BriefDump(*r, kQuotedReplyBytes));
   return r;
 }
 
@@ -132,9 +190,8 @@ Result<json> AgentClient::Request(const std::string& op, const json& args, int64
     const ErrorCode code = MessageString(err, "code") == "capture_unavailable"
                                ? ErrorCode::kUnsupported
                                : ErrorCode::kInvalidInput;
-    return MakeError(code, label_ + ": " + op +
-                                                   " refused: " + MessageString(err, "code") +
-                                                   ": " + MessageString(err, "message"));
+    return MakeError(code, label_ + ": " + op + " refused: " + MessageString(err, "code") + ": " +
+                               MessageString(err, "message"));
   }
 }
 

@@ -26,6 +26,12 @@ struct ClockOffset {
 // is: the fields every event has, and the types of the op-specific ones.
 std::string CheckEventShape(const nlohmann::json& event);
 
+// Why `hello` (the agent's handshake reply) is not usable, or "": its
+// `platform` and `agent` objects hold at most 16 fields of plain text
+// (text_rules.h IsPlainText, 256 bytes), `platform.family` is a plain name
+// (it picks an expected table), and `pid` is an integer.
+std::string CheckHelloShape(const nlohmann::json& hello);
+
 class AgentClient {
  public:
   AgentClient(Channel channel, std::string label)

@@ -157,6 +157,59 @@ TEST(AgentClientTest, HandshakeWithoutPlatformIsRefused) {
   }
 }
 
+// What an agent says by name is checked as it arrives: an errno name is a
+// name (what `check` then reads back), strings are bounded plain text.
+TEST(EventShapeTest, AgentStringsAreValidatedOnArrival) {
+  json good = {{"step", "close"},
+               {"ret", -1},
+               {"errno", 104},
+               {"errno_name", "ECONNRESET"},
+               {"clock_start", {{"mono_ns", 1}, {"real_ns", 2}}},
+               {"clock_end", {{"mono_ns", 3}, {"real_ns", 4}}}};
+  EXPECT_EQ(CheckEventShape(good), "");
+  good["errno_name"] = "";
+  EXPECT_EQ(CheckEventShape(good), "");
+  for (const json& bad : {json("claims.client_end"), json("econnreset"), json("E\x1b[2J"),
+                          json("E" + std::string(40, 'A')), json(104)}) {
+    json e = good;
+    e["errno_name"] = bad;
+    EXPECT_NE(CheckEventShape(e).find("errno_name"), std::string::npos) << bad.dump();
+  }
+  for (const char* key : {"handle", "peer", "local", "step"}) {
+    json e = good;
+    e[key] = "a\rb";
+    EXPECT_NE(CheckEventShape(e).find(key), std::string::npos) << key;
+    e[key] = std::string(300, 'x');
+    EXPECT_NE(CheckEventShape(e).find(key), std::string::npos) << key;
+  }
+  json e = good;
+  e["end"] = "whatever";
+  EXPECT_NE(CheckEventShape(e).find("end must be"), std::string::npos);
+}
+
+TEST(AgentClientTest, HelloPlatformMustBePlainText) {
+  json hello = {{"type", "hello"}, {"protocol", 1}, {"pid", 1}};
+  hello["platform"] = {{"os", "Linux"}, {"family", "linux"}};
+  EXPECT_EQ(CheckHelloShape(hello), "");
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, json>>{{"os", 42},
+                                                 {"os", "\x1b]0;t\x07"},
+                                                 {"release", std::string(300, 'x')},
+                                                 {"family", "../x"},
+                                                 {"family", 7}}) {
+    json h = hello;
+    h["platform"][key] = value;
+    EXPECT_NE(CheckHelloShape(h).find("platform." + key), std::string::npos)
+        << key << "=" << value.dump() << ": " << CheckHelloShape(h);
+  }
+  json many = hello;
+  for (int i = 0; i < 20; ++i) many["platform"]["k" + std::to_string(i)] = "v";
+  EXPECT_NE(CheckHelloShape(many).find("more than"), std::string::npos);
+  json agent = hello;
+  agent["agent"] = {{"version", 3}};
+  EXPECT_NE(CheckHelloShape(agent).find("agent.version"), std::string::npos);
+}
+
 TEST(EventShapeTest, AcceptsRealEventsAndNamesWhatIsWrong) {
   json good = {{"step", "read"},
                {"ret", 0},

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "agents/base/base64.h"
+#include "agents/base/clock.h"
 #include "agents/protocol/message.h"
 #include "suite/capture/pcap_capture.h"
 #include "suite/capture/pcap_file.h"
@@ -14,6 +15,19 @@ namespace lingerlab {
 namespace {
 
 using nlohmann::json;
+
+// The first four bytes of a pcap (either byte order, micro- or nanosecond
+// stamps) or of a pcapng section header block.
+constexpr size_t kMagicBytes = 4;
+
+bool StartsLikeACaptureFile(const std::string& bytes) {
+  if (bytes.size() < kMagicBytes) return false;
+  uint32_t magic = 0;
+  for (int i = 0; i < 4; ++i) magic = (magic << 8) | static_cast<unsigned char>(bytes[i]);
+  for (uint32_t known : {0xa1b2c3d4u, 0xd4c3b2a1u, 0xa1b23c4du, 0x4d3cb2a1u, 0x0a0d0d0au})
+    if (magic == known) return true;
+  return false;
+}
 
 // A capture on this machine: libpcap on the server's end of the test link,
 // inside its namespace.
@@ -46,9 +60,9 @@ class AgentCaseCapture : public CaseCapture {
         endpoint_(std::move(endpoint)) {}
 
   Status Start() override {
-    auto e = agent_->Request("capture_start",
-                             {{"address", address_}, {"filter", request_.bpf_filter}},
-                             kQuickStepTimeoutNs);
+    auto e =
+        agent_->Request("capture_start", {{"address", address_}, {"filter", request_.bpf_filter}},
+                        kQuickStepTimeoutNs);
     if (!e.ok()) return e.status();
     started_ = true;
     interface_ = MessageString(*e, "interface");
@@ -59,32 +73,35 @@ class AgentCaseCapture : public CaseCapture {
   Status Stop() override {
     if (!started_ || stopped_) return Status::Ok();
     stopped_ = true;
-    auto e = agent_->Request("capture_stop", json::object(), kQuickStepTimeoutNs);
+    auto timeout = FetchTimeoutNs(0, 0);
+    if (!timeout.ok()) return timeout.status();
+    auto e = agent_->Request("capture_stop", json::object(), *timeout);
     if (!e.ok()) return e.status();
     const int64_t size = MessageInt(*e, "bytes").value_or(-1);
     if (size < 0 || size > kMaxAgentPcapBytes)
-      return MakeError(ErrorCode::kInvalidInput,
-                       "agent reports a capture of " + std::to_string(size) + " bytes (limit " +
-                           std::to_string(kMaxAgentPcapBytes) + ")");
+      return MakeError(ErrorCode::kInvalidInput, "agent reports a capture of " +
+                                                     std::to_string(size) + " bytes (limit " +
+                                                     std::to_string(kMaxAgentPcapBytes) + ")");
     dropped_ = static_cast<uint64_t>(std::max<int64_t>(0, MessageInt(*e, "dropped").value_or(0)));
     truncated_ = e->value("truncated", false) == true;
-    auto pcap = Fetch(size);
-    if (!pcap.ok()) return pcap.status();
     // The pcap as the agent recorded it (its clock), for tcpdump and the
     // report; the packets below are on the coordinator's clock.
-    {
-      std::ofstream out(request_.pcap_path, std::ios::binary | std::ios::trunc);
-      out.write(pcap->data(), static_cast<std::streamsize>(pcap->size()));
-      if (!out) return MakeError(ErrorCode::kFailed, "cannot write " + request_.pcap_path);
+    if (Status fetched = Fetch(size); !fetched.ok()) {
+      std::remove(request_.pcap_path.c_str());
+      return fetched;
     }
     auto packets = ReadPcapFile(request_.pcap_path);
-    if (!packets.ok())
-      return MakeError(packets.error().code, "the agent's pcap: " + packets.error().message);
+    if (!packets.ok()) {
+      std::remove(request_.pcap_path.c_str());
+      return MakeError(packets.error().code,
+                       "the agent's pcap does not parse (discarded): " + packets.error().message);
+    }
     for (TcpPacket& p : *packets) p.t_ns -= request_.server_clock_offset_ns;
     packets_ = std::move(*packets);
     if (truncated_)
-      return MakeError(ErrorCode::kFailed, "the agent's capture hit its size limit; later "
-                                           "packets are missing");
+      return MakeError(ErrorCode::kFailed,
+                       "the agent's capture hit its size limit; later "
+                       "packets are missing");
     return Status::Ok();
   }
 
@@ -99,27 +116,54 @@ class AgentCaseCapture : public CaseCapture {
   }
 
  private:
-  // capture_read in chunks until eof, each checked against what was asked.
-  Result<std::string> Fetch(int64_t size) {
-    std::string pcap;
-    while (static_cast<int64_t>(pcap.size()) < size) {
-      const int64_t offset = static_cast<int64_t>(pcap.size());
+  // Time left for the fetch: the request's timeout, cut to the deadline.
+  Result<int64_t> FetchTimeoutNs(int64_t offset, int64_t size) const {
+    if (request_.deadline_ns == 0) return kQuickStepTimeoutNs;
+    const int64_t left = request_.deadline_ns - MonotonicNs();
+    if (left <= 0)
+      return MakeError(ErrorCode::kTimeout,
+                       "the case's deadline passed while fetching the "
+                       "agent's capture (" +
+                           std::to_string(offset) + " of " + std::to_string(size) + " bytes)");
+    return std::min(kQuickStepTimeoutNs, left);
+  }
+
+  // capture_read in chunks until eof, each checked against what was asked
+  // and appended to the pcap file as it comes.
+  Status Fetch(int64_t size) {
+    std::ofstream out(request_.pcap_path, std::ios::binary | std::ios::trunc);
+    if (!out) return MakeError(ErrorCode::kFailed, "cannot write " + request_.pcap_path);
+    int64_t offset = 0;
+    std::string head;  // the file's first kMagicBytes, however they arrive
+    while (offset < size) {
       const int64_t want = std::min(kAgentPcapChunk, size - offset);
-      auto e = agent_->Request("capture_read", {{"offset", offset}, {"length", want}},
-                               kQuickStepTimeoutNs);
-      if (!e.ok()) return e.error();
+      auto timeout = FetchTimeoutNs(offset, size);
+      if (!timeout.ok()) return timeout.status();
+      auto e = agent_->Request("capture_read", {{"offset", offset}, {"length", want}}, *timeout);
+      if (!e.ok()) return e.status();
       auto bytes = Base64Decode(MessageString(*e, "data"));
       if (!bytes.ok())
-        return MakeError(ErrorCode::kInvalidInput,
-                         "capture_read at " + std::to_string(offset) + ": " + bytes.error().message);
+        return MakeError(ErrorCode::kInvalidInput, "capture_read at " + std::to_string(offset) +
+                                                       ": " + bytes.error().message);
       if (bytes->empty() || static_cast<int64_t>(bytes->size()) > want)
-        return MakeError(ErrorCode::kInvalidInput,
-                         "capture_read at " + std::to_string(offset) + " returned " +
-                             std::to_string(bytes->size()) + " bytes, asked for " +
-                             std::to_string(want));
-      pcap += *bytes;
+        return MakeError(ErrorCode::kInvalidInput, "capture_read at " + std::to_string(offset) +
+                                                       " returned " +
+                                                       std::to_string(bytes->size()) +
+                                                       " bytes, asked for " + std::to_string(want));
+      if (head.size() < kMagicBytes) {
+        head += bytes->substr(0, kMagicBytes - head.size());
+        if (head.size() == kMagicBytes && !StartsLikeACaptureFile(head))
+          return MakeError(ErrorCode::kInvalidInput,
+                           "the agent's capture is not a pcap or pcapng file (its first bytes); "
+                           "discarded");
+      }
+      out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+      if (!out) return MakeError(ErrorCode::kFailed, "cannot write " + request_.pcap_path);
+      offset += static_cast<int64_t>(bytes->size());
     }
-    return pcap;
+    out.close();
+    if (!out) return MakeError(ErrorCode::kFailed, "cannot write " + request_.pcap_path);
+    return Status::Ok();
   }
 
   AgentClient* agent_;

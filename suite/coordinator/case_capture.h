@@ -33,6 +33,11 @@ struct CaseCaptureRequest {
   // The server agent's clock offset (agent_real - coordinator_real): an
   // agent's pcap is stamped on its clock; packets are returned on ours.
   int64_t server_clock_offset_ns = 0;
+  // Monotonic time (MonotonicNs) by which an agent's capture must have been
+  // stopped and fetched: the case's own deadline, so an agent that answers
+  // capture_read slowly (a byte per reply) cannot hold the case past it.
+  // 0: no deadline of its own (each request still has its timeout).
+  int64_t deadline_ns = 0;
 };
 
 // A case's capture, which can also say where it ran.
@@ -44,7 +49,12 @@ class CaseCapture : public CaptureSource {
   virtual nlohmann::json Where() const = 0;
 };
 
-// Opens (does not start) the capture. `server_agent` is used for
+// Opens (does not start) the capture. An agent's capture is fetched
+// into request.pcap_path as it arrives (one chunk in memory at a time),
+// within request.deadline_ns; a fetch that does not start with a pcap or
+// pcapng header is abandoned at its first chunk, and a fetched file that
+// does not parse is deleted, so a lying agent leaves neither gigabytes in
+// memory nor on disk; Stop() then fails saying why. `server_agent` is used for
 // CaptureSite::kServerAgent and must outlive the capture. Fails with
 // kUnsupported when the site cannot capture at all (the agent answered
 // `capture_unavailable`: no privilege, no libpcap): the case then runs

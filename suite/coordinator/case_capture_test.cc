@@ -96,8 +96,8 @@ class ScriptedAgent {
 
 json Event(const std::string& op, json extra = json::object()) {
   json clock = {{"mono_ns", 1}, {"real_ns", 1}};
-  json e = {{"step", op},          {"ret", 0},          {"errno", 0},
-            {"errno_name", nullptr}, {"clock_start", clock}, {"clock_end", clock}};
+  json e = {{"step", op},           {"ret", 0},          {"errno", 0}, {"errno_name", nullptr},
+            {"clock_start", clock}, {"clock_end", clock}};
   e.update(extra);
   return {{"ok", true}, {"event", e}};
 }
@@ -109,8 +109,8 @@ ScriptedAgent::Script ServingPcap(std::string pcap, int64_t claimed_size,
   return [pcap, claimed_size, tamper](const std::string& op, const json& args) {
     if (op == "capture_start") return Event(op, {{"interface", "lo"}, {"link_type", "EN10MB"}});
     if (op == "capture_stop")
-      return Event(op, {{"bytes", claimed_size}, {"packets", 1}, {"dropped", 0},
-                        {"truncated", false}});
+      return Event(op,
+                   {{"bytes", claimed_size}, {"packets", 1}, {"dropped", 0}, {"truncated", false}});
     if (op == "capture_read") {
       const auto off = args["offset"].get<size_t>();
       const auto len = args["length"].get<size_t>();
@@ -206,7 +206,7 @@ TEST_F(CaseCaptureTest, MisbehavingCaptureRepliesAreErrorsNamingWhatWasWrong) {
       {"more than asked", 10, [](json& e) { e["data"] = Base64Encode(std::string(50, 'x')); },
        "asked for"},
       {"nothing at all", 100, [](json& e) { e["data"] = ""; }, "returned 0 bytes"},
-      {"not a pcap", 100, {}, "the agent's pcap"},
+      {"not a pcap", 100, {}, "not a pcap"},
   };
   for (const Bad& b : bads) {
     ScriptedAgent agent(ServingPcap(not_a_pcap, b.claimed, b.tamper));

@@ -18,6 +18,7 @@
 #include "suite/capture/connection_view.h"
 #include "suite/coordinator/agent_client.h"
 #include "suite/coordinator/case_capture.h"
+#include "suite/coordinator/results_writer.h"
 
 namespace lingerlab {
 namespace {
@@ -26,6 +27,13 @@ using nlohmann::json;
 
 constexpr int kClockSamples = 5;
 constexpr int64_t kAgentStopGraceNs = 2 * kNsPerSec;
+// How far an event's stamps may lie outside the interval in which the
+// coordinator sent the request and got the reply, beyond the clock
+// offset's own uncertainty (its round trip): scheduling and clock-rate
+// differences between hosts. An agent whose stamps stray further (a close
+// "blocked" for 28154 s in a 10 s case) is lying or broken, and the case
+// says so rather than classify a fiction.
+constexpr int64_t kStampSlackNs = kNsPerSec;
 
 int64_t Ms(double seconds) { return static_cast<int64_t>(std::llround(seconds * 1000.0)); }
 
@@ -65,6 +73,11 @@ class CaseDriver {
   // event, or nothing after recording why the case cannot go on.
   std::optional<json> Step(Side& side, const std::string& op, json args, int64_t timeout_ns);
   void Fail(const std::string& why);
+  // Fail(why), or Fail("interrupted") when the run is being interrupted:
+  // then the agent was killed on purpose, and losing it is no finding.
+  void FailUnlessInterrupted(const std::string& why);
+  std::string CheckStamps(const json& e, const Side& side, int64_t sent_real,
+                          int64_t got_real) const;
   bool Failed();
   int64_t LeftNs() const { return std::max<int64_t>(0, deadline_ - MonotonicNs()); }
   std::optional<json> Variable(const std::string& name);
@@ -94,6 +107,34 @@ void CaseDriver::Fail(const std::string& why) {
   if (error_.empty()) error_ = why;
 }
 
+void CaseDriver::FailUnlessInterrupted(const std::string& why) {
+  Fail(ctx_.cancelled && ctx_.cancelled->load() ? "interrupted" : why);
+}
+
+// Why the annotated event `e` cannot be on this case's time axis, or "".
+// Its stamps must lie within [sent, got] of the coordinator's request,
+// widened by the clock offset's round trip and kStampSlackNs.
+std::string CaseDriver::CheckStamps(const json& e, const Side& side, int64_t sent_real,
+                                    int64_t got_real) const {
+  const double slack = static_cast<double>(kStampSlackNs + side.offset.rtt_ns) / 1e9;
+  const double lo = static_cast<double>(sent_real - t0_real_) / 1e9 - slack;
+  const double hi = static_cast<double>(got_real - t0_real_) / 1e9 + slack;
+  const double start = e["t_start"].get<double>(), end = e["t_end"].get<double>();
+  auto window = [&] {
+    return " outside the " + std::to_string(hi - lo).substr(0, 6) +
+           " s in which the coordinator waited for it";
+  };
+  if (start < lo || start > hi || end < start || end > hi)
+    return "the agent's clock stamps (" + std::to_string(start) + " .. " + std::to_string(end) +
+           " s into the case) lie" + window();
+  if (e.contains("read_times"))
+    for (const json& r : e["read_times"])
+      if (r[0].get<double>() < lo || r[0].get<double>() > hi)
+        return "a read's clock stamp (" + std::to_string(r[0].get<double>()) + " s) lies" +
+               window();
+  return "";
+}
+
 bool CaseDriver::Failed() {
   if (ctx_.cancelled && ctx_.cancelled->load()) Fail("interrupted");
   std::lock_guard<std::mutex> lock(mu_);
@@ -118,17 +159,18 @@ json CaseDriver::Annotate(json e, const Side& side) const {
 std::optional<json> CaseDriver::Step(Side& side, const std::string& op, json args,
                                      int64_t timeout_ns) {
   if (Failed()) return std::nullopt;
+  const int64_t sent_real = RealtimeNs();
   auto r = side.agent->Request(op, args, std::min(timeout_ns, LeftNs() + protocol::kReplyMargin));
-  if (!r.ok()) {
-    // When the run is being interrupted, the agent was killed on purpose:
-    // say so, rather than reporting the lost agent that follows from it.
-    if (ctx_.cancelled && ctx_.cancelled->load()) Fail("interrupted");
-    Fail(r.error().message);
+  const int64_t got_real = RealtimeNs();
+  json e = r.ok() ? Annotate(*r, side) : json();
+  const std::string bad_stamps = r.ok() ? CheckStamps(e, side, sent_real, got_real) : "";
+  if (!r.ok() || !bad_stamps.empty()) {
+    FailUnlessInterrupted(r.ok() ? side.agent->label() + ": " + op + ": " + bad_stamps
+                                 : r.error().message);
     // The other side may be blocked on a peer that will never act now.
     if (lab_) lab_->KillAgents();
     return std::nullopt;
   }
-  json e = Annotate(*r, side);
   spdlog::debug("case {} {} {}: ret {} {} ({:.4f}..{:.4f} s)", c_.id,
                 side.agent->label().substr(side.agent->label().find('/') + 1), op,
                 e.value("ret", json()).dump(), e.value("errno_name", json()).dump(),
@@ -282,6 +324,8 @@ json CaseDriver::Run() {
                 client_host.address, client_host.netns);
   port_ = lab_->TestPort(applied_.params.port);
   const std::string pcap_rel = "pcaps/" + CaseStem(c_) + ".pcap";
+  auto pcap_path = PathInside(ctx_.out_dir, pcap_rel);
+  if (!pcap_path.ok()) Fail(pcap_path.error().message);
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(ctx_.out_dir) / "pcaps", ec);
 
@@ -290,21 +334,21 @@ json CaseDriver::Run() {
     if (Failed()) break;
     auto proc = lab_->StartAgent(role);
     if (!proc.ok()) {
-      Fail(std::string(RoleName(role)) + " agent: " + proc.error().message);
+      FailUnlessInterrupted(std::string(RoleName(role)) + " agent: " + proc.error().message);
       break;
     }
     side->pid = proc->pid;
-    side->agent = std::make_unique<AgentClient>(std::move(proc->control),
-                                                c_.id + "/" + RoleName(role));
+    side->agent =
+        std::make_unique<AgentClient>(std::move(proc->control), c_.id + "/" + RoleName(role));
     auto hello = side->agent->Handshake(role);
     if (!hello.ok()) {
-      Fail(hello.error().message);
+      FailUnlessInterrupted(hello.error().message);
       break;
     }
     side->hello = *hello;
     auto off = side->agent->EstimateClockOffset(kClockSamples);
     if (!off.ok())
-      Fail(off.error().message);
+      FailUnlessInterrupted(off.error().message);
     else
       side->offset = *off;
   }
@@ -319,8 +363,9 @@ json CaseDriver::Run() {
     req.bpf_filter = "tcp and host " + server_host.address +
                      (client_host.address.empty() ? "" : " and host " + client_host.address) +
                      " and port " + std::to_string(port_);
-    req.pcap_path = (std::filesystem::path(ctx_.out_dir) / pcap_rel).string();
+    req.pcap_path = *pcap_path;
     req.server_clock_offset_ns = server_.offset.offset_ns;
+    req.deadline_ns = deadline_;
     auto cap = OpenCaseCapture(*lab_, server_.agent.get(), req);
     Status opened = cap.ok() ? (*cap)->Start() : cap.status();
     if (opened.ok()) {
@@ -382,10 +427,12 @@ json CaseDriver::CaseJson(json packets, json capture_info, double duration_s) {
   if (lab_) {
     const HostInfo& s = lab_->host(Role::kServer);
     const HostInfo& c = lab_->host(Role::kClient);
-    hosts = {
-        {"server",
-         {{"address", s.address}, {"port", port_}, {"netns", s.netns}, {"agent", s.agent_endpoint}}},
-        {"client", {{"address", c.address}, {"netns", c.netns}, {"agent", c.agent_endpoint}}}};
+    hosts = {{"server",
+              {{"address", s.address},
+               {"port", port_},
+               {"netns", s.netns},
+               {"agent", s.agent_endpoint}}},
+             {"client", {{"address", c.address}, {"netns", c.netns}, {"agent", c.agent_endpoint}}}};
   }
   auto agent_info = [](const Side& s) {
     if (s.hello.is_null()) return json(nullptr);

@@ -66,8 +66,9 @@ class ProbeAgentsTest : public ::testing::Test {
 };
 
 TEST_F(ProbeAgentsTest, AnotherProtocolVersionIsNamedWithTheAgent) {
-  OneAnswerPeer peer({{"type", "error"},
-                      {"error", {{"code", "protocol_version"}, {"message", "this agent speaks 2"}}}});
+  OneAnswerPeer peer(
+      {{"type", "error"},
+       {"error", {{"code", "protocol_version"}, {"message", "this agent speaks 2"}}}});
   const std::string err = Probe(peer.endpoint());
   EXPECT_NE(err.find("server agent " + peer.endpoint()), std::string::npos) << err;
   EXPECT_NE(err.find("protocol_version"), std::string::npos) << err;

@@ -22,6 +22,65 @@ class ResultsWriterTest : public ::testing::Test {
   fs::path dir_;
 };
 
+TEST_F(ResultsWriterTest, PathInsideKeepsEveryFileUnderItsDirectory) {
+  auto ok = PathInside("/r/run-1", "cases/02__slow-client__no-linger.json");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok, "/r/run-1/cases/02__slow-client__no-linger.json");
+  for (const char* bad :
+       {"cases/x/../../../ESCAPED.json", "../x", "/etc/x.json", "cases//x", "pcaps/.x", ""}) {
+    auto r = PathInside("/r/run-1", bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code, ErrorCode::kInvalidInput);
+    }
+  }
+}
+
+// One run per output directory: the second lock fails at once, and the
+// lock is free again when its holder goes.
+TEST_F(ResultsWriterTest, OutputDirLockIsExclusiveAndReleasedWithItsHolder) {
+  {
+    auto first = OutputDirLock::Acquire(dir_.string());
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    auto second = OutputDirLock::Acquire(dir_.string());
+    ASSERT_FALSE(second.ok());
+    EXPECT_NE(second.error().message.find("in use by another lingerlab run"), std::string::npos);
+  }
+  EXPECT_TRUE(OutputDirLock::Acquire(dir_.string()).ok());
+  EXPECT_FALSE(OutputDirLock::Acquire((dir_ / "missing").string()).ok());
+  EXPECT_TRUE(fs::is_empty(dir_)) << "the lock must leave no file behind";
+}
+
+// The output rule (results_writer.h): devices written through, symlinks'
+// targets replaced, directories refused.
+TEST_F(ResultsWriterTest, OutputPathsAreWrittenByTheirKind) {
+  EXPECT_TRUE(WriteTextAtomically("/dev/null", "x").ok());
+  struct stat st {};
+  ASSERT_EQ(::lstat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  Status full = WriteTextAtomically("/dev/full", std::string(1 << 16, 'x'));
+  EXPECT_FALSE(full.ok());
+  EXPECT_EQ(full.code(), ErrorCode::kFailed) << full.message();
+
+  const fs::path target = dir_ / "t.txt", link = dir_ / "l.txt";
+  std::ofstream(target) << "old";
+  fs::create_symlink(target, link);
+  ASSERT_TRUE(WriteTextAtomically(link.string(), "new").ok());
+  EXPECT_TRUE(fs::is_symlink(link));
+  std::ifstream in(target);
+  std::string got;
+  in >> got;
+  EXPECT_EQ(got, "new");
+
+  Status dir = WriteTextAtomically(dir_.string(), "x");
+  EXPECT_EQ(dir.code(), ErrorCode::kInvalidInput);
+  EXPECT_EQ(CheckOutputPath(dir_.string()).code(), ErrorCode::kInvalidInput);
+  EXPECT_TRUE(CheckOutputPath((dir_ / "new.xml").string()).ok());
+  fs::create_symlink(dir_ / "nowhere" / "x", dir_ / "dangling");
+  EXPECT_EQ(WriteTextAtomically((dir_ / "dangling").string(), "x").code(),
+            ErrorCode::kInvalidInput);
+}
+
 TEST_F(ResultsWriterTest, WritesCompleteDocumentAndLeavesNoTemporaryFile) {
   std::string path = (dir_ / "results.json").string();
   ASSERT_TRUE(WriteJsonAtomically(path, {{"format", "x"}, {"n", 1}}).ok());

@@ -1,0 +1,346 @@
+// Whole cases (RunMatrix over the matrix's scenario) against agents that
+// complete the handshake and then lie: a hello whose platform strings are
+// numbers or terminal escapes, an errno name that is no name, clock stamps
+// thousands of seconds off, a capture served a byte per reply or as 64 MiB
+// of garbage. Each lie must end its case as an error naming the agent and
+// what was wrong -- never an abort of the run, a case held past its
+// deadline, or gigabytes left in memory or on disk.
+//
+// The agents here sit behind a socketpair, as local agents do; a remote
+// agent reaches the same AgentClient once its channel is authenticated
+// (doc/protocol.md §7), so what it may say afterwards is checked the same.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "agents/base/base64.h"
+#include "agents/base/clock.h"
+#include "agents/base/text_rules.h"
+#include "agents/platform/stream_io.h"
+#include "agents/protocol/protocol.h"
+#include "suite/coordinator/case_capture.h"
+#include "suite/coordinator/run.h"
+
+namespace lingerlab {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json Stamp() { return {{"mono_ns", MonotonicNs()}, {"real_ns", RealtimeNs()}}; }
+
+// A well-formed event for `op` that says it succeeded at once.
+json GoodEvent(const std::string& op) {
+  json e = {
+      {"step", op},          {"ret", 0}, {"errno", 0}, {"errno_name", ""}, {"clock_start", Stamp()},
+      {"clock_end", Stamp()}};
+  if (op == "read" || op == "wait_outq") {
+    e["bytes"] = 0;
+    e["end"] = "eof";
+    e["reads"] = json::array();
+  }
+  return e;
+}
+
+// What a lying agent does differently from an honest one.
+struct Lies {
+  json hello_platform = {{"os", "Linux"}, {"release", "6.1"}, {"family", "linux"}};
+  // Applied to the reply of each request (`reply` holds ok/event or error).
+  std::function<void(const std::string& op, const json& args, json& reply)> tamper;
+  // Called for every request, e.g. to count them.
+  std::function<void(const std::string& op)> seen;
+};
+
+// One scripted agent on a socketpair: the coordinator gets the other end.
+class ScriptedAgentThread {
+ public:
+  ScriptedAgentThread(const Lies& lies, int* coordinator_fd) {
+    int fds[2];
+    EXPECT_TRUE(MakeStreamPair(fds).ok());
+    *coordinator_fd = fds[0];
+    agent_fd_ = fds[1];
+    thread_ = std::thread([this, lies] { Serve(lies); });
+  }
+  ~ScriptedAgentThread() {
+    Kill();
+    thread_.join();
+  }
+  // As a killed agent: its end of the channel closes.
+  void Kill() { ::shutdown(agent_fd_, SHUT_RDWR); }
+
+ private:
+  void Serve(const Lies& lies) {
+    Channel ch{UniqueFd(agent_fd_)};
+    auto hello = ch.Receive(10 * kNsPerSec);
+    if (!hello.ok()) return;
+    if (!ch.Send({{"type", "hello"},
+                  {"protocol", protocol::kVersion},
+                  {"agent", {{"name", "scripted"}, {"version", "0"}}},
+                  {"platform", lies.hello_platform},
+                  {"pid", 1}})
+             .ok())
+      return;
+    for (;;) {
+      auto m = ch.Receive(30 * kNsPerSec);
+      if (!m.ok()) return;
+      const std::string op = (*m)["op"].get<std::string>();
+      if (lies.seen) lies.seen(op);
+      json reply = {{"ok", true}, {"event", GoodEvent(op)}};
+      if (op == "capture_start")
+        reply = {{"ok", false},
+                 {"error", {{"code", "capture_unavailable"}, {"message", "scripted"}}}};
+      if (lies.tamper) lies.tamper(op, (*m)["args"], reply);
+      reply["type"] = "reply";
+      reply["id"] = (*m)["id"];
+      if (!ch.Send(reply).ok() || op == "bye") return;
+    }
+  }
+
+  int agent_fd_ = -1;
+  std::thread thread_;
+};
+
+class ScriptedLab : public CaseLab {
+ public:
+  ScriptedLab(const Lies& lies, CaptureSite site) : lies_(lies), site_(site) {
+    server_.address = "127.0.0.1";
+    client_.address = "127.0.0.1";
+  }
+  ~ScriptedLab() override { agents_.clear(); }
+  const HostInfo& host(Role role) const override {
+    return role == Role::kServer ? server_ : client_;
+  }
+  Result<AgentProcess> StartAgent(Role) override {
+    int fd = -1;
+    std::lock_guard<std::mutex> lock(mu_);
+    agents_.push_back(std::make_unique<ScriptedAgentThread>(lies_, &fd));
+    return AgentProcess{Channel(UniqueFd(fd)), -1};
+  }
+  void KillAgents() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& a : agents_) a->Kill();
+  }
+  CaptureSite capture_site() const override { return site_; }
+  Status Teardown(int64_t) override {
+    KillAgents();
+    return Status::Ok();
+  }
+
+ private:
+  Lies lies_;
+  CaptureSite site_;
+  HostInfo server_, client_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<ScriptedAgentThread>> agents_;
+};
+
+class ScriptedTarget : public Target {
+ public:
+  ScriptedTarget(Lies lies, CaptureSite site) : lies_(std::move(lies)), site_(site) {}
+  std::string Name() const override { return "scripted"; }
+  std::string Stack() const override { return "scripted"; }
+  Status CheckUsable() override { return Status::Ok(); }
+  Result<std::unique_ptr<CaseLab>> Provision(const std::string&, int) override {
+    return std::unique_ptr<CaseLab>(new ScriptedLab(lies_, site_));
+  }
+  Result<std::vector<std::string>> SweepStale() override { return std::vector<std::string>{}; }
+
+ private:
+  Lies lies_;
+  CaptureSite site_;
+};
+
+class HostileAgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto m = LoadMatrix(std::string(LINGERLAB_SOURCE_DIR) + "/matrix/so_linger.json");
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    matrix_ = std::move(*m);
+    out_ = fs::temp_directory_path() / ("ll-hostile-" + std::to_string(::getpid()));
+    fs::remove_all(out_);
+    fs::create_directories(out_);
+  }
+  void TearDown() override { fs::remove_all(out_); }
+
+  // Runs case `id` against agents that tell `lies`; returns its document.
+  json RunOne(const std::string& id, Lies lies, CaptureSite site = CaptureSite::kServerAgent,
+              double case_timeout_s = 0, std::atomic<bool>* cancel = nullptr) {
+    ScriptedTarget target(std::move(lies), site);
+    RunOptions opt;
+    opt.time_scale = 0.01;
+    opt.case_timeout_s = case_timeout_s;
+    opt.out_dir = out_.string();
+    std::atomic<bool> own{false};
+    json results = RunMatrix({*matrix_.Find(id)}, target, opt, cancel ? *cancel : own);
+    return results["cases"][0];
+  }
+
+  Matrix matrix_;
+  fs::path out_;
+};
+
+std::string Error(const json& c) {
+  return c.value("error", json("")).is_string() ? c["error"].get<std::string>() : "";
+}
+
+TEST_F(HostileAgentTest, AnHonestScriptedAgentCompletesTheCase) {
+  const json c = RunOne("02", Lies{});
+  EXPECT_EQ(c["status"], "completed") << c.dump();
+}
+
+TEST_F(HostileAgentTest, APlatformOsThatIsANumberIsACaseErrorNotAnAbort) {
+  Lies lies;
+  lies.hello_platform["os"] = 42;
+  const json c = RunOne("02", lies);
+  EXPECT_EQ(c["status"], "error");
+  EXPECT_NE(Error(c).find("platform.os"), std::string::npos) << Error(c);
+  EXPECT_NE(Error(c).find("02/server"), std::string::npos) << "names the agent: " << Error(c);
+}
+
+TEST_F(HostileAgentTest, TerminalEscapesInPlatformStringsAreRefusedOnArrival) {
+  for (const char* bad : {"\x1b]0;pwned\x07", "Linux\r\x1b[2K fake line", "a\nb"}) {
+    Lies lies;
+    lies.hello_platform["release"] = bad;
+    const json c = RunOne("02", lies);
+    EXPECT_EQ(c["status"], "error");
+    EXPECT_NE(Error(c).find("platform.release"), std::string::npos) << Error(c);
+    // What the error quotes of it is escaped: no control character reaches
+    // a later reader (a terminal, a report).
+    EXPECT_TRUE(IsPlainText(Error(c), SIZE_MAX)) << Error(c);
+  }
+  Lies family;
+  family.hello_platform["family"] = "../../etc";
+  EXPECT_NE(Error(RunOne("02", family)).find("platform.family"), std::string::npos);
+}
+
+TEST_F(HostileAgentTest, AnErrnoNameThatIsNoNameIsACaseErrorNamingTheField) {
+  Lies lies;
+  lies.tamper = [](const std::string& op, const json&, json& reply) {
+    if (op == "close") reply["event"]["errno_name"] = "claims.client_end";
+  };
+  const json c = RunOne("02", lies);
+  EXPECT_EQ(c["status"], "error");
+  EXPECT_NE(Error(c).find("errno_name"), std::string::npos) << Error(c);
+}
+
+TEST_F(HostileAgentTest, AbsurdClockStampsAreACaseErrorNotA28154SecondClose) {
+  Lies lies;
+  lies.tamper = [](const std::string& op, const json&, json& reply) {
+    if (op == "close")
+      reply["event"]["clock_end"]["real_ns"] =
+          reply["event"]["clock_end"]["real_ns"].get<int64_t>() + 28154 * kNsPerSec;
+  };
+  const json c = RunOne("02", lies);
+  EXPECT_EQ(c["status"], "error");
+  EXPECT_NE(Error(c).find("clock stamps"), std::string::npos) << Error(c);
+  // And stamps before the request was sent.
+  Lies early;
+  early.tamper = [](const std::string& op, const json&, json& reply) {
+    if (op == "close")
+      reply["event"]["clock_start"]["real_ns"] =
+          reply["event"]["clock_start"]["real_ns"].get<int64_t>() - 3600 * kNsPerSec;
+  };
+  EXPECT_NE(Error(RunOne("02", early)).find("clock stamps"), std::string::npos);
+}
+
+// A capture of 64 MiB served a byte per capture_read would take hours; the
+// case's own deadline (--case-timeout) ends it, and no pcap is left.
+TEST_F(HostileAgentTest, AByteAtATimeCaptureCannotHoldTheCasePastItsTimeout) {
+  Lies lies;
+  lies.tamper = [](const std::string& op, const json& args, json& reply) {
+    if (op == "capture_start")
+      reply = {{"ok", true}, {"event", GoodEvent(op)}};
+    else if (op == "capture_stop")
+      reply["event"]["bytes"] = kMaxAgentPcapBytes;
+    else if (op == "capture_read")  // a pcap's magic, then anything
+      reply["event"]["data"] = Base64Encode(
+          std::string(1, "\xd4\xc3\xb2\xa1"[std::min<size_t>(args["offset"].get<size_t>(), 3)]));
+  };
+  const double timeout_s = 3;
+  const int64_t t0 = MonotonicNs();
+  const json c = RunOne("02", lies, CaptureSite::kServerAgent, timeout_s);
+  const double took = static_cast<double>(MonotonicNs() - t0) / 1e9;
+  EXPECT_EQ(c["status"], "error");
+  EXPECT_NE(Error(c).find("deadline"), std::string::npos) << Error(c);
+  EXPECT_LT(took, timeout_s + 2.0) << "held " << took << " s under --case-timeout " << timeout_s;
+  EXPECT_FALSE(fs::exists(out_ / "pcaps" / "02__slow-client__no-linger.pcap"));
+}
+
+// 64 MiB of garbage is refused at its first chunk: one capture_read, no file.
+TEST_F(HostileAgentTest, AGarbagePcapIsDiscardedAtItsFirstChunk) {
+  Lies lies;
+  std::atomic<int> reads{0};
+  lies.seen = [&reads](const std::string& op) { reads += op == "capture_read"; };
+  lies.tamper = [](const std::string& op, const json& args, json& reply) {
+    if (op == "capture_start") {
+      reply = {{"ok", true}, {"event", GoodEvent(op)}};
+    } else if (op == "capture_stop") {
+      reply["event"]["bytes"] = kMaxAgentPcapBytes;
+    } else if (op == "capture_read") {
+      const std::string junk(args["length"].get<size_t>(), 'x');
+      reply["event"]["data"] = Base64Encode(junk);
+    }
+  };
+  const json c = RunOne("02", lies, CaptureSite::kServerAgent);
+  EXPECT_EQ(c["status"], "error");
+  EXPECT_NE(Error(c).find("not a pcap"), std::string::npos) << Error(c);
+  EXPECT_EQ(reads.load(), 1);
+  EXPECT_TRUE(fs::is_empty(out_ / "pcaps"));
+}
+
+// Agents that never answer the hello, and die when killed.
+class SilentLab : public CaseLab {
+ public:
+  SilentLab() { host_.address = "127.0.0.1"; }
+  const HostInfo& host(Role) const override { return host_; }
+  Result<AgentProcess> StartAgent(Role) override {
+    int fds[2];
+    if (Status s = MakeStreamPair(fds); !s.ok()) return s.error();
+    std::lock_guard<std::mutex> lock(mu_);
+    silent_.emplace_back(fds[1]);
+    return AgentProcess{Channel(UniqueFd(fds[0])), -1};
+  }
+  void KillAgents() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (UniqueFd& fd : silent_) ::shutdown(fd.get(), SHUT_RDWR);
+  }
+  Status Teardown(int64_t) override { return Status::Ok(); }
+
+ private:
+  HostInfo host_;
+  std::mutex mu_;
+  std::vector<UniqueFd> silent_;
+};
+
+class SilentTarget : public ScriptedTarget {
+ public:
+  SilentTarget() : ScriptedTarget(Lies{}, CaptureSite::kLocal) {}
+  Result<std::unique_ptr<CaseLab>> Provision(const std::string&, int) override {
+    return std::unique_ptr<CaseLab>(new SilentLab());
+  }
+};
+
+// Ctrl-C while an agent has not yet answered the hello: the case was cut
+// off by the user, not lost to a "peer closed the channel".
+TEST_F(HostileAgentTest, ACaseInterruptedDuringItsHandshakeSaysInterrupted) {
+  std::atomic<bool> cancel{false};
+  std::thread interrupter([&cancel] {
+    SleepNs(300 * kNsPerMs);
+    cancel = true;
+  });
+  SilentTarget silent;
+  RunOptions opt;
+  opt.time_scale = 0.01;
+  opt.out_dir = out_.string();
+  const json results = RunMatrix({*matrix_.Find("02")}, silent, opt, cancel);
+  interrupter.join();
+  EXPECT_EQ(results["cases"][0]["error"], "interrupted") << results["cases"][0].dump();
+}
+
+}  // namespace
+}  // namespace lingerlab
