@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdarg>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agents/base/clock.h"
+#include "agents/base/text_rules.h"
 #include "agents/base/version.h"
 #include "agents/protocol/auth.h"
 #include "suite/cli/analysis.h"
@@ -41,6 +43,35 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+// Every line a command prints on stdout goes through here. Names, errors
+// and platform strings come from files and agents: a control character in
+// them is shown as an escape (text_rules.h TerminalSafe), never obeyed, and
+// a newline in them cannot start a line of its own.
+[[gnu::format(printf, 1, 2)]] void PrintLine(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  va_list again;
+  va_copy(again, args);
+  const int n = std::vsnprintf(nullptr, 0, format, args);
+  va_end(args);
+  std::string line(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+  if (n > 0) std::vsnprintf(line.data(), line.size() + 1, format, again);
+  va_end(again);
+  const std::string shown = TerminalSafe(line) + "\n";
+  std::fwrite(shown.data(), 1, shown.size(), stdout);
+}
+
+// PrintLine for each line of a multi-line text (`show`).
+void PrintLines(const std::string& text) {
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    PrintLine("%s", text.substr(start, end - start).c_str());
+    start = end + 1;
+  }
+}
 
 std::string AgentBesideUs() {
   std::error_code ec;
@@ -133,17 +164,18 @@ void PrintSummary(const json& results, const std::string& path) {
     std::string verdict = c.contains("verdict") ? c["verdict"].value("status", "") : "";
     const std::string detail = c["status"] == "error" ? " " + c.value("error", json("")).dump()
                                                       : ClaimsLine(c) + WarningsTag(c);
-    std::printf("%-3s %-48s %-9s %-15s%s\n", c["id"].get<std::string>().c_str(),
-                c["name"].get<std::string>().c_str(), c["status"].get<std::string>().c_str(),
-                verdict.c_str(), detail.c_str());
+    PrintLine("%-3s %-48s %-9s %-15s%s", c["id"].get<std::string>().c_str(),
+              c["name"].get<std::string>().c_str(), c["status"].get<std::string>().c_str(),
+              verdict.c_str(), detail.c_str());
     if (verdict == "deviation")
       for (const json& ch : c["verdict"].value("checks", json::array()))
         if (ch.value("result", "") == "deviation")
-          std::printf("      deviation: %s expected %s, observed %s (%s)\n",
-                      ch.value("claim", "").c_str(), ch.value("expected", json()).dump().c_str(),
-                      ch.value("observed", json()).dump().c_str(), ch.value("source", "").c_str());
+          PrintLine("      deviation: %s expected %s, observed %s (%s)",
+                    ch.value("claim", "").c_str(), ch.value("expected", json()).dump().c_str(),
+                    ch.value("observed", json()).dump().c_str(), ch.value("source", "").c_str());
   }
-  std::printf("summary: %s\nresults: %s\n", results["summary"].dump().c_str(), path.c_str());
+  PrintLine("summary: %s", results["summary"].dump().c_str());
+  PrintLine("results: %s", path.c_str());
 }
 
 int ExitCodeFor(const json& results) {
@@ -152,6 +184,17 @@ int ExitCodeFor(const json& results) {
   if (s.value("error", 0) > 0) return kExitCaseError;
   if (s.value("deviation", 0) > 0) return kExitDeviation;
   return kExitOk;
+}
+
+// An output path the write rule refuses (results_writer.h) is a bad
+// command line; a write that fails is this machine's.
+int ExitCodeForWrite(const Status& s) {
+  return s.code() == ErrorCode::kInvalidInput ? kExitUsage : kExitEnvironment;
+}
+
+bool HoldsResults(const std::string& dir) {
+  std::error_code ec;
+  return fs::exists(fs::symlink_status(fs::path(dir) / "results.json", ec));
 }
 
 // --expected-dir as given, or the matrix's own directory of tables.
@@ -200,9 +243,14 @@ std::string VersionString() {
 }
 
 std::string RepoPath(const std::string& relative) {
-  if (relative.empty() || fs::path(relative).is_absolute() || fs::exists(relative)) return relative;
+  // symlink_status: a path that exists in any form (a symlink loop too) is
+  // the user's, and the loader says what is wrong with it.
+  std::error_code ec;
+  if (relative.empty() || fs::path(relative).is_absolute() ||
+      fs::exists(fs::symlink_status(relative, ec)))
+    return relative;
   fs::path in_source = fs::path(LINGERLAB_SOURCE_DIR) / relative;
-  return fs::exists(in_source) ? in_source.string() : relative;
+  return fs::exists(fs::symlink_status(in_source, ec)) ? in_source.string() : relative;
 }
 
 // --junit FILE of run and check: the analysed results as JUnit XML.
@@ -216,10 +264,10 @@ int CmdList(const std::string& matrix_path) {
     spdlog::error("{}", m.error().message);
     return kExitUsage;
   }
-  std::printf("%s — %s (%zu cases)\n", m->name.c_str(), m->title.c_str(), m->cases.size());
+  PrintLine("%s — %s (%zu cases)", m->name.c_str(), m->title.c_str(), m->cases.size());
   for (const MatrixCase& c : m->cases) {
-    std::printf("%s %s\n", c.id.c_str(), c.name.c_str());
-    if (!c.description.empty()) std::printf("     %s\n", c.description.c_str());
+    PrintLine("%s %s", c.id.c_str(), c.name.c_str());
+    if (!c.description.empty()) PrintLine("     %s", c.description.c_str());
   }
   return kExitOk;
 }
@@ -233,7 +281,7 @@ int CmdClean(const std::string& target_name) {
   if (target_name == "remote") {
     // A remote run creates nothing here; sessions a dead coordinator left on
     // an agent end by the agent's own deadlines (doc/protocol.md §6).
-    std::printf("a remote run leaves nothing on this machine; 0 leftover(s) removed\n");
+    PrintLine("a remote run leaves nothing on this machine; 0 leftover(s) removed");
     return kExitOk;
   }
   if (::geteuid() != 0) {
@@ -247,8 +295,8 @@ int CmdClean(const std::string& target_name) {
     spdlog::error("clean: {}", removed.error().message);
     return kExitEnvironment;
   }
-  for (const std::string& line : *removed) std::printf("removed %s\n", line.c_str());
-  std::printf("%zu leftover(s) removed\n", removed->size());
+  for (const std::string& line : *removed) PrintLine("removed %s", line.c_str());
+  PrintLine("%zu leftover(s) removed", removed->size());
   return kExitOk;
 }
 
@@ -279,16 +327,22 @@ int CmdRun(const RunArgs& args) {
     return kExitUsage;
   }
   // An explicit --out that already holds results is refused unless
-  // --overwrite says replacing them is intended.
-  if (!args.out.empty() && !args.overwrite && fs::exists(fs::path(args.out) / "results.json")) {
+  // --overwrite says replacing them is intended (checked again under the
+  // directory's lock, below: another run may be writing it now).
+  if (!args.out.empty() && !args.overwrite && HoldsResults(args.out)) {
     spdlog::error(
         "{} already holds results.json; choose another --out, or pass --overwrite to replace it",
         args.out);
     return kExitUsage;
   }
+  if (!args.junit.empty()) {
+    if (Status s = CheckOutputPath(args.junit); !s.ok()) {
+      spdlog::error("--junit: {}", s.message());
+      return kExitUsage;
+    }
+  }
   const std::string agent = args.agent.empty() ? AgentBesideUs() : args.agent;
-  TargetConfig config =
-      TargetConfig::For(agent, args.run_id.empty() ? RandomRunId() : args.run_id);
+  TargetConfig config = TargetConfig::For(agent, args.run_id.empty() ? RandomRunId() : args.run_id);
   config.ip = args.ip;
   config.remote = args.remote;
   config.qemu = args.qemu;
@@ -344,6 +398,16 @@ int CmdRun(const RunArgs& args) {
       spdlog::error("cannot create output directory {}: {}", out_dir, ec.message());
       return kExitUsage;
     }
+  }
+  // Held until this function returns: one run per directory.
+  auto out_lock = OutputDirLock::Acquire(out_dir);
+  if (!out_lock.ok()) {
+    spdlog::error("{}; choose another --out", out_lock.error().message);
+    return kExitUsage;
+  }
+  if (!default_out && !args.overwrite && HoldsResults(out_dir)) {
+    spdlog::error("{} already holds results.json (written while this run started)", out_dir);
+    return kExitUsage;
   }
   RunOptions opt;
   opt.time_scale = args.time_scale;
@@ -446,14 +510,14 @@ int CmdCheck(const CheckArgs& args) {
   if (!args.write_back.empty()) {
     if (Status s = WriteJsonAtomically(args.write_back, *doc); !s.ok()) {
       spdlog::error("{}", s.message());
-      return kExitEnvironment;
+      return ExitCodeForWrite(s);
     }
   }
   PrintSummary(*doc, args.write_back.empty() ? args.results : args.write_back);
   if (!args.junit.empty()) {
     if (Status j = WriteJunit(args.junit, *doc, *matrix); !j.ok()) {
       spdlog::error("{}", j.message());
-      return kExitEnvironment;
+      return ExitCodeForWrite(j);
     }
   }
   const json& s = (*doc)["summary"];
@@ -502,7 +566,7 @@ int CmdReport(const ReportArgs& args) {
     std::fwrite(text.data(), 1, text.size(), stdout);
   } else if (Status s = WriteTextAtomically(args.out, text); !s.ok()) {
     spdlog::error("{}", s.message());
-    return kExitEnvironment;
+    return ExitCodeForWrite(s);
   }
   return kExitOk;
 }
@@ -524,8 +588,7 @@ int CmdShow(const std::string& results, const std::string& case_id,
     const std::string id = c["id"].get<std::string>();
     const std::string stem = id + "__" + c.value("name", "");
     if (case_id == id || case_id == stem) {
-      const std::string text = RenderTimelineText(BuildCaseTimeline(c));
-      std::fwrite(text.data(), 1, text.size(), stdout);
+      PrintLines(RenderTimelineText(BuildCaseTimeline(c)));
       return kExitOk;
     }
     ids += (ids.empty() ? "" : " ") + id;
@@ -581,16 +644,15 @@ int CmdDiff(const DiffArgs& args) {
   const std::vector<ClaimChange> changes = DiffRuns(docs[0], docs[1], order);
   std::set<std::string> changed_cases;
   for (const ClaimChange& c : changes) {
-    std::printf("%s\n", FormatChange(c).c_str());
+    PrintLine("%s", FormatChange(c).c_str());
     changed_cases.insert(c.case_id);
   }
   const size_t compared = std::max(docs[0]["cases"].size(), docs[1]["cases"].size());
   if (changes.empty()) {
-    std::printf("no change in %zu case(s)\n", compared);
+    PrintLine("no change in %zu case(s)", compared);
     return kExitOk;
   }
-  std::printf("%zu change(s) in %zu of %zu case(s)\n", changes.size(), changed_cases.size(),
-              compared);
+  PrintLine("%zu change(s) in %zu of %zu case(s)", changes.size(), changed_cases.size(), compared);
   return kExitDeviation;
 }
 

@@ -13,6 +13,7 @@
 
 #include "suite/cli/commands.h"
 #include "suite/cli/exit_codes.h"
+#include "suite/cli/log_format.h"
 #include "suite/cli/progress.h"
 
 namespace {
@@ -136,7 +137,10 @@ int main(int argc, char** argv) {
       ->check(FiniteIn(0, 7 * 86400.0));
   run_cmd->add_option("--expect", run.expect_family,
                       "compare with this family's table (default: the agents' platform)");
-  run_cmd->add_option("--expected-dir", run.expected_dir, "directory of expected tables (default: the matrix's, matrix/expected for so_linger.json)")
+  run_cmd
+      ->add_option("--expected-dir", run.expected_dir,
+                   "directory of expected tables (default: the matrix's, matrix/expected for "
+                   "so_linger.json)")
       ->capture_default_str();
   run_cmd
       ->add_option("--run-id", run.run_id,
@@ -169,7 +173,10 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--matrix", check.matrix, "the matrix the results and tables are about")
       ->capture_default_str();
   check_cmd->add_option("--expect", check.expect_family, "family to compare with");
-  check_cmd->add_option("--expected-dir", check.expected_dir, "directory of expected tables (default: the matrix's, matrix/expected for so_linger.json)")
+  check_cmd
+      ->add_option("--expected-dir", check.expected_dir,
+                   "directory of expected tables (default: the matrix's, matrix/expected for "
+                   "so_linger.json)")
       ->capture_default_str();
   check_cmd->add_option("--write", check.write_back,
                         "write the re-classified results to this file");
@@ -188,7 +195,10 @@ int main(int argc, char** argv) {
   diff_cmd->add_option("--matrix", diff.matrix, "the matrix both runs are of")
       ->capture_default_str();
   diff_cmd->add_option("--expect", diff.expect_family, "family to compare verdicts with");
-  diff_cmd->add_option("--expected-dir", diff.expected_dir, "directory of expected tables (default: the matrix's, matrix/expected for so_linger.json)")
+  diff_cmd
+      ->add_option("--expected-dir", diff.expected_dir,
+                   "directory of expected tables (default: the matrix's, matrix/expected for "
+                   "so_linger.json)")
       ->capture_default_str();
 
   ReportArgs report;
@@ -202,7 +212,10 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--format", report.format, "output format")
       ->check(CLI::IsMember({"md", "html"}))
       ->capture_default_str();
-  report_cmd->add_option("--expected-dir", report.expected_dir, "directory of expected tables (default: the matrix's, matrix/expected for so_linger.json)")
+  report_cmd
+      ->add_option("--expected-dir", report.expected_dir,
+                   "directory of expected tables (default: the matrix's, matrix/expected for "
+                   "so_linger.json)")
       ->capture_default_str();
   report_cmd->add_option("--out,-o", report.out, "write to this file instead of stdout");
 
@@ -241,7 +254,7 @@ int main(int argc, char** argv) {
   }
   auto logger = std::make_shared<spdlog::logger>("lingerlab", sink);
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_formatter(lingerlab::MakeLogFormatter());
   spdlog::set_level(quiet            ? spdlog::level::warn
                     : verbosity >= 2 ? spdlog::level::trace
                     : verbosity == 1 ? spdlog::level::debug

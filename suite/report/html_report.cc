@@ -3,6 +3,7 @@
 #include <map>
 #include <sstream>
 
+#include "agents/base/text_rules.h"
 #include "suite/report/case_timeline.h"
 #include "suite/report/junit_report.h"  // XmlEscape
 #include "suite/report/report_model.h"
@@ -14,6 +15,18 @@ namespace {
 using nlohmann::json;
 
 std::string H(const std::string& text) { return XmlEscape(text); }
+
+// Links go only to relative paths under a run's directory (doc/security.md):
+// capture.pcap comes from a results file, and "javascript:..." there would
+// run script when clicked.
+constexpr size_t kMaxLinkedPathBytes = 512;
+
+// A relative URL for `path`: "./" in front when its first segment holds a
+// ':', which a browser would read as a scheme.
+std::string RelativeHref(const std::string& path) {
+  const size_t colon = path.find(':');
+  return colon != std::string::npos && colon < path.find('/') ? "./" + path : path;
+}
 
 // The page's only styling: system fonts, nothing fetched.
 constexpr const char* kStyle = R"css(
@@ -168,8 +181,11 @@ void Timelines(std::ostringstream& out, const ReportModel& m, const std::vector<
       out << "<section class=\"case\" id=\"" << TimelineId(r, mc.id) << "\"><h3>" << H(mc.id) << " "
           << H(mc.name) << " " << Badge(cell.status.empty() ? tl.status : cell.status) << "</h3>\n"
           << RenderTimelineSvg(tl) << "\n<p class=\"meta\">";
-      if (!tl.pcap.empty())
-        out << "<a href=\"" << H(pcap_dirs[r] + tl.pcap) << "\">" << H(tl.pcap) << "</a>";
+      if (IsSafeRelativePath(tl.pcap, kMaxLinkedPathBytes))
+        out << "<a href=\"" << H(RelativeHref(pcap_dirs[r] + tl.pcap)) << "\">" << H(tl.pcap)
+            << "</a>";
+      else if (!tl.pcap.empty())
+        out << "pcap (not linked: not a relative path under the run) " << H(tl.pcap);
       else
         out << "no pcap";
       if (!tl.error.empty()) out << " · error: " << H(tl.error);

@@ -9,16 +9,62 @@ namespace {
 
 using nlohmann::json;
 
-// Markdown table cells cannot hold a raw "|".
-std::string Cell(const std::string& text) {
+// The one escaping rule of this format (doc/security.md): text from
+// results files, agents and input files goes through Md() -- or CodeText()
+// inside a code span -- before it meets the report's own markup. Md()
+// keeps a table row one row ('|', line breaks), keeps HTML out ('<', '>',
+// '&': a renderer would run an injected <script> or onerror), and keeps
+// links out ('[', ']', and the backslash and backtick that could undo an
+// escape or open a code span).
+std::string Md(const std::string& text) {
   std::string out;
-  for (char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '|':
+        out += "\\|";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '[':
+        out += "\\[";
+        break;
+      case ']':
+        out += "\\]";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '`':
+        out += "\\`";
+        break;
+      default:
+        out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c;
+    }
+  }
   return out;
 }
 
+// Text inside a `code span`: literal there, so only what would end the
+// span or the line is replaced.
+std::string CodeText(const std::string& text) {
+  std::string out;
+  for (char c : text)
+    out += c == '`' ? '\'' : (static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c);
+  return out;
+}
+
+// Cells are already escaped (Md) or our own markup.
 std::string Row(const std::vector<std::string>& cells) {
   std::string out = "|";
-  for (const std::string& c : cells) out += " " + Cell(c) + " |";
+  for (const std::string& c : cells) out += " " + c + " |";
   return out + "\n";
 }
 
@@ -37,12 +83,12 @@ std::string Marks(const std::vector<int>& numbers) {
 
 void SummaryTable(std::ostringstream& out, const SummaryTableModel& t) {
   std::vector<std::string> header = {"Platform"};
-  header.insert(header.end(), t.headings.begin(), t.headings.end());
+  for (const std::string& h : t.headings) header.push_back(Md(h));
   out << Row(header) << Separator(header.size());
   for (const SummaryRow& row : t.rows) {
-    std::vector<std::string> cells = {row.measured ? "**" + row.label + "**" : row.label};
+    std::vector<std::string> cells = {row.measured ? "**" + Md(row.label) + "**" : Md(row.label)};
     for (size_t i = 0; i < row.cells.size(); ++i)
-      cells.push_back(row.cells[i] + (row.measured ? Marks(row.marks[i]) : ""));
+      cells.push_back(Md(row.cells[i]) + (row.measured ? Marks(row.marks[i]) : ""));
     out << Row(cells);
   }
 }
@@ -50,27 +96,28 @@ void SummaryTable(std::ostringstream& out, const SummaryTableModel& t) {
 std::string Joined(const std::vector<std::string>& lines, const std::string& empty) {
   if (lines.empty()) return empty;
   std::string out;
-  for (const std::string& l : lines) out += (out.empty() ? "" : "<br>") + l;
+  for (const std::string& l : lines) out += (out.empty() ? "" : "<br>") + Md(l);
   return out;
 }
 
 std::string MeasuredText(const ReportModel& m, size_t r, const std::string& id) {
   const MeasuredCell cell = MeasuredCellOf(m, r, id);
-  if (cell.status.empty()) return cell.headline;
-  if (cell.status == "error") return "error: " + cell.lines.front().text;
-  std::string out = "**" + cell.status + "**";
+  if (cell.status.empty()) return Md(cell.headline);
+  if (cell.status == "error") return "error: " + Md(cell.lines.front().text);
+  std::string out = "**" + Md(cell.status) + "**";
   for (const CellLine& l : cell.lines)
-    out += "<br>" + l.text + (l.deviation ? Marks({l.deviation}) : "");
+    out += "<br>" + Md(l.text) + (l.deviation ? Marks({l.deviation}) : "");
   return out;
 }
 
 void Grid(std::ostringstream& out, const ReportModel& m) {
   std::vector<std::string> header = {"#", "Case"};
-  for (const ExpectedTable* t : m.tables) header.push_back(t->title);
-  for (size_t r = 0; r < m.runs.size(); ++r) header.push_back(RunName(r) + ": " + m.runs[r].label);
+  for (const ExpectedTable* t : m.tables) header.push_back(Md(t->title));
+  for (size_t r = 0; r < m.runs.size(); ++r)
+    header.push_back(RunName(r) + ": " + Md(m.runs[r].label));
   out << Row(header) << Separator(header.size());
   for (const MatrixCase& mc : m.matrix->cases) {
-    std::vector<std::string> cells = {mc.id, mc.name};
+    std::vector<std::string> cells = {Md(mc.id), Md(mc.name)};
     for (const ExpectedTable* t : m.tables)
       cells.push_back(Joined(ExpectedLines(t->Find(mc.id)), "—"));
     for (size_t r = 0; r < m.runs.size(); ++r) cells.push_back(MeasuredText(m, r, mc.id));
@@ -84,24 +131,24 @@ std::string RenderMarkdownReport(const Matrix& matrix, const std::vector<Expecte
                                  const std::vector<json>& results_docs) {
   const ReportModel m = BuildReportModel(matrix, all_tables, results_docs);
   std::ostringstream out;
-  out << "# " << (matrix.title.empty() ? matrix.name : matrix.title)
+  out << "# " << Md(matrix.title.empty() ? matrix.name : matrix.title)
       << ": expected and measured\n\n";
   out << "Expected rows come from the matrix's expected tables";
-  if (!m.sources.empty()) out << " (" << m.sources << ")";
+  if (!m.sources.empty()) out << " (" << Md(m.sources) << ")";
   out << "; see doc/expected-format.md.\n";
   if (m.runs.empty()) {
     out << "\nNo results documents were given.\n";
   } else {
     out << "\nMeasured runs:\n\n";
     for (size_t r = 0; r < m.runs.size(); ++r) {
-      out << "- **" << RunName(r) << "**: " << m.runs[r].label << "; compared with family `"
-          << (m.runs[r].family.empty() ? "unknown" : m.runs[r].family) << "`"
+      out << "- **" << RunName(r) << "**: " << Md(m.runs[r].label) << "; compared with family `"
+          << CodeText(m.runs[r].family.empty() ? "unknown" : m.runs[r].family) << "`"
           << (m.runs[r].table ? "" : " (no expected table: nothing marked)") << "\n";
     }
   }
 
   if (const auto& cases = matrix.summary_tables; cases && m.summary.size() == 2) {
-    out << "\n## " << m.summary[0].title << "\n\n";
+    out << "\n## " << Md(m.summary[0].title) << "\n\n";
     SummaryTable(out, m.summary[0]);
     out << "\nCells are `abort_on_close` of cases Listening "
         << CaseIdList(cases->on_zero_listening) << "; Connected "
@@ -109,7 +156,7 @@ std::string RenderMarkdownReport(const Matrix& matrix, const std::vector<Expecte
         << CaseIdList(cases->on_zero_listening_after_shutdown) << "; Connected "
         << CaseIdList(cases->on_zero_connected_after_shutdown) << ".\n";
 
-    out << "\n## " << m.summary[1].title << "\n\n";
+    out << "\n## " << Md(m.summary[1].title) << "\n\n";
     SummaryTable(out, m.summary[1]);
     out << "\n\\* " << kWindowsShutdownFootnote << "\n\n"
         << "Cells come from cases " << CaseIdList(cases->on_twenty, " and ")
@@ -132,10 +179,10 @@ std::string RenderMarkdownReport(const Matrix& matrix, const std::vector<Expecte
   if (m.deviations.empty()) out << "None.\n";
   for (const ReportDeviation& d : m.deviations) {
     const MatrixCase* mc = matrix.Find(d.case_id);
-    out << "- ⚠" << d.number << " " << RunName(d.run) << ", case " << d.case_id << " ("
-        << (mc ? mc->name : std::string("?")) << "), `" << d.claim << "`: expected "
-        << ClaimValueText(d.expected) << ", observed " << ClaimValueText(d.observed)
-        << (d.note.empty() ? "" : " (" + d.note + ")") << ". Source: " << d.source << ".\n";
+    out << "- ⚠" << d.number << " " << RunName(d.run) << ", case " << Md(d.case_id) << " ("
+        << Md(mc ? mc->name : std::string("?")) << "), `" << CodeText(d.claim) << "`: expected "
+        << Md(ClaimValueText(d.expected)) << ", observed " << Md(ClaimValueText(d.observed))
+        << (d.note.empty() ? "" : " (" + Md(d.note) + ")") << ". Source: " << Md(d.source) << ".\n";
   }
   return out.str();
 }
