@@ -10,7 +10,7 @@
 
 #include "agents/platform/stream_io.h"
 #include "agents/protocol/auth.h"
-#include "suite/target/process.h"
+#include "suite/targets/process.h"
 
 namespace lingerlab {
 namespace {

@@ -32,7 +32,7 @@
 #include "suite/report/html_report.h"
 #include "suite/report/junit_report.h"
 #include "suite/report/markdown_report.h"
-#include "suite/target/target.h"
+#include "suite/targets/target.h"
 
 #ifndef LINGERLAB_SOURCE_DIR
 #define LINGERLAB_SOURCE_DIR "."

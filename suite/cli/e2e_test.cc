@@ -28,8 +28,8 @@
 #include "suite/coordinator/results_writer.h"
 #include "suite/coordinator/run.h"
 #include "suite/matrix/matrix.h"
-#include "suite/target/process.h"
-#include "suite/target/target.h"
+#include "suite/targets/process.h"
+#include "suite/targets/target.h"
 
 namespace lingerlab {
 namespace {

@@ -26,8 +26,8 @@
 #include "suite/coordinator/results_writer.h"
 #include "suite/coordinator/run.h"
 #include "suite/matrix/matrix.h"
-#include "suite/target/gvisor_target.h"
-#include "suite/target/process.h"
+#include "suite/targets/gvisor_target.h"
+#include "suite/targets/process.h"
 
 namespace lingerlab {
 namespace {

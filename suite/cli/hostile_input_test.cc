@@ -20,7 +20,7 @@
 
 #include "agents/base/clock.h"
 #include "agents/platform/unique_fd.h"
-#include "suite/target/process.h"
+#include "suite/targets/process.h"
 
 namespace lingerlab {
 namespace {

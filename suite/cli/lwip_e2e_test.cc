@@ -22,8 +22,8 @@
 #include "suite/coordinator/results_writer.h"
 #include "suite/coordinator/run.h"
 #include "suite/matrix/matrix.h"
-#include "suite/target/lwip_target.h"
-#include "suite/target/process.h"
+#include "suite/targets/lwip_target.h"
+#include "suite/targets/process.h"
 
 namespace lingerlab {
 namespace {

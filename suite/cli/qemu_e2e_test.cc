@@ -21,8 +21,8 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/base/clock.h"
-#include "suite/target/process.h"
-#include "suite/target/qemu_image.h"
+#include "suite/targets/process.h"
+#include "suite/targets/qemu_image.h"
 
 namespace lingerlab {
 namespace {

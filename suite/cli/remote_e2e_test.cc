@@ -33,7 +33,7 @@
 #include "agents/platform/stream_io.h"
 #include "agents/protocol/auth.h"
 #include "suite/expect/run_diff.h"
-#include "suite/target/process.h"
+#include "suite/targets/process.h"
 
 namespace lingerlab {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "agents/base/result.h"
 #include "agents/protocol/channel.h"
-#include "suite/target/target.h"
+#include "suite/targets/target.h"
 
 namespace lingerlab {
 

@@ -1,5 +1,5 @@
 // Opening a case's packet capture where its lab says the packets are
-// (CaseLab::capture_site(), suite/target/target.h): a local libpcap capture
+// (CaseLab::capture_site(), suite/targets/target.h): a local libpcap capture
 // inside the server's namespace, or a capture the server's agent records on
 // its own host and hands back over the control channel (doc/protocol.md
 // §3.2 capture_start / capture_stop / capture_read). Either way the result is
@@ -16,7 +16,7 @@
 #include "agents/base/result.h"
 #include "suite/capture/capture_source.h"
 #include "suite/coordinator/agent_client.h"
-#include "suite/target/target.h"
+#include "suite/targets/target.h"
 
 namespace lingerlab {
 

@@ -293,6 +293,33 @@ TEST_F(HostileAgentTest, AGarbagePcapIsDiscardedAtItsFirstChunk) {
   EXPECT_TRUE(fs::is_empty(out_ / "pcaps"));
 }
 
+// A pcap header followed by 64 MiB of garbage is fetched a chunk at a time
+// (the coordinator never holds the file), fails to parse, and is deleted.
+// tools/bench-hostile.sh measures this test's peak memory.
+TEST_F(HostileAgentTest, A64MiBPcapOfGarbageIsStreamedThenDiscarded) {
+  Lies lies;
+  lies.tamper = [](const std::string& op, const json& args, json& reply) {
+    if (op == "capture_start") {
+      reply = {{"ok", true}, {"event", GoodEvent(op)}};
+    } else if (op == "capture_stop") {
+      reply["event"]["bytes"] = kMaxAgentPcapBytes;
+    } else if (op == "capture_read") {
+      // A classic pcap header (little-endian, Ethernet), then 0xff forever.
+      std::string chunk(args["length"].get<size_t>(), '\xff');
+      if (args["offset"].get<int64_t>() == 0) {
+        const unsigned char header[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
+                                          0,    0,    0,    0,    0, 0, 4, 0, 1, 0, 0, 0};
+        chunk.replace(0, sizeof header, reinterpret_cast<const char*>(header), sizeof header);
+      }
+      reply["event"]["data"] = Base64Encode(chunk);
+    }
+  };
+  const json c = RunOne("02", lies, CaptureSite::kServerAgent, 60);
+  EXPECT_EQ(c["status"], "error");
+  EXPECT_NE(Error(c).find("does not parse (discarded)"), std::string::npos) << Error(c);
+  EXPECT_TRUE(fs::is_empty(out_ / "pcaps")) << "the garbage pcap was kept";
+}
+
 // Agents that never answer the hello, and die when killed.
 class SilentLab : public CaseLab {
  public:

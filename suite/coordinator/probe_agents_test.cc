@@ -10,7 +10,7 @@
 #include "agents/platform/stream_io.h"
 #include "agents/protocol/auth.h"
 #include "suite/coordinator/run.h"
-#include "suite/target/remote_target.h"
+#include "suite/targets/remote_target.h"
 
 namespace lingerlab {
 namespace {

@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "suite/matrix/matrix.h"
-#include "suite/target/target.h"
+#include "suite/targets/target.h"
 
 namespace lingerlab {
 

@@ -1,4 +1,4 @@
-#include "suite/target/remote_target.h"
+#include "suite/targets/remote_target.h"
 
 #include <sys/socket.h>
 #include <unistd.h>

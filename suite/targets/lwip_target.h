@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "suite/target/target.h"
+#include "suite/targets/target.h"
 
 namespace lingerlab {
 

@@ -1,14 +1,14 @@
 // The lwip target's pure pieces: where its agent is, what it is told, and
 // how the server's namespace is rewired (veth without address, bridged with
 // the tap lwIP answers on). The run itself: suite/cli/lwip_e2e_test.cc.
-#include "suite/target/lwip_target.h"
+#include "suite/targets/lwip_target.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "suite/target/netns_lab.h"
-#include "suite/target/target.h"
+#include "suite/targets/netns_lab.h"
+#include "suite/targets/target.h"
 
 namespace lingerlab {
 namespace {

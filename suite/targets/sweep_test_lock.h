@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "suite/target/netns_lab.h"
+#include "suite/targets/netns_lab.h"
 
 namespace lingerlab {
 

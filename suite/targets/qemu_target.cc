@@ -1,4 +1,4 @@
-#include "suite/target/qemu_target.h"
+#include "suite/targets/qemu_target.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,10 +23,10 @@
 #include "agents/base/clock.h"
 #include "agents/platform/stream_io.h"
 #include "agents/protocol/auth.h"
-#include "suite/target/netns_target.h"
-#include "suite/target/process.h"
-#include "suite/target/qemu_image.h"
-#include "suite/target/remote_target.h"
+#include "suite/targets/netns_target.h"
+#include "suite/targets/process.h"
+#include "suite/targets/qemu_image.h"
+#include "suite/targets/remote_target.h"
 
 namespace lingerlab {
 namespace {

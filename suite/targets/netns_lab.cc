@@ -1,4 +1,4 @@
-#include "suite/target/netns_lab.h"
+#include "suite/targets/netns_lab.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -14,8 +14,8 @@
 #include <sstream>
 
 #include "agents/base/clock.h"
-#include "suite/target/netns_target.h"
-#include "suite/target/process.h"
+#include "suite/targets/netns_target.h"
+#include "suite/targets/process.h"
 
 namespace lingerlab {
 namespace {

@@ -1,4 +1,4 @@
-#include "suite/target/lwip_target.h"
+#include "suite/targets/lwip_target.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -6,8 +6,8 @@
 #include <mutex>
 
 #include "agents/platform/stream_io.h"
-#include "suite/target/netns_lab.h"
-#include "suite/target/process.h"
+#include "suite/targets/netns_lab.h"
+#include "suite/targets/process.h"
 
 namespace lingerlab {
 namespace {

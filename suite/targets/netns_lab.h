@@ -14,7 +14,7 @@
 
 #include "agents/base/result.h"
 #include "agents/platform/unique_fd.h"
-#include "suite/target/target.h"
+#include "suite/targets/target.h"
 
 namespace lingerlab {
 

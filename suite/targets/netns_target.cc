@@ -1,4 +1,4 @@
-#include "suite/target/netns_target.h"
+#include "suite/targets/netns_target.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,8 +9,8 @@
 #include <mutex>
 
 #include "agents/platform/stream_io.h"
-#include "suite/target/netns_lab.h"
-#include "suite/target/process.h"
+#include "suite/targets/netns_lab.h"
+#include "suite/targets/process.h"
 
 namespace lingerlab {
 namespace {

@@ -3,12 +3,12 @@
 #include <functional>
 #include <map>
 
-#include "suite/target/gvisor_target.h"
-#include "suite/target/lwip_target.h"
-#include "suite/target/netns_target.h"
-#include "suite/target/qemu_target.h"
-#include "suite/target/remote_target.h"
-#include "suite/target/target.h"
+#include "suite/targets/gvisor_target.h"
+#include "suite/targets/lwip_target.h"
+#include "suite/targets/netns_target.h"
+#include "suite/targets/qemu_target.h"
+#include "suite/targets/remote_target.h"
+#include "suite/targets/target.h"
 
 namespace lingerlab {
 namespace {

@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "suite/target/netns_lab.h"
-#include "suite/target/target.h"
+#include "suite/targets/netns_lab.h"
+#include "suite/targets/target.h"
 
 namespace lingerlab {
 

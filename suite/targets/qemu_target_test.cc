@@ -17,11 +17,11 @@
 #include <random>
 
 #include "agents/base/clock.h"
-#include "suite/target/netns_target.h"
-#include "suite/target/process.h"
-#include "suite/target/sweep_test_lock.h"
-#include "suite/target/qemu_image.h"
-#include "suite/target/target.h"
+#include "suite/targets/netns_target.h"
+#include "suite/targets/process.h"
+#include "suite/targets/sweep_test_lock.h"
+#include "suite/targets/qemu_image.h"
+#include "suite/targets/target.h"
 
 namespace lingerlab {
 namespace {

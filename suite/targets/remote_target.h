@@ -16,7 +16,7 @@
 
 #include "agents/base/result.h"
 #include "agents/platform/endpoint.h"
-#include "suite/target/target.h"
+#include "suite/targets/target.h"
 
 namespace lingerlab {
 

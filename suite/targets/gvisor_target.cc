@@ -1,4 +1,4 @@
-#include "suite/target/gvisor_target.h"
+#include "suite/targets/gvisor_target.h"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -15,8 +15,8 @@
 
 #include "agents/base/clock.h"
 #include "agents/platform/stream_io.h"
-#include "suite/target/netns_lab.h"
-#include "suite/target/process.h"
+#include "suite/targets/netns_lab.h"
+#include "suite/targets/process.h"
 
 namespace lingerlab {
 namespace {

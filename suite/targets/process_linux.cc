@@ -14,7 +14,7 @@
 #include <cstring>
 
 #include "agents/base/clock.h"
-#include "suite/target/process.h"
+#include "suite/targets/process.h"
 
 namespace lingerlab {
 namespace {

@@ -1,7 +1,7 @@
 // The netns target on this machine: namespaces and links are created, agents
 // run inside them and can talk across the veth, and everything is gone after
 // teardown. Needs root; skips otherwise.
-#include "suite/target/netns_target.h"
+#include "suite/targets/netns_target.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -17,8 +17,8 @@
 #include "agents/platform/stream_io.h"
 #include "agents/protocol/channel.h"
 #include "agents/protocol/protocol.h"
-#include "suite/target/process.h"
-#include "suite/target/sweep_test_lock.h"
+#include "suite/targets/process.h"
+#include "suite/targets/sweep_test_lock.h"
 
 #ifndef LINGERLAB_AGENT_PATH
 #error "LINGERLAB_AGENT_PATH must point at the built agent"

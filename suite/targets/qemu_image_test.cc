@@ -1,4 +1,4 @@
-#include "suite/target/qemu_image.h"
+#include "suite/targets/qemu_image.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "suite/target/process.h"
+#include "suite/targets/process.h"
 
 namespace lingerlab {
 namespace {

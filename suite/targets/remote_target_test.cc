@@ -2,7 +2,7 @@
 // before anything is sent, ports per case, and that an unreachable agent is
 // an error naming it. The remote target against real agents is
 // suite/cli/remote_e2e_test.cc.
-#include "suite/target/remote_target.h"
+#include "suite/targets/remote_target.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -19,7 +19,7 @@
 
 #include <memory>
 
-#include "suite/target/target.h"
+#include "suite/targets/target.h"
 
 namespace lingerlab {
 

@@ -1,7 +1,7 @@
 // The gvisor target's pure pieces: the OCI bundle, runsc's command lines,
 // `runsc list -quiet` parsing and the sandbox names the sweep relies on;
 // and that a machine without runsc is told which package to install.
-#include "suite/target/gvisor_target.h"
+#include "suite/targets/gvisor_target.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "suite/target/netns_lab.h"
+#include "suite/targets/netns_lab.h"
 
 namespace lingerlab {
 namespace {
