@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
                    "verdicts are no-expectation)")
       ->check(CLI::IsMember({"blocking", "nonblocking"}))
       ->capture_default_str();
-  run_cmd->add_option("--jobs,-j", run.jobs, "cases run at the same time (0 = all)")
+  run_cmd->add_option("--jobs,-j", run.jobs, "cases run at the same time (0 = as many as this machine holds: README \"Load\")")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
   run_cmd->add_option("--out", run.out,

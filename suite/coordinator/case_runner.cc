@@ -61,9 +61,7 @@ class CaseDriver {
         ctx_(ctx),
         applied_(ApplyTimeScale(c, ctx.time_scale)),
         attrs_(CaseAttributes(c, ctx.variant)) {
-    double budget =
-        ctx.case_timeout_s > 0 ? ctx.case_timeout_s : CaseBudgetSeconds(c, applied_) + kCaseSlackS;
-    deadline_ = MonotonicNs() + static_cast<int64_t>(budget * kNsPerSec);
+    StartClock();  // again once the hosts and agents are ready
   }
 
   json Run();
@@ -73,6 +71,17 @@ class CaseDriver {
   // event, or nothing after recording why the case cannot go on.
   std::optional<json> Step(Side& side, const std::string& op, json args, int64_t timeout_ns);
   void Fail(const std::string& why);
+  // The case's deadline: its budget (or --case-timeout) from now. Called
+  // when its hosts and agents are ready, so time spent waiting for a set-up
+  // slot or setting up never counts against the case.
+  void StartClock() {
+    const double budget = ctx_.case_timeout_s > 0 ? ctx_.case_timeout_s
+                                                  : CaseBudgetSeconds(c_, applied_) + kCaseSlackS;
+    deadline_ = MonotonicNs() + static_cast<int64_t>(budget * kNsPerSec);
+  }
+  // Sets up the lab and both agents (handshake, clock offset) while holding
+  // a set-up slot.
+  void SetUp();
   // Fail(why), or Fail("interrupted") when the run is being interrupted:
   // then the agent was killed on purpose, and losing it is no finding.
   void FailUnlessInterrupted(const std::string& why);
@@ -309,26 +318,36 @@ void CaseDriver::AgentGone(Side& side, const std::string& what) {
   }
 }
 
-json CaseDriver::Run() {
-  const int64_t started = MonotonicNs();
+// A set-up slot (SetupGate), held for its scope. Waiting for one ends when
+// the run is interrupted: the case then sets up nothing (Failed() says
+// "interrupted" first).
+class SetupSlot {
+ public:
+  SetupSlot(SetupGate* gate, const std::atomic<bool>* cancelled) {
+    if (!gate) return;
+    while (!gate->try_acquire_for(std::chrono::milliseconds(50)))
+      if (cancelled && cancelled->load()) return;
+    held_ = gate;
+  }
+  ~SetupSlot() {
+    if (held_) held_->release();
+  }
+  SetupSlot(const SetupSlot&) = delete;
+  SetupSlot& operator=(const SetupSlot&) = delete;
+
+ private:
+  SetupGate* held_ = nullptr;
+};
+
+void CaseDriver::SetUp() {
+  if (Failed()) return;
   auto lab = ctx_.target->Provision(c_.id, ctx_.slot);
   if (!lab.ok()) {
-    Fail(lab.error().message);
-    return CaseJson(json::array(), json(nullptr), 0);
+    FailUnlessInterrupted(lab.error().message);
+    return;
   }
   lab_ = std::move(*lab);
   if (ctx_.on_lab) ctx_.on_lab(lab_.get());
-  const HostInfo server_host = lab_->host(Role::kServer);
-  const HostInfo client_host = lab_->host(Role::kClient);
-  spdlog::debug("case {}: hosts {} ({}) and {} ({})", c_.id, server_host.address, server_host.netns,
-                client_host.address, client_host.netns);
-  port_ = lab_->TestPort(applied_.params.port);
-  const std::string pcap_rel = "pcaps/" + CaseStem(c_) + ".pcap";
-  auto pcap_path = PathInside(ctx_.out_dir, pcap_rel);
-  if (!pcap_path.ok()) Fail(pcap_path.error().message);
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(ctx_.out_dir) / "pcaps", ec);
-
   for (auto [side, role] :
        {std::pair{&server_, Role::kServer}, std::pair{&client_, Role::kClient}}) {
     if (Failed()) break;
@@ -352,6 +371,26 @@ json CaseDriver::Run() {
     else
       side->offset = *off;
   }
+}
+
+json CaseDriver::Run() {
+  const int64_t started = MonotonicNs();
+  {
+    SetupSlot slot(ctx_.setup_gate, ctx_.cancelled);
+    SetUp();
+  }
+  if (!lab_) return CaseJson(json::array(), json(nullptr), 0);
+  StartClock();
+  const HostInfo server_host = lab_->host(Role::kServer);
+  const HostInfo client_host = lab_->host(Role::kClient);
+  spdlog::debug("case {}: hosts {} ({}) and {} ({})", c_.id, server_host.address, server_host.netns,
+                client_host.address, client_host.netns);
+  port_ = lab_->TestPort(applied_.params.port);
+  const std::string pcap_rel = "pcaps/" + CaseStem(c_) + ".pcap";
+  auto pcap_path = PathInside(ctx_.out_dir, pcap_rel);
+  if (!pcap_path.ok()) Fail(pcap_path.error().message);
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(ctx_.out_dir) / "pcaps", ec);
 
   // The capture starts before the first test step. Where the lab's capture
   // site cannot capture at all, the case runs without packets and says so:
@@ -415,7 +454,10 @@ json CaseDriver::Run() {
   }
   for (Side* s : {&server_, &client_})
     if (s->agent) s->agent->Bye();
-  if (Status s = lab_->Teardown(kAgentStopGraceNs); !s.ok()) Fail("teardown: " + s.message());
+  {
+    SetupSlot slot(ctx_.setup_gate, nullptr);  // teardown forks too; never skipped
+    if (Status s = lab_->Teardown(kAgentStopGraceNs); !s.ok()) Fail("teardown: " + s.message());
+  }
   spdlog::debug("case {}: torn down", c_.id);
   if (ctx_.on_lab) ctx_.on_lab(nullptr);
   return CaseJson(std::move(packets), std::move(capture_info),

@@ -1,13 +1,14 @@
 // CaseRunner: runs one matrix case from start to end — provision the hosts,
 // start the capture and both agents, perform the steps of the case's
-// scenario (data from the matrix file, suite/matrix/scenario.h), let late packets settle, tear down —
-// and returns the case's results JSON. It never throws and never aborts the
-// run: a failed syscall is recorded as an event, a lost agent or a broken
-// target makes the case's status "error" with the reason.
+// scenario (data from the matrix file, suite/matrix/scenario.h), let late packets settle, tear down
+// — and returns the case's results JSON. It never throws and never aborts the run: a failed syscall
+// is recorded as an event, a lost agent or a broken target makes the case's status "error" with the
+// reason.
 #pragma once
 
 #include <atomic>
 #include <functional>
+#include <semaphore>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -25,15 +26,25 @@ constexpr double kCaseSlackS = 150.0;
 // Bound for steps that should return at once (socket, bind, accept, ...).
 constexpr int64_t kQuickStepTimeoutNs = 5 * kNsPerSec;
 
+// Set-up and teardown (namespaces, links, agents, handshakes) share the
+// machine's cores with every running case; a run lets this many cases set
+// up or tear down at once, and the rest wait their turn before their clock
+// starts (SetupSlots in run.h). Far above 2 on a 2-core machine let 340
+// cases' set-ups push load to 12 and running cases past their deadlines.
+using SetupGate = std::counting_semaphore<>;
+
 struct CaseContext {
   Target* target = nullptr;
   int slot = 0;  // unique within the run: picks the addresses
   double time_scale = 1.0;
-  double case_timeout_s = 0;  // 0: the case's budget + kCaseSlackS
-  std::string out_dir;        // results directory; pcaps go to out_dir/pcaps/
-  std::string matrix_path;    // for messages
+  double case_timeout_s = 0;                    // 0: the case's budget + kCaseSlackS
+  std::string out_dir;                          // results directory; pcaps go to out_dir/pcaps/
+  std::string matrix_path;                      // for messages
   std::string variant = kVariantBlockingClose;  // run-time variant (matrix.h)
   const std::atomic<bool>* cancelled = nullptr;
+  // Held while the case sets up (until both agents have answered) and while
+  // it tears down; null: no limit.
+  SetupGate* setup_gate = nullptr;
   // Called with the lab once it exists and with nullptr when it is gone, so
   // an interrupted run can kill the case's agents from another thread.
   std::function<void(CaseLab*)> on_lab;

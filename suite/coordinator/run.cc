@@ -1,5 +1,7 @@
 #include "suite/coordinator/run.h"
 
+#include <sys/resource.h>
+
 #include <ctime>
 #include <filesystem>
 #include <functional>
@@ -143,6 +145,18 @@ void SummarizeResults(json& results) {
   results["summary"] = s;
 }
 
+size_t DefaultJobs(size_t cases) {
+  rlimit rl{};
+  size_t by_descriptors = SIZE_MAX;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    by_descriptors = rl.rlim_cur > 64 ? (rl.rlim_cur - 64) / kDescriptorsPerCase : 1;
+  return std::max<size_t>(1, std::min(cases, by_descriptors));
+}
+
+int DefaultSetupSlots() {
+  return std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
 json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOptions& options,
                std::atomic<bool>& cancelled) {
   const int64_t started_real = RealtimeNs();
@@ -150,6 +164,7 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
   std::vector<json> docs(cases.size());
   std::mutex mu;
   std::map<size_t, CaseLab*> live_labs;  // for killing agents on interruption
+  SetupGate setup_gate(options.setup_slots > 0 ? options.setup_slots : DefaultSetupSlots());
   size_t next = 0;
 
   auto worker = [&] {
@@ -169,6 +184,7 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
       ctx.matrix_path = options.matrix_path;
       ctx.variant = options.variant;
       ctx.cancelled = &cancelled;
+      ctx.setup_gate = &setup_gate;
       ctx.on_settle = options.on_settle;
       ctx.on_lab = [&, i](CaseLab* lab) {
         std::lock_guard<std::mutex> lock(mu);
@@ -212,7 +228,7 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
   };
 
   const size_t jobs =
-      options.jobs > 0 ? std::min<size_t>(options.jobs, cases.size()) : cases.size();
+      options.jobs > 0 ? std::min<size_t>(options.jobs, cases.size()) : DefaultJobs(cases.size());
   std::vector<std::thread> threads;
   for (size_t j = 0; j < jobs; ++j) threads.emplace_back(worker);
 
@@ -260,6 +276,7 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
               {"lingerlab", {{"version", options.version}, {"commit", options.commit}}},
               {"time_scale", options.time_scale},
               {"jobs", jobs},
+              {"setup_slots", options.setup_slots > 0 ? options.setup_slots : DefaultSetupSlots()},
               {"matrix", options.matrix_path},
               {"interrupted", cancelled.load()},
               {"started_at", IsoTimeUtc(started_real)},

@@ -27,7 +27,8 @@ struct CaseProgress {
 
 struct RunOptions {
   double time_scale = 1.0;
-  int jobs = 0;               // 0: all cases at once
+  int jobs = 0;               // 0: DefaultJobs(cases)
+  int setup_slots = 0;        // cases setting up or tearing down at once; 0: DefaultSetupSlots()
   double case_timeout_s = 0;  // 0: each case's budget + kCaseSlackS
   std::string out_dir;        // pcaps/ and cases/ go here (results.json: the caller)
   std::string matrix_path;
@@ -52,6 +53,17 @@ struct RunOptions {
 // post_process), so a run whose results.json cannot be written, or that is
 // killed, loses no finished case.
 Result<std::string> CaseDocPath(const std::string& out_dir, const MatrixCase& c);
+
+// --jobs 0: as many cases at once as this machine holds. A running case is
+// mostly waiting (its scenario's pauses and reads), so cores do not bound
+// it -- the set-up slots below keep the busy part in check; descriptors do:
+// each running case holds about kDescriptorsPerCase (control sockets,
+// capture, namespace and pid descriptors, the agents' pipes), so
+// min(cases, (RLIMIT_NOFILE soft limit - 64) / kDescriptorsPerCase).
+constexpr int kDescriptorsPerCase = 16;
+size_t DefaultJobs(size_t cases);
+// Cases setting up or tearing down at once: the machine's cores, at least 2.
+int DefaultSetupSlots();
 
 nlohmann::json RunMatrix(const std::vector<MatrixCase>& cases, Target& target,
                          const RunOptions& options, std::atomic<bool>& cancelled);

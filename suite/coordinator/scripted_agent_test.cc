@@ -1,4 +1,6 @@
-// Whole cases (RunMatrix over the matrix's scenario) against agents that
+// Whole cases (RunMatrix over the matrix's scenario) against scripted
+// agents in threads, behind a scripted target: how the run holds load
+// (set-up slots, deadlines that start when a case is ready), and agents that
 // complete the handshake and then lie: a hello whose platform strings are
 // numbers or terminal escapes, an errno name that is no name, clock stamps
 // thousands of seconds off, a capture served a byte per reply or as 64 MiB
@@ -63,19 +65,21 @@ class ScriptedAgentThread {
     int fds[2];
     EXPECT_TRUE(MakeStreamPair(fds).ok());
     *coordinator_fd = fds[0];
-    agent_fd_ = fds[1];
+    agent_fd_ = UniqueFd(fds[1]);
     thread_ = std::thread([this, lies] { Serve(lies); });
   }
   ~ScriptedAgentThread() {
     Kill();
     thread_.join();
   }
-  // As a killed agent: its end of the channel closes.
-  void Kill() { ::shutdown(agent_fd_, SHUT_RDWR); }
+  // As a killed agent: its end of the channel closes. The descriptor is
+  // ours until we go (the channel has a dup), so this never hits a number
+  // that another case's socket has reused.
+  void Kill() { ::shutdown(agent_fd_.get(), SHUT_RDWR); }
 
  private:
   void Serve(const Lies& lies) {
-    Channel ch{UniqueFd(agent_fd_)};
+    Channel ch{UniqueFd(::dup(agent_fd_.get()))};
     auto hello = ch.Receive(10 * kNsPerSec);
     if (!hello.ok()) return;
     if (!ch.Send({{"type", "hello"},
@@ -101,7 +105,7 @@ class ScriptedAgentThread {
     }
   }
 
-  int agent_fd_ = -1;
+  UniqueFd agent_fd_;
   std::thread thread_;
 };
 
@@ -318,6 +322,49 @@ TEST_F(HostileAgentTest, A64MiBPcapOfGarbageIsStreamedThenDiscarded) {
   EXPECT_EQ(c["status"], "error");
   EXPECT_NE(Error(c).find("does not parse (discarded)"), std::string::npos) << Error(c);
   EXPECT_TRUE(fs::is_empty(out_ / "pcaps")) << "the garbage pcap was kept";
+}
+
+// A target whose labs take `delay` to provision, counting how many are
+// being provisioned at once.
+class SlowTarget : public ScriptedTarget {
+ public:
+  SlowTarget(int64_t delay_ns, std::atomic<int>* peak)
+      : ScriptedTarget(Lies{}, CaptureSite::kServerAgent), delay_ns_(delay_ns), peak_(peak) {}
+  Result<std::unique_ptr<CaseLab>> Provision(const std::string& id, int slot) override {
+    const int now = ++active_;
+    for (int seen = peak_->load(); now > seen && !peak_->compare_exchange_weak(seen, now);) {
+    }
+    SleepNs(delay_ns_);
+    --active_;
+    return ScriptedTarget::Provision(id, slot);
+  }
+
+ private:
+  int64_t delay_ns_;
+  std::atomic<int>* peak_;
+  std::atomic<int> active_{0};
+};
+
+// Five cases that each take 0.4 s to set up, one set-up slot, and a case
+// timeout shorter than the queue: the last case waits 1.6 s for its slot,
+// which must not count against its deadline (it did: the deadline started
+// when the case was claimed, so cases queued behind others' set-up failed).
+TEST_F(HostileAgentTest, WaitingForASetUpSlotDoesNotCountAgainstTheDeadline) {
+  std::atomic<int> peak{0};
+  SlowTarget target(400 * kNsPerMs, &peak);
+  RunOptions opt;
+  opt.time_scale = 0.01;
+  opt.case_timeout_s = 1.5;
+  opt.setup_slots = 1;
+  opt.out_dir = out_.string();
+  std::atomic<bool> cancel{false};
+  std::vector<MatrixCase> cases;
+  for (const char* id : {"02", "04", "10", "11", "15"}) cases.push_back(*matrix_.Find(id));
+  const json results = RunMatrix(cases, target, opt, cancel);
+  for (const json& c : results["cases"])
+    EXPECT_EQ(c["status"], "completed") << c["id"] << ": " << Error(c);
+  EXPECT_EQ(peak.load(), 1) << "more cases set up at once than the run's set-up slots";
+  EXPECT_EQ(results["environment"]["setup_slots"], 1);
 }
 
 // Agents that never answer the hello, and die when killed.
