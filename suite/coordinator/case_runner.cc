@@ -102,6 +102,7 @@ class CaseDriver {
   AppliedParams applied_;
   std::map<std::string, std::string> attrs_;  // what the steps' "when" tests
   int64_t deadline_ = 0;
+  double setup_s_ = 0;  // waiting for a set-up slot, then setting up
   int64_t t0_real_ = 0;
   int port_ = 0;  // the server's port: the matrix's, or the lab's own per case
   std::unique_ptr<CaseLab> lab_;
@@ -379,7 +380,8 @@ json CaseDriver::Run() {
     SetupSlot slot(ctx_.setup_gate, ctx_.cancelled);
     SetUp();
   }
-  if (!lab_) return CaseJson(json::array(), json(nullptr), 0);
+  setup_s_ = static_cast<double>(MonotonicNs() - started) / 1e9;
+  if (!lab_) return CaseJson(json::array(), json(nullptr), setup_s_);
   StartClock();
   const HostInfo server_host = lab_->host(Role::kServer);
   const HostInfo client_host = lab_->host(Role::kClient);
@@ -492,6 +494,7 @@ json CaseDriver::CaseJson(json packets, json capture_info, double duration_s) {
           {"error", error_.empty() ? json(nullptr) : json(error_)},
           {"warnings", warnings_},
           {"duration_s", duration_s},
+          {"setup_s", setup_s_},
           {"hosts", hosts},
           {"agents", {{"server", agent_info(server_)}, {"client", agent_info(client_)}}},
           {"t0_real_ns", t0_real_},
