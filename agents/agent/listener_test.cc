@@ -434,6 +434,22 @@ TEST(ListenAddressTest, WildcardAddressesAreRecognised) {
     EXPECT_FALSE(IsWildcardAddress(one)) << one;
 }
 
+// A backlog of 8 queued 9 connections; the 10th connection's SYN was
+// dropped and its connect() waited for the retransmission a second later.
+TEST(ListenAddressTest, ListenTcpQueuesABurstOfConnectionsBeforeTheFirstAccept) {
+  auto lfd = ListenTcp("127.0.0.1", 0);
+  ASSERT_TRUE(lfd.ok());
+  const int port = LocalPort(lfd->get()).value();
+  constexpr int kBurst = 64;  // more than a run's cases, far less than kListenBacklog
+  static_assert(kBurst < kListenBacklog);
+  std::vector<UniqueFd> queued;
+  for (int i = 0; i < kBurst; ++i) {
+    auto fd = ConnectTcp("127.0.0.1", port, 300 * kNsPerMs);
+    ASSERT_TRUE(fd.ok()) << "connection " << i + 1 << ": " << fd.error().message;
+    queued.push_back(std::move(*fd));
+  }
+}
+
 TEST(ListenAddressTest, ListenTcpRefusesPortsThatDoNotFitSixteenBits) {
   auto r = ListenTcp("127.0.0.1", 70000);
   ASSERT_FALSE(r.ok());

@@ -50,6 +50,16 @@ namespace lingerlab {
 // ListenTcp binds with SO_REUSEADDR; port 0 picks a free port, which
 // LocalPort() reports.
 Result<UniqueFd> ListenTcp(const std::string& address, int port);
+// ListenTcp's backlog: connections the kernel completes and queues before
+// the listener accepts them. Beyond it a SYN is dropped and the client
+// tries again only after its retransmission timeout (1 s, then 3 s ...), so
+// a small backlog (it was 8) stalled every connection after a burst: a
+// coordinator run opens one per case at once, and a flood of connections
+// queues ahead of the coordinator's. The listener accepts as fast as it can
+// and decides on each connection itself (agent/listener.h); the queue only
+// absorbs bursts, and a queued connection costs the kernel a socket.
+// Systems cut it to their own limit (Linux: net.core.somaxconn, 4096).
+constexpr int kListenBacklog = 1024;
 Result<int> LocalPort(int fd);
 // Waits up to `timeout_ns` (< 0: forever) for a connection; kTimeout if none.
 Result<UniqueFd> AcceptControl(int listen_fd, int64_t timeout_ns = -1);

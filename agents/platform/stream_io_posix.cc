@@ -165,7 +165,7 @@ Result<UniqueFd> ListenTcp(const std::string& address, int port) {
   int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) return Sys("bind");
-  if (::listen(fd.get(), 8) != 0) return Sys("listen");
+  if (::listen(fd.get(), kListenBacklog) != 0) return Sys("listen");
   return fd;
 }
 
