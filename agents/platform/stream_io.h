@@ -35,6 +35,11 @@ Status ClearCloseOnExec(int fd);
 std::string PeerAddress(int fd);
 // shutdown(): the write side only (send a FIN), or both directions.
 void ShutdownStream(int fd, bool both);
+// shutdown() of the receive side only: a thread waiting to read `fd` sees
+// the end of the stream (on POSIX at once; on Windows a WSAPoll already
+// waiting may only see it at its timeout), and the socket can still send,
+// so the reader can answer with an error frame before it closes.
+void ShutdownReceive(int fd);
 // Whether `fd` is still an open descriptor (a listener not closed under us).
 bool IsOpenDescriptor(int fd);
 // A second descriptor for the same socket, or an invalid one where the OS

@@ -97,6 +97,8 @@ std::string PeerAddress(int fd) {
 
 void ShutdownStream(int fd, bool both) { ::shutdown(fd, both ? SHUT_RDWR : SHUT_WR); }
 
+void ShutdownReceive(int fd) { ::shutdown(fd, SHUT_RD); }
+
 bool IsOpenDescriptor(int fd) { return ::fcntl(fd, F_GETFD) >= 0; }
 
 UniqueFd DuplicateFd(int fd) { return UniqueFd(::dup(fd)); }

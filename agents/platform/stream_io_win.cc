@@ -141,6 +141,8 @@ std::string PeerAddress(int fd) {
 
 void ShutdownStream(int fd, bool both) { ::shutdown(Sock(fd), both ? SD_BOTH : SD_SEND); }
 
+void ShutdownReceive(int fd) { ::shutdown(Sock(fd), SD_RECEIVE); }
+
 bool IsOpenDescriptor(int fd) {
   int type = 0;
   int len = sizeof(type);
