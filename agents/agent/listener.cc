@@ -277,7 +277,10 @@ class Server {
   // takes a slot from an address holding fewer than its own), the one
   // holding the most first, its oldest handshake that has had
   // handshake_evict_after_ns. Its thread sees the end of the stream,
-  // answers `busy` and ends.
+  // answers `busy` and ends. (On Windows, seen under Wine, the thread may
+  // see it only at its deadline: the slot is given away at once all the
+  // same, so an eviction costs a thread for up to the handshake timeout,
+  // at most 32 a second at the defaults, not a slot.)
   bool EvictLocked(const std::map<std::string, size_t>& held, const std::string& address,
                    int64_t now) {
     const size_t theirs = Held(held, address);
