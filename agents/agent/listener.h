@@ -9,9 +9,18 @@
 // lease is answered at once with `busy` while the lease is held: while any
 // of its sessions is active and for lease_grace_ns after the last ends. Only
 // an authenticated session takes or extends a lease. At most max_sessions
-// connections are held at once (handshakes included); more get `busy`. A
-// session with no request for SessionLimits::idle_timeout_ns is dropped
-// with `idle_timeout`.
+// authenticated sessions are served at once; more get `busy`. A session with
+// no request for SessionLimits::idle_timeout_ns is dropped with
+// `idle_timeout`.
+//
+// Before it authenticates, a connection costs the agent little and cannot
+// keep a coordinator out (doc/protocol.md §7.5, issue 17): the accepting
+// thread owns the connections that wait for a handshake slot (a descriptor
+// each, no thread) and the refused ones it is closing; each of at most
+// max_handshakes handshakes runs on its own thread, which then serves the
+// session. While connections wait and no slot is free, the accepting
+// thread ends the oldest handshake that has had handshake_evict_after_ns,
+// from the address holding the most, and starts the next waiting one.
 #pragma once
 
 #include <atomic>
@@ -37,6 +46,14 @@ Result<ListenAddress> ParseListenAddress(std::string_view text);
 // True for an address that listens on every interface (0.0.0.0, ::).
 bool IsWildcardAddress(const std::string& address);
 
+// What a listener holds at the moment, for tests (nothing may be left
+// over once its peers are gone) and monitoring.
+struct ListenerGauges {
+  std::atomic<size_t> waiting{0};     // accepted, waiting for a handshake slot
+  std::atomic<size_t> handshakes{0};  // authenticating, each on its own thread
+  std::atomic<size_t> sessions{0};    // authenticated
+};
+
 struct ListenerOptions {
   // handshake_timeout_ns bounds the authentication (from the connection's
   // start) and, after it, the hello.
@@ -46,6 +63,11 @@ struct ListenerOptions {
   AuthKey key;
   int64_t lease_grace_ns = protocol::kLeaseGrace;
   size_t max_sessions = protocol::kMaxListenSessions;
+  // Before authentication (doc/protocol.md §7.5; tests pass small ones).
+  size_t max_handshakes = protocol::kMaxListenHandshakes;
+  size_t max_handshakes_per_address = protocol::kMaxListenHandshakesPerAddress;
+  size_t max_waiting = protocol::kMaxListenWaiting;
+  int64_t handshake_evict_after_ns = protocol::kHandshakeEvictAfter;
   // Bound on each received frame, first byte to last (Channel).
   int64_t frame_timeout_ns = protocol::kFrameReadTimeout;
   // Receives one line per session start, refusal and end (may be empty).
@@ -55,6 +77,8 @@ struct ListenerOptions {
   // every 100 ms), shuts down the connections it holds so their sessions
   // end at their next read, and returns when every thread has ended.
   const std::atomic<bool>* stop = nullptr;
+  // When set, kept up to date with what the listener holds (may be null).
+  ListenerGauges* gauges = nullptr;
 };
 
 // Accepts and serves coordinators on `listen_fd` until `options.stop`

@@ -1,10 +1,13 @@
 // Listen mode: authenticated coordinators only; the sessions of one lease at
 // once, other leases refused at once with `busy`; peers without the key get
-// nothing run; idle and trickling peers dropped; bad --listen addresses
-// refused.
+// nothing run, and however many of them connect they cannot keep a
+// coordinator out (handshake slots, waiting, eviction); idle and trickling
+// peers dropped; bad --listen addresses refused.
 #include "agents/agent/listener.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include <atomic>
 #include <chrono>
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "agents/platform/host_platform.h"
+#include "agents/platform/sockaddr_posix.h"
 #include "agents/platform/stream_io.h"
 
 namespace lingerlab {
@@ -22,12 +26,95 @@ using nlohmann::json;
 
 constexpr int64_t kWait = 2 * kNsPerSec;
 
+// A connection from `source`, a loopback address other than 127.0.0.1 (the
+// per-address rule needs a second address; Linux answers all of 127/8 on
+// lo). Invalid if the system will not bind it.
+UniqueFd ConnectFrom(const std::string& source, int port) {
+  sockaddr_storage from, to;
+  socklen_t from_len, to_len;
+  if (!ParseSockaddr(source, 0, &from, &from_len) ||
+      !ParseSockaddr("127.0.0.1", port, &to, &to_len))
+    return UniqueFd();
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM, 0));
+  const timeval bound{1, 0};  // connect() waits at most this (SO_SNDTIMEO)
+  if (!fd.valid() || ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof(bound)) != 0 ||
+      ::bind(fd.get(), reinterpret_cast<sockaddr*>(&from), from_len) != 0 ||
+      ::connect(fd.get(), reinterpret_cast<sockaddr*>(&to), to_len) != 0)
+    return UniqueFd();
+  return fd;
+}
+
+// An auth request as a keyless peer sends it: the agent answers with its
+// challenge and waits for a proof that never comes.
+std::string AuthRequestFrame(const std::string& lease) {
+  return EncodeFrame({{"type", "auth"},
+                      {"scheme", "hmac-sha256"},
+                      {"version", 1},
+                      {"lease", lease},
+                      {"nonce", std::string(64, '1')}})
+      .value();
+}
+
+// Peers without the key, as in issue 17: `peers` connections held open
+// from `threads` threads and made again whenever the agent drops one, until
+// Stop() or kBound. Every other one sends an auth request (for `lease`, so
+// it is not refused for another lease) and then nothing; the rest send
+// nothing at all.
+class Flood {
+ public:
+  static constexpr int64_t kBound = 20 * kNsPerSec;
+
+  Flood(int port, int peers, int threads, const std::string& lease) {
+    const int64_t end = MonotonicNs() + kBound;
+    for (int t = 0; t < threads; ++t) {
+      const int mine = peers / threads + (t < peers % threads ? 1 : 0);
+      threads_.emplace_back(
+          [this, port, mine, end, auth = AuthRequestFrame(lease)] { Hold(port, mine, end, auth); });
+    }
+  }
+  ~Flood() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+  }
+  int connections() const { return connections_; }
+
+ private:
+  void Hold(int port, int count, int64_t end, const std::string& auth) {
+    std::vector<UniqueFd> held(static_cast<size_t>(count));
+    char buf[4096];
+    while (!stop_ && MonotonicNs() < end) {
+      for (size_t i = 0; i < held.size() && !stop_; ++i) {
+        if (!held[i].valid()) {
+          auto fd = ConnectTcp("127.0.0.1", port, 500 * kNsPerMs);
+          if (!fd.ok()) continue;
+          held[i] = std::move(*fd);
+          ++connections_;
+          if (i % 2 == 1) (void)WriteAll(held[i].get(), auth, kNsPerSec);
+          continue;
+        }
+        // Whatever the agent says (a challenge, `busy`) is read; its end
+        // of the stream means dropped: connect again.
+        auto n = ReadSome(held[i].get(), buf, sizeof(buf), kNsPerMs);
+        if ((n.ok() && *n == 0) || (!n.ok() && n.error().code != ErrorCode::kTimeout))
+          held[i].reset();
+      }
+    }
+  }
+
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  std::vector<std::thread> threads_;
+};
+
 class ListenerTest : public ::testing::Test {
  protected:
   ListenerTest() {
     options_.limits = SessionLimits{kNsPerSec, 10 * kNsPerSec};
     options_.key = key_;
     options_.stop = &stop_;
+    options_.gauges = &gauges_;
     options_.log = [this](const std::string& line) {
       std::lock_guard<std::mutex> lock(log_mu_);
       log_.push_back(line);
@@ -113,6 +200,7 @@ class ListenerTest : public ::testing::Test {
   UniqueFd listen_fd_;
   int port_ = 0;
   ListenerOptions options_;
+  ListenerGauges gauges_;
   std::atomic<bool> stop_{false};
   Status served_;
   std::thread thread_;
@@ -336,18 +424,168 @@ TEST_F(ListenerTest, ATricklingPeerIsDroppedAtTheFrameDeadlineWhileOthersAreServ
   EXPECT_EQ(Request(good, 2, "time")["ok"], true);
 }
 
-TEST_F(ListenerTest, ConnectionsBeyondTheLimitAreRefusedBusyAtOnce) {
+// The limit is on authenticated sessions: a handshake in progress does not
+// count (keyless peers filled all 48 connections, issue 17).
+TEST_F(ListenerTest, SessionsBeyondTheLimitAreRefusedBusyAtOnceAndHandshakesDoNotCount) {
   options_.max_sessions = 2;
   Start();
   Channel a = Session("run-a");
-  Channel pending = Connect();  // a handshake in progress counts too
+  Channel pending = Connect();
+  Channel b = Session("run-a");
+  ASSERT_EQ(gauges_.sessions, 2u);
   Channel third = Connect();
   const int64_t t0 = MonotonicNs();
   auto e = third.Receive(kWait);
   ASSERT_TRUE(e.ok()) << e.error().message;
   EXPECT_EQ((*e)["error"]["code"], "busy");
+  EXPECT_NE((*e)["error"]["message"].get<std::string>().find("limit of 2 sessions"),
+            std::string::npos);
   EXPECT_LT(MonotonicNs() - t0, 500 * kNsPerMs);
   EXPECT_EQ(Request(a, 1, "time")["ok"], true);
+}
+
+// Issue 17: 100 keyless connections, made again whenever dropped, kept the
+// coordinator out (`busy` on 13 of 14 tries). Here more connections than
+// the old limit of 48 flood from the coordinator's own address, half of
+// them stalled after an auth request for the coordinator's own lease; the
+// coordinator gets in each time, in its own handshake deadline.
+TEST_F(ListenerTest, ACoordinatorGetsInWhileKeylessPeersFloodFromItsOwnAddress) {
+  options_.limits.handshake_timeout_ns = protocol::kHandshakeTimeout;
+  options_.handshake_evict_after_ns = 100 * kNsPerMs;  // a faster turnover, for a fast test
+  Start();
+  constexpr int kPeers = 64;
+  static_assert(kPeers > static_cast<int>(protocol::kMaxListenSessions));  // the old limit
+  Flood flood(port_, kPeers, 4, "run-a");
+  ASSERT_TRUE(Eventually([&] {
+    return gauges_.handshakes == options_.max_handshakes && gauges_.waiting > 0;
+  })) << gauges_.handshakes
+      << " handshakes, " << gauges_.waiting << " waiting";
+
+  for (int i = 0; i < 3; ++i) {
+    const int64_t t0 = MonotonicNs();
+    Channel c = Connect();
+    Status s = AuthenticateToAgent(c, key_, "run-a", protocol::kHandshakeTimeout);
+    ASSERT_TRUE(s.ok()) << "try " << i + 1 << ": " << s.message();
+    EXPECT_EQ(Hello(c)["type"], "hello");
+    EXPECT_LT(MonotonicNs() - t0, protocol::kHandshakeTimeout);
+    EXPECT_EQ(Request(c, 1, "time")["ok"], true);
+    EXPECT_EQ(Request(c, 2, "bye")["ok"], true);
+  }
+  EXPECT_GT(flood.connections(), kPeers);  // the flood was dropped and came back
+  EXPECT_TRUE(LogHas("evicted 127.0.0.1:"));
+
+  // Once the flood is gone, nothing it took is left held.
+  flood.Stop();
+  EXPECT_TRUE(Eventually(
+      [&] { return gauges_.waiting == 0 && gauges_.handshakes == 0 && gauges_.sessions == 0; },
+      5 * kNsPerSec))
+      << gauges_.waiting << " waiting, " << gauges_.handshakes << " handshakes, "
+      << gauges_.sessions << " sessions";
+}
+
+// With every slot held and nothing else to do, the oldest handshake is
+// ended for a waiting connection once it has had its time, and told so.
+TEST_F(ListenerTest, WhenEverySlotIsTakenTheOldestHandshakeIsEvictedForAWaitingConnection) {
+  options_.limits.handshake_timeout_ns = 10 * kNsPerSec;
+  options_.max_handshakes = 2;
+  options_.handshake_evict_after_ns = 200 * kNsPerMs;
+  Start();
+  const int64_t t_oldest = MonotonicNs();
+  Channel oldest = Connect();
+  ASSERT_TRUE(Eventually([&] { return gauges_.handshakes == 1; }));
+  Channel younger = Connect();
+  ASSERT_TRUE(Eventually([&] { return gauges_.handshakes == 2; }));
+  Channel good = Connect();
+  ASSERT_TRUE(Eventually([&] { return gauges_.waiting == 1; }));
+
+  EXPECT_TRUE(Auth(good, "run-g").ok());
+  json e = ErrorThenClose(oldest);
+  EXPECT_GE(MonotonicNs() - t_oldest, options_.handshake_evict_after_ns);
+  EXPECT_EQ(e["error"]["code"], "busy");
+  EXPECT_NE(e["error"]["message"].get<std::string>().find("try again"), std::string::npos);
+  EXPECT_TRUE(Eventually([&] { return LogHas("evicted 127.0.0.1:"); }));
+  // One eviction was enough: the younger handshake goes on.
+  auto nothing = younger.Receive(100 * kNsPerMs);
+  ASSERT_FALSE(nothing.ok());
+  EXPECT_EQ(nothing.error().code, ErrorCode::kTimeout);
+  EXPECT_EQ(Hello(good)["type"], "hello");
+}
+
+// The per-address rule: a freed slot goes to a connection from an address
+// under its share before connections that waited longer from an address
+// holding more. In first-come order the coordinator here would wait for
+// the other address's four connections.
+TEST_F(ListenerTest, AFreedHandshakeSlotGoesFirstToAnAddressBelowItsShare) {
+  options_.limits.handshake_timeout_ns = 10 * kNsPerSec;
+  options_.max_handshakes = 4;
+  options_.max_handshakes_per_address = 2;
+  options_.handshake_evict_after_ns = 60 * kNsPerSec;  // no eviction: only freed slots
+  Start();
+  std::vector<UniqueFd> holders, queued;
+  for (int i = 0; i < 4; ++i) {
+    holders.push_back(ConnectFrom("127.0.0.2", port_));
+    if (!holders.back().valid()) GTEST_SKIP() << "cannot connect from 127.0.0.2";
+  }
+  ASSERT_TRUE(Eventually([&] { return gauges_.handshakes == 4; }));  // alone, it may hold all
+  for (int i = 0; i < 4; ++i) queued.push_back(ConnectFrom("127.0.0.2", port_));
+  ASSERT_TRUE(Eventually([&] { return gauges_.waiting == 4; }));
+  Channel coordinator = Connect();
+  ASSERT_TRUE(Eventually([&] { return gauges_.waiting == 5; }));
+
+  holders[0].reset();  // one slot frees
+  Status s = AuthenticateToAgent(coordinator, key_, "run-a", kNsPerSec);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(Hello(coordinator)["type"], "hello");
+}
+
+// A slot is taken back from the waiting connection's own address or from
+// one holding more, never from an address holding fewer: here the oldest
+// handshake (a slow coordinator's, say) is kept and the flooding address
+// loses its own.
+TEST_F(ListenerTest, AFloodingAddressLosesItsOwnHandshakeNotAnOlderOneOfAnAddressWithFewer) {
+  options_.limits.handshake_timeout_ns = 10 * kNsPerSec;
+  options_.max_handshakes = 2;
+  options_.max_handshakes_per_address = 1;
+  options_.handshake_evict_after_ns = 200 * kNsPerMs;
+  Start();
+  Channel slow = Connect();
+  ASSERT_TRUE(Eventually([&] { return gauges_.handshakes == 1; }));
+  Channel flooder{ConnectFrom("127.0.0.2", port_)};
+  if (flooder.fd() < 0) GTEST_SKIP() << "cannot connect from 127.0.0.2";
+  ASSERT_TRUE(Eventually([&] { return gauges_.handshakes == 2; }));
+  UniqueFd next = ConnectFrom("127.0.0.2", port_);
+  ASSERT_TRUE(Eventually([&] { return gauges_.waiting == 1; }));
+
+  EXPECT_EQ(ErrorThenClose(flooder)["error"]["code"], "busy");
+  EXPECT_TRUE(Eventually([&] { return gauges_.waiting == 0 && gauges_.handshakes == 2; }));
+  auto nothing = slow.Receive(100 * kNsPerMs);
+  ASSERT_FALSE(nothing.ok());
+  EXPECT_EQ(nothing.error().code, ErrorCode::kTimeout);
+  EXPECT_TRUE(LogHas("evicted 127.0.0.2:"));
+  EXPECT_FALSE(LogHas("evicted 127.0.0.1:"));
+}
+
+// Beyond max_waiting, a connection is refused at once (no thread, no wait):
+// the newest of the address with the most waiting, here the newcomer.
+TEST_F(ListenerTest, OverTheWaitingLimitTheNewestOfTheBusiestAddressIsRefusedBusyAtOnce) {
+  options_.limits.handshake_timeout_ns = 10 * kNsPerSec;
+  options_.max_handshakes = 1;
+  options_.max_waiting = 2;
+  options_.handshake_evict_after_ns = 60 * kNsPerSec;
+  Start();
+  Channel holder = Connect();
+  ASSERT_TRUE(Eventually([&] { return gauges_.handshakes == 1; }));
+  Channel first = Connect();
+  Channel second = Connect();
+  ASSERT_TRUE(Eventually([&] { return gauges_.waiting == 2; }));
+  Channel over = Connect();
+  const int64_t t0 = MonotonicNs();
+  json e = ErrorThenClose(over);
+  EXPECT_LT(MonotonicNs() - t0, 500 * kNsPerMs);
+  EXPECT_EQ(e["error"]["code"], "busy");
+  EXPECT_TRUE(LogHas("connections wait to authenticate already"));
+  EXPECT_EQ(gauges_.waiting, 2u);
+  EXPECT_EQ(first.Receive(50 * kNsPerMs).error().code, ErrorCode::kTimeout);
 }
 
 TEST_F(ListenerTest, AnIdleSessionIsDroppedAndFreesTheAgentAfterTheGrace) {
@@ -383,16 +621,23 @@ TEST_F(ListenerTest, AfterADeeplyNestedFrameTheAgentServesTheNextCoordinator) {
   EXPECT_EQ(Request(good, 1, "time")["ok"], true);
 }
 
-TEST_F(ListenerTest, StopEndsOpenSessionsAndReturns) {
+TEST_F(ListenerTest, StopEndsOpenSessionsHandshakesAndWaitingConnectionsAndReturns) {
+  options_.limits.handshake_timeout_ns = 10 * kNsPerSec;
+  options_.max_handshakes = 1;
   Start();
   Channel a = Session("run-a");
   Channel pending = Connect();
+  Channel waiting = Connect();
   ASSERT_TRUE(Eventually([&] { return LogHas("session started"); }));
+  ASSERT_TRUE(Eventually([&] { return gauges_.handshakes == 1 && gauges_.waiting == 1; }));
   const int64_t t0 = MonotonicNs();
   stop_ = true;
   thread_.join();
   EXPECT_LT(MonotonicNs() - t0, 3 * kNsPerSec);
   EXPECT_TRUE(served_.ok()) << served_.message();
+  EXPECT_EQ(gauges_.waiting, 0u);
+  EXPECT_EQ(gauges_.handshakes, 0u);
+  EXPECT_EQ(gauges_.sessions, 0u);
 }
 
 TEST(ListenerKeyTest, ServeListenerRefusesToRunWithoutAKey) {
@@ -432,6 +677,22 @@ TEST(ListenAddressTest, WildcardAddressesAreRecognised) {
     EXPECT_TRUE(IsWildcardAddress(any)) << any;
   for (const char* one : {"127.0.0.1", "::1", "198.18.0.1", "fe80::1", "localhost", ""})
     EXPECT_FALSE(IsWildcardAddress(one)) << one;
+}
+
+// A backlog of 8 queued 9 connections; the 10th connection's SYN was
+// dropped and its connect() waited for the retransmission a second later.
+TEST(ListenAddressTest, ListenTcpQueuesABurstOfConnectionsBeforeTheFirstAccept) {
+  auto lfd = ListenTcp("127.0.0.1", 0);
+  ASSERT_TRUE(lfd.ok());
+  const int port = LocalPort(lfd->get()).value();
+  constexpr int kBurst = 64;  // more than a run's cases, far less than kListenBacklog
+  static_assert(kBurst < kListenBacklog);
+  std::vector<UniqueFd> queued;
+  for (int i = 0; i < kBurst; ++i) {
+    auto fd = ConnectTcp("127.0.0.1", port, 300 * kNsPerMs);
+    ASSERT_TRUE(fd.ok()) << "connection " << i + 1 << ": " << fd.error().message;
+    queued.push_back(std::move(*fd));
+  }
 }
 
 TEST(ListenAddressTest, ListenTcpRefusesPortsThatDoNotFitSixteenBits) {

@@ -35,6 +35,11 @@ Status ClearCloseOnExec(int fd);
 std::string PeerAddress(int fd);
 // shutdown(): the write side only (send a FIN), or both directions.
 void ShutdownStream(int fd, bool both);
+// shutdown() of the receive side only: a thread waiting to read `fd` sees
+// the end of the stream (on POSIX at once; on Windows a WSAPoll already
+// waiting may only see it at its timeout), and the socket can still send,
+// so the reader can answer with an error frame before it closes.
+void ShutdownReceive(int fd);
 // Whether `fd` is still an open descriptor (a listener not closed under us).
 bool IsOpenDescriptor(int fd);
 // A second descriptor for the same socket, or an invalid one where the OS
@@ -50,6 +55,16 @@ namespace lingerlab {
 // ListenTcp binds with SO_REUSEADDR; port 0 picks a free port, which
 // LocalPort() reports.
 Result<UniqueFd> ListenTcp(const std::string& address, int port);
+// ListenTcp's backlog: connections the kernel completes and queues before
+// the listener accepts them. Beyond it a SYN is dropped and the client
+// tries again only after its retransmission timeout (1 s, then 3 s ...), so
+// a small backlog (it was 8) stalled every connection after a burst: a
+// coordinator run opens one per case at once, and a flood of connections
+// queues ahead of the coordinator's. The listener accepts as fast as it can
+// and decides on each connection itself (agent/listener.h); the queue only
+// absorbs bursts, and a queued connection costs the kernel a socket.
+// Systems cut it to their own limit (Linux: net.core.somaxconn, 4096).
+constexpr int kListenBacklog = 1024;
 Result<int> LocalPort(int fd);
 // Waits up to `timeout_ns` (< 0: forever) for a connection; kTimeout if none.
 Result<UniqueFd> AcceptControl(int listen_fd, int64_t timeout_ns = -1);

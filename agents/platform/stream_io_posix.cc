@@ -97,6 +97,8 @@ std::string PeerAddress(int fd) {
 
 void ShutdownStream(int fd, bool both) { ::shutdown(fd, both ? SHUT_RDWR : SHUT_WR); }
 
+void ShutdownReceive(int fd) { ::shutdown(fd, SHUT_RD); }
+
 bool IsOpenDescriptor(int fd) { return ::fcntl(fd, F_GETFD) >= 0; }
 
 UniqueFd DuplicateFd(int fd) { return UniqueFd(::dup(fd)); }
@@ -165,7 +167,7 @@ Result<UniqueFd> ListenTcp(const std::string& address, int port) {
   int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) return Sys("bind");
-  if (::listen(fd.get(), 8) != 0) return Sys("listen");
+  if (::listen(fd.get(), kListenBacklog) != 0) return Sys("listen");
   return fd;
 }
 

@@ -141,6 +141,8 @@ std::string PeerAddress(int fd) {
 
 void ShutdownStream(int fd, bool both) { ::shutdown(Sock(fd), both ? SD_BOTH : SD_SEND); }
 
+void ShutdownReceive(int fd) { ::shutdown(Sock(fd), SD_RECEIVE); }
+
 bool IsOpenDescriptor(int fd) {
   int type = 0;
   int len = sizeof(type);
@@ -168,7 +170,7 @@ Result<UniqueFd> ListenTcp(const std::string& address, int port) {
   BOOL on = TRUE;
   ::setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&on), sizeof(on));
   if (::bind(s, reinterpret_cast<sockaddr*>(&ss), len) == SOCKET_ERROR) return Sys("bind");
-  if (::listen(s, 8) == SOCKET_ERROR) return Sys("listen");
+  if (::listen(s, kListenBacklog) == SOCKET_ERROR) return Sys("listen");
   return fd;
 }
 

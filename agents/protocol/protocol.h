@@ -37,9 +37,56 @@ constexpr int64_t kListenIdleTimeout = 45 * 60 * kNsPerSec;
 // at a time. The lease stays held this long after its last session ends, so
 // a run's next case is not taken by another coordinator between cases.
 constexpr int64_t kLeaseGrace = 30 * kNsPerSec;
-// Connections a --listen agent holds at once, handshakes in progress
-// included (a run opens one per case; the matrix has 34): more get `busy`.
+// Authenticated sessions a --listen agent serves at once (a run opens one
+// per case; the matrix has 34): more get `busy`. Handshakes in progress do
+// not count here: peers without the key held these slots (issue 17).
 constexpr size_t kMaxListenSessions = 48;
+
+// doc/protocol.md §7.5: connections of a --listen agent before they
+// authenticate. A coordinator needs one round trip once its handshake has
+// started (its auth request is already waiting in the socket); a peer
+// without the key can only hold a slot. So the agent runs few handshakes at
+// once, lets further connections wait without a thread, and under pressure
+// takes a slot back from a handshake that had its time, so that a flood,
+// even from the coordinator's own address, delays a coordinator but cannot
+// keep it out.
+//
+// Handshakes in progress at once, each on its own thread: 16 bounds the
+// threads and buffers an unauthenticated flood can make the agent hold, and
+// is enough that a run's burst of parallel cases proceeds 16 at a time, so
+// the burst of 48 takes three round trips and evicts none of its own.
+constexpr size_t kMaxListenHandshakes = 16;
+// While connections from other addresses wait, a freed slot goes first to
+// the longest-waiting connection whose address holds fewer than this many
+// handshakes, and a slot is taken back only from the waiting connection's
+// own address or from one holding more, the one holding the most first:
+// one address cannot keep others out. 4 is a quarter of the slots, and a
+// coordinator needs only one to get in. It is a share, not a cap: an
+// address alone may use every slot (a cap would leave slots idle while its
+// own connections wait), as a run's burst and a flood from the
+// coordinator's own address both come from one address.
+constexpr size_t kMaxListenHandshakesPerAddress = 4;
+// Connections accepted and waiting for a handshake slot: each holds only a
+// descriptor (no thread, nothing read) until a slot is free or its
+// handshake deadline (kHandshakeTimeout from the connection) passes. Beyond
+// this many, the newest waiting connection of the address with the most
+// waiting is refused (`busy`) at once. 128 holds a run's burst of 48 and a
+// flood of a hundred connections from one address in first-come order, and
+// drains in 128 / 32 = 4 s at the rate kHandshakeEvictAfter allows: a longer
+// queue would hold connections that could not start within their deadline.
+constexpr size_t kMaxListenWaiting = 128;
+// While connections wait and no slot is free, a handshake that has had this
+// long since it started is ended (`busy`) and its slot given to the next
+// waiting connection, oldest handshake first. 500 ms is far more than a
+// coordinator's one round trip on any terrestrial link, and lets 16 slots
+// take 32 new handshakes a second: a coordinator behind a hundred flooding
+// connections waits (100 - 16) / 32 s = 2.6 s, inside its own
+// kHandshakeTimeout.
+constexpr int64_t kHandshakeEvictAfter = 500 * kNsPerMs;
+// No shorter deadline before authentication than kHandshakeTimeout (from
+// the connection, waiting included): the coordinator gives up at the same
+// time, a handshake that nobody waits for costs nothing, and one that
+// somebody waits for is bounded by kHandshakeEvictAfter already.
 
 // doc/protocol.md §3.3: per-session and per-step bounds of the agent.
 // Longest a single step may wait or sleep (pause, read, accept): the
