@@ -25,6 +25,7 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "agents/base/clock.h"
@@ -423,53 +424,85 @@ Status NetnsLinks::WaitUntilRunning(const std::string& ifname, int64_t timeout_n
   }
 }
 
-Status NetnsLinks::Ethtool(const std::string& ifname, uint32_t cmd, uint32_t* value,
-                           const std::string& what) {
+Status NetnsLinks::Ethtool(const std::string& ifname, void* request, const std::string& what) {
   if (!ValidIfName(ifname))
     return MakeError(ErrorCode::kInvalidInput, what + ": bad interface name '" + ifname + "'");
-  ethtool_value ev{};
-  ev.cmd = cmd;
-  ev.data = *value;
   ifreq ifr{};
   std::memcpy(ifr.ifr_name, ifname.c_str(), ifname.size());
-  ifr.ifr_data = reinterpret_cast<char*>(&ev);
-  if (::ioctl(ioctl_.get(), SIOCETHTOOL, &ifr) != 0)
+  ifr.ifr_data = static_cast<char*>(request);
+  if (::ioctl(ioctl_.get(), SIOCETHTOOL, &ifr) < 0)
     return ErrnoError(what + " on " + ifname + " in " + where_, errno);
-  *value = ev.data;
   return Status::Ok();
 }
 
-Status NetnsLinks::DisableOffloads(const std::string& ifname) {
-  // The legacy commands: each clears the same feature set as ethtool's
-  // flag of that name (STSO: every TCP segmentation variant).
-  struct Off {
-    uint32_t cmd;
-    const char* name;
-  };
-  constexpr Off kOff[] = {{ETHTOOL_STSO, "turn tso off"},
-                          {ETHTOOL_SGSO, "turn gso off"},
-                          {ETHTOOL_SGRO, "turn gro off"}};
-  Status first;
-  for (const Off& o : kOff) {
-    uint32_t off = 0;
-    Status s = Ethtool(ifname, o.cmd, &off, o.name);
-    if (!s.ok() && first.ok()) first = s;
+Result<NetnsLinks::OffloadBits> NetnsLinks::OffloadFeatureBits(const std::string& ifname) {
+  // The kernel's feature names, by bit: their number first, then the names.
+  std::vector<uint32_t> sset((sizeof(ethtool_sset_info) + sizeof(uint32_t)) / 4, 0);
+  auto* info = reinterpret_cast<ethtool_sset_info*>(sset.data());
+  info->cmd = ETHTOOL_GSSET_INFO;
+  info->sset_mask = uint64_t{1} << ETH_SS_FEATURES;
+  if (Status s = Ethtool(ifname, info, "count the offload features"); !s.ok()) return s.error();
+  const uint32_t count = (info->sset_mask & (uint64_t{1} << ETH_SS_FEATURES)) ? info->data[0] : 0;
+  if (count == 0 || count > 4096)
+    return MakeError(ErrorCode::kUnsupported, "offload features of " + ifname + " in " + where_ +
+                                                  ": the kernel names " + std::to_string(count));
+  std::vector<uint32_t> buf((sizeof(ethtool_gstrings) + count * ETH_GSTRING_LEN + 3) / 4, 0);
+  auto* strings = reinterpret_cast<ethtool_gstrings*>(buf.data());
+  strings->cmd = ETHTOOL_GSTRINGS;
+  strings->string_set = ETH_SS_FEATURES;
+  strings->len = count;
+  if (Status s = Ethtool(ifname, strings, "read the offload feature names"); !s.ok())
+    return s.error();
+  // ethtool -K's flags, by the names it matches: "tso" is every
+  // tx-tcp*-segmentation (their number grows with the kernel), "gso" and
+  // "gro" one feature each.
+  OffloadBits bits;
+  bits.words = (count + 31) / 32;
+  for (uint32_t i = 0; i < count && i < strings->len; ++i) {
+    const char* raw = reinterpret_cast<const char*>(strings->data) + size_t{i} * ETH_GSTRING_LEN;
+    const std::string name(raw, strnlen(raw, ETH_GSTRING_LEN));
+    const std::string_view prefix = "tx-tcp", suffix = "-segmentation";
+    if (name.size() >= prefix.size() + suffix.size() && name.rfind(prefix, 0) == 0 &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      bits.tso.push_back(i);
+    else if (name == "tx-generic-segmentation")
+      bits.gso.push_back(i);
+    else if (name == "rx-gro")
+      bits.gro.push_back(i);
   }
-  return first;
+  return bits;
+}
+
+Status NetnsLinks::DisableOffloads(const std::string& ifname) {
+  auto bits = OffloadFeatureBits(ifname);
+  if (!bits.ok()) return bits.error();
+  std::vector<uint32_t> buf(
+      (sizeof(ethtool_sfeatures) + bits->words * sizeof(ethtool_set_features_block) + 3) / 4, 0);
+  auto* set = reinterpret_cast<ethtool_sfeatures*>(buf.data());
+  set->cmd = ETHTOOL_SFEATURES;
+  set->size = bits->words;
+  for (const std::vector<uint32_t>* group : {&bits->tso, &bits->gso, &bits->gro})
+    for (uint32_t bit : *group) set->features[bit / 32].valid |= 1u << (bit % 32);
+  // requested stays 0: off. A feature the device cannot change is left as
+  // it is (the kernel says so with a positive return, not an error).
+  return Ethtool(ifname, set, "turn tso, gso and gro off");
 }
 
 Result<Offloads> NetnsLinks::GetOffloads(const std::string& ifname) {
-  Offloads out;
-  uint32_t v = 0;
-  if (Status s = Ethtool(ifname, ETHTOOL_GTSO, &v, "read tso"); !s.ok()) return s.error();
-  out.tso = v != 0;
-  v = 0;
-  if (Status s = Ethtool(ifname, ETHTOOL_GGSO, &v, "read gso"); !s.ok()) return s.error();
-  out.gso = v != 0;
-  v = 0;
-  if (Status s = Ethtool(ifname, ETHTOOL_GGRO, &v, "read gro"); !s.ok()) return s.error();
-  out.gro = v != 0;
-  return out;
+  auto bits = OffloadFeatureBits(ifname);
+  if (!bits.ok()) return bits.error();
+  std::vector<uint32_t> buf(
+      (sizeof(ethtool_gfeatures) + bits->words * sizeof(ethtool_get_features_block) + 3) / 4, 0);
+  auto* get = reinterpret_cast<ethtool_gfeatures*>(buf.data());
+  get->cmd = ETHTOOL_GFEATURES;
+  get->size = bits->words;
+  if (Status s = Ethtool(ifname, get, "read the offload features"); !s.ok()) return s.error();
+  auto any_active = [get](const std::vector<uint32_t>& group) {
+    for (uint32_t bit : group)
+      if (get->features[bit / 32].active & (1u << (bit % 32))) return true;
+    return false;
+  };
+  return Offloads{any_active(bits->tso), any_active(bits->gso), any_active(bits->gro)};
 }
 
 }  // namespace lingerlab

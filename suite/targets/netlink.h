@@ -43,7 +43,7 @@ Status DeleteNetns(const std::string& name);
 
 // What the lab turns off so the capture shows wire-sized segments.
 struct Offloads {
-  bool tso = false;  // every TCP segmentation offload (ethtool's "tso")
+  bool tso = false;  // any TCP segmentation offload (ethtool's "tso")
   bool gso = false;  // generic segmentation offload
   bool gro = false;  // generic receive offload
 };
@@ -77,10 +77,13 @@ class NetnsLinks {
   // then every packet sent is dropped: a case's first SYN would cost a 1 s
   // retransmission. kTimeout after `timeout_ns`.
   Status WaitUntilRunning(const std::string& ifname, int64_t timeout_ns);
-  // Turns TSO (all TCP variants), GSO and GRO off, as `ethtool -K IF tso off
-  // gso off gro off` does. Tries all three; fails naming the first refused.
+  // Turns TSO (every tx-tcp*-segmentation feature), GSO and GRO off, the
+  // features `ethtool -K IF tso off gso off gro off` turns off, by name
+  // (ETHTOOL_SFEATURES; the legacy ETHTOOL_STSO misses newer TCP variants).
+  // Fails naming the ioctl the kernel refused.
   Status DisableOffloads(const std::string& ifname);
-  // The three offloads' current state (ethtool's legacy get commands).
+  // The three offloads' current state (ETHTOOL_GFEATURES, active bits;
+  // tso: any of its features on).
   Result<Offloads> GetOffloads(const std::string& ifname);
   // The interface's index in this namespace; kNotFound if there is none.
   Result<int> IfIndex(const std::string& ifname);
@@ -93,7 +96,14 @@ class NetnsLinks {
   Status Request(std::vector<char> msg, const std::string& what,
                  const std::function<void(const nlmsghdr*)>& on_reply = nullptr);
   Result<bool> Running(const std::string& ifname);
-  Status Ethtool(const std::string& ifname, uint32_t cmd, uint32_t* value, const std::string& what);
+  // One SIOCETHTOOL call with `request` (an ethtool_* command structure).
+  Status Ethtool(const std::string& ifname, void* request, const std::string& what);
+  // The device's feature bits behind ethtool's "tso", "gso" and "gro".
+  struct OffloadBits {
+    uint32_t words = 0;  // 32-bit blocks of the feature mask
+    std::vector<uint32_t> tso, gso, gro;
+  };
+  Result<OffloadBits> OffloadFeatureBits(const std::string& ifname);
 
   UniqueFd route_;  // NETLINK_ROUTE, inside the namespace
   UniqueFd ioctl_;  // an AF_INET datagram socket inside it, for ioctls

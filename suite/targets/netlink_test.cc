@@ -197,6 +197,18 @@ TEST_F(NetlinkTest, OffloadsAreReportedOffAfterDisabling) {
   EXPECT_FALSE(after->tso);
   EXPECT_FALSE(after->gso);
   EXPECT_FALSE(after->gro);
+  // ethtool agrees, for every TCP segmentation variant this kernel has.
+  CommandResult k = RunCommand({"ip", "netns", "exec", a_, "ethtool", "-k", "eth0"});
+  if (k.exit_code == 0) {
+    for (const char* off : {"tcp-segmentation-offload: off", "generic-segmentation-offload: off",
+                            "generic-receive-offload: off"})
+      EXPECT_NE(k.output.find(off), std::string::npos) << k.output;
+    std::istringstream lines(k.output);
+    for (std::string line; std::getline(lines, line);)
+      if (line.find("tx-tcp") != std::string::npos) {
+        EXPECT_NE(line.find(": off"), std::string::npos) << line;
+      }
+  }
 }
 
 TEST_F(NetlinkTest, ErrorsNameTheOperationAndChangeNothing) {
