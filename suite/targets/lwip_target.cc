@@ -59,7 +59,7 @@ class LwipLab final : public CaseLab {
     Status first;
     for (const HostInfo* h : {&hosts_.server, &hosts_.client}) {
       if (!NamespaceExists(h->netns)) continue;
-      Status s = RunChecked({"ip", "netns", "delete", h->netns});
+      Status s = RemoveNamespace(h->netns);
       if (!s.ok() && first.ok()) first = s;
     }
     return first;

@@ -11,9 +11,9 @@
 #include <fstream>
 #include <map>
 #include <regex>
-#include <sstream>
 
 #include "agents/base/clock.h"
+#include "suite/targets/netlink.h"
 #include "suite/targets/netns_target.h"
 #include "suite/targets/process.h"
 
@@ -29,7 +29,7 @@ struct NeededCap {
 };
 constexpr NeededCap kNeededCaps[] = {
     {12, "CAP_NET_ADMIN", "create veth links and configure addresses"},
-    {21, "CAP_SYS_ADMIN", "create network namespaces (ip netns add mounts them) and enter them"},
+    {21, "CAP_SYS_ADMIN", "create network namespaces (mounted in /run/netns) and enter them"},
     {13, "CAP_NET_RAW", "capture packets"},
 };
 
@@ -134,20 +134,20 @@ bool NamespaceExists(const std::string& name) {
 }
 
 Status RemoveNamespace(const std::string& name) {
+  const std::string path = std::string(kNetnsDir) + "/" + name;
   struct stat ns {};
-  if (::stat((std::string(kNetnsDir) + "/" + name).c_str(), &ns) != 0) return Status::Ok();
-  CommandResult pids = RunCommand({"ip", "netns", "pids", name});
-  std::istringstream in(pids.output);
-  pid_t pid;
-  while (in >> pid) KillIfInNetns(pid, static_cast<unsigned long>(ns.st_ino));
-  // Give the kernel a moment to reap them so the namespace really goes.
+  if (::stat(path.c_str(), &ns) != 0) return Status::Ok();
+  // Kill what is inside, then give the kernel a moment to reap it so the
+  // namespace really goes.
   for (int i = 0; i < 100; ++i) {
-    CommandResult left = RunCommand({"ip", "netns", "pids", name});
-    if (left.output.find_first_not_of(" \n") == std::string::npos) break;
+    const std::vector<pid_t> inside = PidsInNetns(ns.st_dev, ns.st_ino);
+    if (inside.empty()) break;
+    for (pid_t pid : inside) KillIfInNetns(pid, static_cast<unsigned long>(ns.st_ino));
     SleepNs(10 * kNsPerMs);
   }
-  if (!NamespaceExists(name)) return Status::Ok();
-  return RunChecked({"ip", "netns", "delete", name});
+  Status s = DeleteNetns(name);
+  if (!s.ok() && s.code() == ErrorCode::kNotFound) return Status::Ok();  // removed meanwhile
+  return s;
 }
 
 void RemoveRunNamespaces(const std::string& run) {
@@ -174,37 +174,36 @@ Result<LabHosts> LabHostsFor(const std::string& run, const std::string& case_id,
   return h;
 }
 
-std::vector<std::string> AddAddressCommand(const HostInfo& host, int prefix_len) {
-  std::vector<std::string> argv = {"ip",  "-n", host.netns, "addr", "add",
-                                   host.address + "/" + std::to_string(prefix_len),
-                                   "dev", host.interface};
-  if (host.family == "inet6") argv.push_back("nodad");
-  return argv;
-}
-
 Status CreateLinkedNamespaces(const LabHosts& hosts, const std::string& case_id) {
   const HostInfo& server = hosts.server;
   const HostInfo& client = hosts.client;
-  const std::vector<std::vector<std::string>> steps = {
-      {"ip", "netns", "add", server.netns},
-      {"ip", "netns", "add", client.netns},
-      {"ip", "-n", server.netns, "link", "add", kLabIfName, "type", "veth", "peer", "name",
-       kLabIfName, "netns", client.netns},
-      AddAddressCommand(server, hosts.prefix_len),
-      AddAddressCommand(client, hosts.prefix_len),
-      {"ip", "-n", server.netns, "link", "set", kLabIfName, "up"},
-      {"ip", "-n", client.netns, "link", "set", kLabIfName, "up"},
+  auto failed = [&case_id](const Status& s) {
+    return MakeError(s.code(), "provisioning case " + case_id + ": " + s.message());
   };
-  for (const auto& argv : steps) {
-    Status s = RunChecked(argv);
-    if (!s.ok()) return MakeError(s.code(), "provisioning case " + case_id + ": " + s.message());
+  for (const HostInfo* h : {&server, &client})
+    if (Status s = CreateNetns(h->netns); !s.ok()) return failed(s);
+  auto server_links = NetnsLinks::Open(server.netns_path);
+  if (!server_links.ok()) return failed(server_links.error());
+  auto client_links = NetnsLinks::Open(client.netns_path);
+  if (!client_links.ok()) return failed(client_links.error());
+  if (Status s = server_links->AddVeth(kLabIfName, kLabIfName, client.netns_path); !s.ok())
+    return failed(s);
+  const std::pair<NetnsLinks*, const HostInfo*> ends[] = {{&*server_links, &server},
+                                                          {&*client_links, &client}};
+  for (const auto& [links, host] : ends) {
+    if (Status s = links->AddAddress(host->interface, host->address, hosts.prefix_len); !s.ok())
+      return failed(s);
+    if (Status s = links->SetUp(host->interface); !s.ok()) return failed(s);
   }
   // Wire-sized segments in the capture: veth would otherwise pass TCP's
-  // 64 KiB GSO buffers through unsegmented. Best effort: without ethtool
-  // the run still works, with larger "packets" in the capture.
-  for (const HostInfo* h : {&server, &client})
-    (void)RunCommand({"ip", "netns", "exec", h->netns, "ethtool", "-K", kLabIfName, "tso", "off",
-                      "gso", "off", "gro", "off"});
+  // 64 KiB GSO buffers through unsegmented. Best effort: without them the
+  // run still works, with larger "packets" in the capture.
+  for (const auto& [links, host] : ends) (void)links->DisableOffloads(host->interface);
+  // A case's first packet must not meet a link the kernel has not finished
+  // bringing up (it would be dropped, and the SYN retransmitted after 1 s).
+  for (const auto& [links, host] : ends)
+    if (Status s = links->WaitUntilRunning(host->interface, kLinkUpTimeoutNs); !s.ok())
+      return failed(s);
   return Status::Ok();
 }
 

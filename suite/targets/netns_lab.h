@@ -8,6 +8,7 @@
 // without cleaning up), holding that lock while it does.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -50,7 +51,8 @@ std::string RunOfCaseName(const std::string& name);
 
 std::vector<std::string> ListLabNamespaces();  // names in /run/netns starting ll-
 bool NamespaceExists(const std::string& name);
-// Kills the processes inside (by pid, checked through a pidfd), deletes it.
+// Kills the processes inside (found by their /proc/<pid>/ns/net, killed by
+// pid through a pidfd), then unmounts and removes it. Ok if it is not there.
 Status RemoveNamespace(const std::string& name);
 // Removes every namespace of run `run` still there (best effort).
 void RemoveRunNamespaces(const std::string& run);
@@ -65,13 +67,14 @@ struct LabHosts {
 };
 Result<LabHosts> LabHostsFor(const std::string& run, const std::string& case_id, int index,
                              int ip = 4);
-// The `ip` commands that add a host's address: IPv6 ones with `nodad`, so
-// the address is usable at once instead of "tentative" for a second or two
-// of duplicate address detection (nothing else is on a case's link).
-std::vector<std::string> AddAddressCommand(const HostInfo& host, int prefix_len);
-// Creates both namespaces, the veth between them, addresses, links up, and
-// (best effort) offloads off. On failure whatever was made stays for the
-// caller's teardown to remove.
+// Bound for the kernel to finish bringing a new link up (its link watcher
+// runs about once a second).
+constexpr int64_t kLinkUpTimeoutNs = int64_t{5} * 1'000'000'000;
+// Creates both namespaces, the veth between them, addresses (IPv6 without
+// duplicate address detection: usable at once), links up, (best effort)
+// offloads off, and waits until both ends carry packets; all by direct
+// kernel calls (netlink.h), no process forked. On failure whatever was made
+// stays for the caller's teardown to remove.
 Status CreateLinkedNamespaces(const LabHosts& hosts, const std::string& case_id);
 
 // Removes leftovers of dead runs other than `own_run`: for each dead run,

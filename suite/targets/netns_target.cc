@@ -58,7 +58,7 @@ class NetnsLab final : public CaseLab {
     Status first;
     for (const HostInfo* h : {&server_, &client_}) {
       if (!NamespaceExists(h->netns)) continue;
-      Status s = RunChecked({"ip", "netns", "delete", h->netns});
+      Status s = RemoveNamespace(h->netns);
       if (!s.ok() && first.ok()) first = s;
     }
     return first;

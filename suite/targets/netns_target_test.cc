@@ -303,17 +303,6 @@ TEST(AddressesTest, Ipv6SlotsAreSlash64sInsideTheUlaPrefixWithTheSameNumbers) {
   EXPECT_NE(five.error().message.find("4 or 6"), std::string::npos);
 }
 
-TEST(AddressesTest, Ipv6AddressesAreAddedWithoutDuplicateAddressDetection) {
-  auto v6 = LabHostsFor("r1", "03", 3, 6), v4 = LabHostsFor("r1", "03", 3, 4);
-  ASSERT_TRUE(v6.ok() && v4.ok());
-  EXPECT_EQ(AddAddressCommand(v6->server, v6->prefix_len),
-            (std::vector<std::string>{"ip", "-n", "ll-r1-03-s", "addr", "add",
-                                      "fd00:198:18:3::1/64", "dev", "eth0", "nodad"}));
-  EXPECT_EQ(AddAddressCommand(v4->client, v4->prefix_len),
-            (std::vector<std::string>{"ip", "-n", "ll-r1-03-c", "addr", "add", "198.18.0.14/30",
-                                      "dev", "eth0"}));
-}
-
 TEST(TargetRegistryTest, UnknownTargetListsTheKnownOnes) {
   auto t = MakeTarget("qemu-on-mars", TargetConfig{});
   ASSERT_FALSE(t.ok());

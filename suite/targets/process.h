@@ -1,4 +1,5 @@
 // Process calls the coordinator needs on Linux: run a helper command (ip),
+// find the processes inside a network namespace,
 // start an agent inside a network namespace, and end a process by its pid.
 // Nothing here ever signals a process by name.
 #pragma once
@@ -67,6 +68,12 @@ bool StopProcess(pid_t pid, int64_t grace_ns);
 
 // True if a process with this pid exists.
 bool ProcessAlive(pid_t pid);
+
+// The pids whose /proc/<pid>/ns/net is the namespace with nsfs device
+// `dev` and inode `ino` (stat() of /run/netns/<name> gives both), as
+// `ip netns pids` lists them. Processes that vanish while listed are left
+// out; an unreadable /proc gives an empty list.
+std::vector<pid_t> PidsInNetns(dev_t dev, ino_t ino);
 
 // SIGKILLs `pid` only if it is (still) inside the network namespace whose
 // nsfs inode is `netns_inode`: the process is pinned with a pidfd first, so

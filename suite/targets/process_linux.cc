@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -5,12 +6,14 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "agents/base/clock.h"
@@ -264,6 +267,23 @@ bool StopProcess(pid_t pid, int64_t grace_ns) {
   while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
   }
   return false;
+}
+
+std::vector<pid_t> PidsInNetns(dev_t dev, ino_t ino) {
+  std::vector<pid_t> out;
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return out;
+  while (dirent* e = ::readdir(proc)) {
+    char* end = nullptr;
+    const long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0') continue;
+    struct stat st {};
+    const std::string path = std::string("/proc/") + e->d_name + "/ns/net";
+    if (::stat(path.c_str(), &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+      out.push_back(static_cast<pid_t>(pid));
+  }
+  ::closedir(proc);
+  return out;
 }
 
 bool KillIfInNetns(pid_t pid, unsigned long netns_inode) {
