@@ -140,7 +140,13 @@ class AgentCaseCapture : public CaseCapture {
       auto timeout = FetchTimeoutNs(offset, size);
       if (!timeout.ok()) return timeout.status();
       auto e = agent_->Request("capture_read", {{"offset", offset}, {"length", want}}, *timeout);
-      if (!e.ok()) return e.status();
+      if (!e.ok()) {
+        // A reply cut off by the deadline is the deadline's doing.
+        if (e.error().code == ErrorCode::kTimeout && request_.deadline_ns != 0 &&
+            MonotonicNs() >= request_.deadline_ns)
+          return FetchTimeoutNs(offset, size).status();
+        return e.status();
+      }
       auto bytes = Base64Decode(MessageString(*e, "data"));
       if (!bytes.ok())
         return MakeError(ErrorCode::kInvalidInput, "capture_read at " + std::to_string(offset) +
