@@ -10,6 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 packages=(
   build-essential cmake pkg-config git    # toolchain
+  ccache                                 # a rebuild of unchanged sources costs nothing (CMakeLists.txt)
   libgtest-dev                           # GoogleTest
   libpcap-dev                            # capture
   libssl-dev                             # libcrypto: HMAC-SHA256 for remote agents
