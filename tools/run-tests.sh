@@ -4,7 +4,7 @@
 # target and capture tests create network namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/install-deps.sh
+tools/install-deps.sh all
 tools/build.sh
 cd build
 ctest --output-on-failure -j"$(nproc)" --timeout 300
