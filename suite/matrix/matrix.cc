@@ -388,28 +388,6 @@ const MatrixCase* Matrix::Find(const std::string& id) const {
   return nullptr;
 }
 
-Result<std::vector<MatrixCase>> SelectCases(const Matrix& m, const std::string& ids) {
-  if (ids.empty()) return m.cases;
-  std::vector<MatrixCase> out;
-  std::stringstream ss(ids);
-  std::string id;
-  while (std::getline(ss, id, ',')) {
-    if (id.empty()) continue;
-    auto it = std::find_if(m.cases.begin(), m.cases.end(),
-                           [&](const MatrixCase& c) { return c.id == id; });
-    if (it == m.cases.end()) {
-      std::string known;
-      for (auto& c : m.cases) known += (known.empty() ? "" : ",") + c.id;
-      return MakeError(ErrorCode::kInvalidInput,
-                       "no case '" + id + "' in " + m.path + " (known: " + known + ")");
-    }
-    if (std::find_if(out.begin(), out.end(), [&](auto& c) { return c.id == id; }) == out.end())
-      out.push_back(*it);
-  }
-  if (out.empty()) return MakeError(ErrorCode::kInvalidInput, "--cases selected no case");
-  return out;
-}
-
 AppliedParams ApplyTimeScale(const MatrixCase& c, double s) {
   AppliedParams a;
   a.params = c.params;

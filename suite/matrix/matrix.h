@@ -108,8 +108,14 @@ Result<Matrix> ParseMatrix(const nlohmann::json& doc, const std::string& origin)
 // "slow-client__linger-csock_late-20__shutdown-10": the name the parameters imply.
 std::string DerivedCaseName(const MatrixCase& c);
 
-// The cases named in a comma-separated id list ("03,04"); all when empty.
-// Unknown ids are an error that lists the known ones.
+// The cases a --cases selection names (case_selection.cc); all when empty.
+// Items are separated by commas and/or spaces ("03, 04" is two items), each:
+//   an id ("03") or a full case name;
+//   a range of ids, both ends included, in matrix order ("03-10");
+//   a glob over ids and names ("*lsock*", "0?"; fnmatch rules).
+// Cases come in the order they are first named, each once. An item that
+// names no case is a kInvalidInput error quoting it, with the closest id or
+// name when one is a likely typo, else the known ids.
 Result<std::vector<MatrixCase>> SelectCases(const Matrix& m, const std::string& ids);
 
 // The parameters a run actually uses at `time_scale`.

@@ -265,19 +265,6 @@ TEST(MatrixTest, DirectoriesAndDeepNestingAreErrorsNamingTheFile) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(MatrixTest, SelectCasesKeepsOrderOfRequestAndRejectsUnknownIds) {
-  auto m = LoadMatrix(std::string(LINGERLAB_SOURCE_DIR) + "/matrix/so_linger.json");
-  ASSERT_TRUE(m.ok());
-  auto sel = SelectCases(*m, "04,02,04");
-  ASSERT_TRUE(sel.ok());
-  ASSERT_EQ(sel->size(), 2u);
-  EXPECT_EQ((*sel)[0].id, "04");
-  auto bad = SelectCases(*m, "02,99");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().message.find("99"), std::string::npos);
-  EXPECT_EQ(SelectCases(*m, "")->size(), 34u);
-}
-
 TEST(MatrixTest, TimeScaleShrinksSuiteTimesAndRoundsLingerUp) {
   auto m = LoadMatrix(std::string(LINGERLAB_SOURCE_DIR) + "/matrix/so_linger.json");
   ASSERT_TRUE(m.ok());
