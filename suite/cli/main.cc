@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <exception>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include "suite/cli/exit_codes.h"
 #include "suite/cli/log_format.h"
 #include "suite/cli/progress.h"
+#include "suite/cli/usage_hint.h"
 
 namespace {
 
@@ -62,7 +64,9 @@ int main(int argc, char** argv) {
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "run matrix cases and write results JSON + pcaps");
   run_cmd->add_option("--matrix", run.matrix, "matrix file")->capture_default_str();
-  run_cmd->add_option("--cases", run.cases, "comma-separated case ids, e.g. 03,04 (default: all)");
+  run_cmd->add_option(
+      "--cases", run.cases,
+      "cases: ids, ranges, names or globs, e.g. '03,04', '03-10', '*lsock*' (default: all)");
   run_cmd
       ->add_option("--time-scale", run.time_scale,
                    "multiply every time the suite controls (1 = the published timings)")
@@ -75,7 +79,10 @@ int main(int argc, char** argv) {
                    "verdicts are no-expectation)")
       ->check(CLI::IsMember({"blocking", "nonblocking"}))
       ->capture_default_str();
-  run_cmd->add_option("--jobs,-j", run.jobs, "cases run at the same time (0 = as many as this machine holds: README \"Load\")")
+  run_cmd
+      ->add_option(
+          "--jobs,-j", run.jobs,
+          "cases run at the same time (0 = as many as this machine holds: README \"Load\")")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
   run_cmd->add_option("--out", run.out,
@@ -190,8 +197,9 @@ int main(int argc, char** argv) {
       "comparison's tolerance, documented races by class); exit 1 if any did");
   diff_cmd->add_option("base", diff.base, "the baseline results JSON")->required();
   diff_cmd->add_option("new", diff.now, "the results JSON to compare with it")->required();
-  diff_cmd->add_option("--cases", diff.cases,
-                       "compare only these comma-separated case ids (default: all)");
+  diff_cmd->add_option(
+      "--cases", diff.cases,
+      "compare only these cases (as run --cases: '03-10', '*lsock*'; default: all)");
   diff_cmd->add_option("--matrix", diff.matrix, "the matrix both runs are of")
       ->capture_default_str();
   diff_cmd->add_option("--expect", diff.expect_family, "family to compare verdicts with");
@@ -240,7 +248,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // --help and --version are "errors" with code 0; every real one is a
     // usage error, with our documented exit code rather than CLI11's.
-    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+    if (app.exit(e) == 0) return kExitOk;
+    if (auto hint = UsageHint(app, std::vector<std::string>(argv + 1, argv + argc)))
+      std::fprintf(stderr, "lingerlab: %s\n", hint->c_str());
+    return kExitUsage;
   }
 
   // On a terminal a run keeps a live status line below its log lines; in a
