@@ -1,25 +1,18 @@
 #include "suite/cli/commands.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <random>
+#include <optional>
 #include <set>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
-#include "agents/base/clock.h"
 #include "agents/base/text_rules.h"
 #include "agents/base/version.h"
 #include "agents/protocol/auth.h"
-#include "suite/cli/analysis.h"
 #include "suite/cli/exit_codes.h"
 #include "suite/cli/progress.h"
 #include "suite/coordinator/results_writer.h"
@@ -30,13 +23,12 @@
 #include "suite/matrix/matrix.h"
 #include "suite/report/case_timeline.h"
 #include "suite/report/html_report.h"
-#include "suite/report/junit_report.h"
 #include "suite/report/markdown_report.h"
+#include "suite/run/analyzer.h"
+#include "suite/run/defaults.h"
+#include "suite/run/junit_file.h"
+#include "suite/run/pipeline.h"
 #include "suite/targets/target.h"
-
-#ifndef LINGERLAB_SOURCE_DIR
-#define LINGERLAB_SOURCE_DIR "."
-#endif
 
 namespace lingerlab {
 namespace fs = std::filesystem;
@@ -72,64 +64,6 @@ void PrintLines(const std::string& text) {
     start = end + 1;
   }
 }
-
-std::string AgentBesideUs() {
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? "lingerlab-agent" : (self.parent_path() / "lingerlab-agent").string();
-}
-
-std::string RandomRunId() {
-  std::random_device rd;
-  char buf[12];
-  std::snprintf(buf, sizeof(buf), "%08x", rd());
-  return buf;
-}
-
-// results/run-<UTC time>, created exclusively: a second run started in the
-// same second gets results/run-<UTC time>-2 (results_writer.h).
-Result<std::string> CreateDefaultOutDir() {
-  time_t now = time(nullptr);
-  tm t{};
-  gmtime_r(&now, &t);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), "run-%Y%m%d-%H%M%S", &t);
-  return CreateUniqueDir("results", buf);
-}
-
-// SIGINT/SIGTERM/SIGHUP set `cancelled` instead of killing us, so the run
-// can tear down what it created and still write its results.
-class SignalWatcher {
- public:
-  explicit SignalWatcher(std::atomic<bool>& cancelled) : cancelled_(cancelled) {
-    sigemptyset(&set_);
-    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_, s);
-    pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // inherited by every thread we start
-    thread_ = std::thread([this] {
-      timespec tick{0, 100 * 1000 * 1000};
-      while (!done_.load()) {
-        int sig = sigtimedwait(&set_, nullptr, &tick);
-        if (sig <= 0) continue;
-        if (cancelled_.exchange(true))
-          spdlog::warn(
-              "still cleaning up; the namespaces and agents of this run are being removed");
-        else
-          spdlog::warn("interrupted (signal {}): stopping cases and cleaning up", sig);
-      }
-    });
-  }
-  ~SignalWatcher() {
-    done_ = true;
-    thread_.join();
-    pthread_sigmask(SIG_UNBLOCK, &set_, nullptr);
-  }
-
- private:
-  std::atomic<bool>& cancelled_;
-  std::atomic<bool> done_{false};
-  sigset_t set_;
-  std::thread thread_;
-};
 
 std::string ClaimsLine(const json& c) {
   if (!c.contains("outcome")) return "";
@@ -192,33 +126,26 @@ int ExitCodeForWrite(const Status& s) {
   return s.code() == ErrorCode::kInvalidInput ? kExitUsage : kExitEnvironment;
 }
 
-bool HoldsResults(const std::string& dir) {
-  std::error_code ec;
-  return fs::exists(fs::symlink_status(fs::path(dir) / "results.json", ec));
-}
-
-// --expected-dir as given, or the matrix's own directory of tables.
-std::string ExpectedDirFor(const std::string& option, const Matrix& matrix) {
-  return option.empty() ? matrix.expected_dir : RepoPath(option);
-}
-
-Result<Analyzer> MakeAnalyzer(const std::string& expected_dir, const std::string& family,
-                              const Matrix& matrix) {
-  auto tables = LoadExpectedDir(ExpectedDirFor(expected_dir, matrix), matrix);
-  if (!tables.ok()) return tables.error();
-  if (!family.empty()) {
-    bool known = false;
-    std::string names;
-    for (auto& t : *tables) {
-      known |= t.family == family;
-      names += (names.empty() ? "" : ", ") + t.family;
-    }
-    if (!known)
-      return MakeError(ErrorCode::kInvalidInput,
-                       "no expected table for family '" + family + "' (known: " + names + ")");
+// `run`'s view of the pipeline: the progress display while cases run, the
+// summary once the results are final.
+class RunPrinter final : public RunObserver {
+ public:
+  explicit RunPrinter(std::shared_ptr<StatusLineSink> status_line)
+      : status_line_(std::move(status_line)) {}
+  void CasesStarting(const std::vector<MatrixCase>& cases, double time_scale,
+                     size_t jobs) override {
+    progress_.emplace(cases, time_scale, jobs, status_line_);
   }
-  return Analyzer(std::move(*tables), family);
-}
+  void CaseEvent(const CaseProgress& event) override { progress_->OnEvent(event); }
+  void CasesEnded() override { progress_.reset(); }
+  void ResultsReady(const json& results, const std::string& path) override {
+    PrintSummary(results, path);
+  }
+
+ private:
+  std::shared_ptr<StatusLineSink> status_line_;
+  std::optional<RunProgress> progress_;
+};
 
 // A completed case whose analysis failed (verdict "error": the Analyzer
 // caught an exception) has content CheckResultsDoc did not foresee: a bad
@@ -240,22 +167,6 @@ Status CheckAnalysed(const json& doc, const std::string& path) {
 
 std::string VersionString() {
   return std::string(LINGERLAB_VERSION) + " (" + LINGERLAB_GIT_COMMIT + ")";
-}
-
-std::string RepoPath(const std::string& relative) {
-  // symlink_status: a path that exists in any form (a symlink loop too) is
-  // the user's, and the loader says what is wrong with it.
-  std::error_code ec;
-  if (relative.empty() || fs::path(relative).is_absolute() ||
-      fs::exists(fs::symlink_status(relative, ec)))
-    return relative;
-  fs::path in_source = fs::path(LINGERLAB_SOURCE_DIR) / relative;
-  return fs::exists(fs::symlink_status(in_source, ec)) ? in_source.string() : relative;
-}
-
-// --junit FILE of run and check: the analysed results as JUnit XML.
-Status WriteJunit(const std::string& path, const json& results, const Matrix& matrix) {
-  return WriteTextAtomically(path, RenderJunitXml(results, "lingerlab." + matrix.name));
 }
 
 int CmdList(const std::string& matrix_path) {
@@ -301,187 +212,23 @@ int CmdClean(const std::string& target_name) {
 }
 
 int CmdRun(const RunArgs& args) {
-  // Only the netns lab chooses its own addresses; the others' are IPv4 by
-  // construction (gvisor, qemu) or whatever the user gave (remote).
-  if (args.ip != 4 && args.target != "netns") {
-    spdlog::error("--ip {} is only for --target netns{}", args.ip,
-                  args.target == "remote"
-                      ? " (--target remote uses the family of --server-test-address: give it "
-                        "an IPv6 address for IPv6)"
-                      : "");
-    return kExitUsage;
-  }
-  auto matrix = LoadMatrix(RepoPath(args.matrix));
-  if (!matrix.ok()) {
-    spdlog::error("{}", matrix.error().message);
-    return kExitUsage;
-  }
-  auto cases = SelectCases(*matrix, args.cases);
-  if (!cases.ok()) {
-    spdlog::error("{}", cases.error().message);
-    return kExitUsage;
-  }
-  auto analyzer = MakeAnalyzer(args.expected_dir, args.expect_family, *matrix);
-  if (!analyzer.ok()) {
-    spdlog::error("{}", analyzer.error().message);
-    return kExitUsage;
-  }
-  // An explicit --out that already holds results is refused unless
-  // --overwrite says replacing them is intended (checked again under the
-  // directory's lock, below: another run may be writing it now).
-  if (!args.out.empty() && !args.overwrite && HoldsResults(args.out)) {
-    spdlog::error(
-        "{} already holds results.json; choose another --out, or pass --overwrite to replace it",
-        args.out);
-    return kExitUsage;
-  }
-  if (!args.junit.empty()) {
-    if (Status s = CheckOutputPath(args.junit); !s.ok()) {
-      spdlog::error("--junit: {}", s.message());
+  RunPrinter printer(args.status_line);
+  RunPipeline pipeline(args, printer);
+  const RunOutcome outcome = pipeline.Run();
+  switch (outcome.end) {
+    case RunEnd::kCompleted:
+      return ExitCodeFor(outcome.results);
+    case RunEnd::kBadRequest:
+      spdlog::error("{}", outcome.error);
       return kExitUsage;
-    }
-  }
-  const std::string agent = args.agent.empty() ? AgentBesideUs() : args.agent;
-  TargetConfig config = TargetConfig::For(agent, args.run_id.empty() ? RandomRunId() : args.run_id);
-  config.ip = args.ip;
-  config.remote = args.remote;
-  config.qemu = args.qemu;
-  auto target = MakeTarget(args.target, config);
-  if (!target.ok()) {
-    spdlog::error("{}", target.error().message);
-    return kExitUsage;
-  }
-  if (Status s = (*target)->CheckUsable(); !s.ok()) {
-    spdlog::error("{}", s.message());
-    // A target's options that are missing or malformed (--target remote
-    // without --server-agent, a port that is not a number) are a bad
-    // command line; the rest is this machine or the agents.
-    return s.code() == ErrorCode::kInvalidInput ? kExitUsage : kExitEnvironment;
-  }
-  json probed_agents = nullptr;
-  if ((*target)->ProbeAgentsBeforeRun()) {
-    auto probed = ProbeAgents(**target);
-    if (!probed.ok()) {
-      spdlog::error("cannot use the agents: {}", probed.error().message);
+    case RunEnd::kEnvironment:
+      spdlog::error("{}", outcome.error);
       return kExitEnvironment;
-    }
-    probed_agents = *probed;
-    for (const char* role : {"server", "client"}) {
-      const json& a = probed_agents[role];
-      const json& p = a["platform"];
-      spdlog::info("{} agent {}: {} {} ({}), clock offset {:.3f} ms, round trip {:.3f} ms", role,
-                   a.value("endpoint", ""), p.value("os", "?"), p.value("release", "?"),
-                   p.value("family", "?"),
-                   static_cast<double>(a.value("clock_offset_ns", int64_t{0})) / 1e6,
-                   static_cast<double>(a.value("clock_rtt_ns", int64_t{0})) / 1e6);
-    }
-  }
-  if (auto swept = (*target)->SweepStale(); swept.ok()) {
-    for (const std::string& line : *swept) spdlog::warn("removed leftover of a dead run: {}", line);
-  } else {
-    spdlog::warn("could not sweep leftovers of earlier runs: {}", swept.error().message);
-  }
-
-  const bool default_out = args.out.empty();
-  std::string out_dir = args.out;
-  std::error_code ec;
-  if (default_out) {
-    auto created = CreateDefaultOutDir();
-    if (!created.ok()) {
-      spdlog::error("cannot create output directory: {}", created.error().message);
-      return kExitUsage;
-    }
-    out_dir = *created;
-  } else {
-    fs::create_directories(out_dir, ec);
-    if (ec) {
-      spdlog::error("cannot create output directory {}: {}", out_dir, ec.message());
-      return kExitUsage;
-    }
-  }
-  // Held until this function returns: one run per directory.
-  auto out_lock = OutputDirLock::Acquire(out_dir);
-  if (!out_lock.ok()) {
-    spdlog::error("{}; choose another --out", out_lock.error().message);
-    return kExitUsage;
-  }
-  if (!default_out && !args.overwrite && HoldsResults(out_dir)) {
-    spdlog::error("{} already holds results.json (written while this run started)", out_dir);
-    return kExitUsage;
-  }
-  RunOptions opt;
-  opt.time_scale = args.time_scale;
-  opt.jobs = args.jobs;
-  if (const int most = (*target)->MaxParallelCases();
-      most > 0 && (opt.jobs == 0 || opt.jobs > most) && static_cast<int>(cases->size()) > most) {
-    spdlog::info("target {} runs at most {} cases at once (--jobs {})", args.target, most, most);
-    opt.jobs = most;
-  }
-  opt.case_timeout_s = args.case_timeout_s;
-  opt.out_dir = out_dir;
-  opt.matrix_path = args.matrix;
-  opt.variant = args.close_mode == "nonblocking" ? kVariantNonblockingClose : kVariantBlockingClose;
-  opt.version = LINGERLAB_VERSION;
-  opt.commit = LINGERLAB_GIT_COMMIT;
-  opt.probed_agents = probed_agents;
-  const Analyzer& an = *analyzer;
-  // One time scale for the run: RunMatrix writes opt.time_scale into
-  // environment.time_scale and every case's parameters, and analysis uses it.
-  opt.post_process = [&](json& c) { an.Analyze(c, opt.time_scale); };
-  spdlog::info("running {} case(s) of {} at time scale {} on target {}; output in {}",
-               cases->size(), matrix->name, args.time_scale, args.target, out_dir);
-
-  std::atomic<bool> cancelled{false};
-  json results;
-  {
-    // Signals stay caught until the results are written and the target has
-    // removed what is left: a second Ctrl-C must not cost the results file.
-    SignalWatcher signals(cancelled);
-    {
-      RunProgress progress(*cases, opt.time_scale, static_cast<size_t>(opt.jobs), args.status_line);
-      opt.on_progress = [&progress](const CaseProgress& e) { progress.OnEvent(e); };
-      results = RunMatrix(*cases, **target, opt, cancelled);
-      opt.on_progress = nullptr;
-    }
-    // Every case has ended: agents that serve other coordinators too may be
-    // freed for the next run now rather than after the lease's grace time.
-    if ((*target)->ProbeAgentsBeforeRun()) {
-      if (Status r = ReleaseAgents(**target); !r.ok())
-        spdlog::warn(
-            "could not tell the agents the run is over ({}); they stay reserved for "
-            "this run for {} s",
-            r.message(), protocol::kLeaseGrace / kNsPerSec);
-    }
-    for (json& c : results["cases"])
-      if (!c.contains("verdict")) an.Analyze(c, opt.time_scale);
-    SummarizeResults(results);
-    if (!args.expect_family.empty()) results["environment"]["expect_family"] = args.expect_family;
-    const std::string path = (fs::path(out_dir) / "results.json").string();
-    if (Status s = WriteJsonAtomically(path, results); !s.ok()) {
-      target->reset();
-      PrintSummary(results, path + " (NOT WRITTEN)");
-      spdlog::error(
-          "the run finished but its results file was not written: {}. Each finished case's "
-          "document is in {}/cases/ (if that could be written).",
-          s.message(), out_dir);
+    case RunEnd::kResultsLost:
+      spdlog::error("{}", outcome.error);
       return kExitResultsLost;
-    }
-    if (default_out) {
-      if (Status l = ReplaceSymlink("results/latest", fs::path(out_dir).filename().string());
-          !l.ok())
-        spdlog::warn("{}", l.message());
-    }
-    target->reset();  // removes anything of this run still left, releases the run lock
-    PrintSummary(results, path);
-    if (!args.junit.empty()) {
-      if (Status j = WriteJunit(args.junit, results, *matrix); !j.ok()) {
-        spdlog::error("the results are in {} but the JUnit file was not written: {}", path,
-                      j.message());
-        return kExitResultsLost;
-      }
-    }
   }
-  return ExitCodeFor(results);
+  return kExitEnvironment;
 }
 
 int CmdCheck(const CheckArgs& args) {

@@ -6,35 +6,17 @@
 #include <string>
 #include <vector>
 
-#include "suite/targets/target.h"
+#include "suite/run/pipeline.h"
 
 namespace lingerlab {
 
 class StatusLineSink;  // progress.h
 
 std::string VersionString();
-// A repository path (matrix/..., matrix/expected): relative to the working
-// directory if it exists there, else to the source tree lingerlab was built from.
-std::string RepoPath(const std::string& relative);
 
-struct RunArgs {
-  std::string matrix = "matrix/so_linger.json";
-  std::string cases;
-  double time_scale = 1.0;
-  std::string close_mode = "blocking";  // or "nonblocking": the run's variant (matrix.h)
-  int jobs = 0;
-  std::string out;
-  std::string target = "netns";
-  int ip = 4;  // --ip: the test link's IP version (6: --target netns only)
-  std::string agent;
-  double case_timeout_s = 0;
-  std::string expect_family;
-  std::string expected_dir;  // "": the matrix's own (Matrix::expected_dir)
-  std::string run_id;      // "" = random
-  bool overwrite = false;  // replace results.json in an existing --out
-  std::string junit;       // also write JUnit XML here (doc/junit.xsd)
-  RemoteAgentsConfig remote;  // --target remote
-  QemuConfig qemu;            // --target qemu
+// `lingerlab run`'s options: the pipeline's request (suite/run/pipeline.h)
+// and how progress is shown.
+struct RunArgs : RunRequest {
   // The terminal's status line (main.cc, when stderr is a terminal and not
   // -q); null: progress as plain log lines.
   std::shared_ptr<StatusLineSink> status_line;
@@ -50,7 +32,8 @@ struct CheckArgs {
 struct DiffArgs {
   std::string base, now;  // two results files of the same matrix
   std::string matrix = "matrix/so_linger.json";
-  std::string cases;  // "": every case; else only these ids (a run of a few cases against a full one)
+  std::string
+      cases;  // "": every case; else only these ids (a run of a few cases against a full one)
   std::string expect_family;
   std::string expected_dir;  // "": the matrix's own (Matrix::expected_dir)
 };

@@ -20,14 +20,15 @@
 #include "agents/base/bounded_json.h"
 #include "suite/cli/commands.h"
 #include "suite/expect/expected_table.h"
+#include "suite/expect/results_doc.h"
 #include "suite/expect/run_diff.h"
+#include "suite/expect/run_view.h"
+#include "suite/matrix/matrix.h"
 #include "suite/report/case_timeline.h"
 #include "suite/report/html_report.h"
 #include "suite/report/junit_report.h"
 #include "suite/report/markdown_report.h"
-#include "suite/expect/results_doc.h"
-#include "suite/expect/run_view.h"
-#include "suite/matrix/matrix.h"
+#include "suite/run/defaults.h"
 
 namespace {
 lingerlab::Matrix* matrix;

@@ -1,14 +1,19 @@
 // Analysis of finished cases: classification (suite/classify) and comparison
-// with the expected table of a platform family (suite/expect). Shared by
-// `run` (as each case finishes) and `check` (on a saved file).
+// with the expected table of a platform family (suite/expect). Shared by the
+// run pipeline (as each case finishes) and by `check` and `diff` (on saved
+// files). The Analyzer owns its expected tables; it changes only the case
+// document it is handed.
 #pragma once
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "agents/base/result.h"
 #include "suite/expect/expected_table.h"
+#include "suite/matrix/matrix.h"
 
 namespace lingerlab {
 
@@ -32,5 +37,12 @@ class Analyzer {
   std::map<std::string, ExpectedTable> tables_;
   std::string forced_family_;
 };
+
+// An Analyzer over the expected tables of `expected_dir` (--expected-dir,
+// "": the matrix's own, ExpectedDirFor) validated against `matrix`.
+// `family` (--expect) must name one of those tables; "" compares each case
+// with its agent's family. A bad table or an unknown family is kInvalidInput.
+Result<Analyzer> MakeAnalyzer(const std::string& expected_dir, const std::string& family,
+                              const Matrix& matrix);
 
 }  // namespace lingerlab

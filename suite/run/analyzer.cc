@@ -1,10 +1,11 @@
-#include "suite/cli/analysis.h"
+#include "suite/run/analyzer.h"
 
 #include "suite/classify/classifier.h"
 #include "suite/classify/json_fields.h"
 #include "suite/classify/thresholds.h"
 #include "suite/expect/compare.h"
 #include "suite/expect/results_doc.h"
+#include "suite/run/defaults.h"
 
 namespace lingerlab {
 
@@ -50,9 +51,10 @@ void Analyzer::AnalyzeUnchecked(json& c, double time_scale) const {
       variant.is_string() && variant != kVariantBlockingClose) {
     c["verdict"] = {{"status", "no-expectation"},
                     {"family", family},
-                    {"reason", "the expected tables describe a blocking close(); no published "
-                               "source for the variant '" +
-                                   variant.get<std::string>() + "'"}};
+                    {"reason",
+                     "the expected tables describe a blocking close(); no published "
+                     "source for the variant '" +
+                         variant.get<std::string>() + "'"}};
     return;
   }
   // Read without operator[]: on a const object a missing key is undefined
@@ -61,6 +63,24 @@ void Analyzer::AnalyzeUnchecked(json& c, double time_scale) const {
   const CompareOptions opt = CaseCompareOptions(c, time_scale);
   c["verdict"] =
       CompareCase(it->second, c["id"].get<std::string>(), c["outcome"]["claims"], linger, opt);
+}
+
+Result<Analyzer> MakeAnalyzer(const std::string& expected_dir, const std::string& family,
+                              const Matrix& matrix) {
+  auto tables = LoadExpectedDir(ExpectedDirFor(expected_dir, matrix), matrix);
+  if (!tables.ok()) return tables.error();
+  if (!family.empty()) {
+    bool known = false;
+    std::string names;
+    for (auto& t : *tables) {
+      known |= t.family == family;
+      names += (names.empty() ? "" : ", ") + t.family;
+    }
+    if (!known)
+      return MakeError(ErrorCode::kInvalidInput,
+                       "no expected table for family '" + family + "' (known: " + names + ")");
+  }
+  return Analyzer(std::move(*tables), family);
 }
 
 }  // namespace lingerlab
