@@ -11,6 +11,7 @@
 #include "agents/platform/stream_io.h"
 #include "agents/protocol/auth.h"
 #include "suite/targets/process.h"
+#include "suite/testing/e2e_support.h"
 
 namespace lingerlab {
 namespace {
@@ -19,19 +20,13 @@ namespace fs = std::filesystem;
 
 class CommandLineTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ll-cli-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = FreshDir("ll-cli"); }
   void TearDown() override { fs::remove_all(dir_); }
-  static CommandResult Agent(std::vector<std::string> args) {
-    args.insert(args.begin(), LINGERLAB_AGENT_PATH);
-    return RunCommand(args, 10 * kNsPerSec);
+  static CommandResult Agent(const std::vector<std::string>& args) {
+    return RunProgram(LINGERLAB_AGENT_PATH, args, 10 * kNsPerSec);
   }
-  static CommandResult Lingerlab(std::vector<std::string> args) {
-    args.insert(args.begin(), LINGERLAB_BIN);
-    return RunCommand(args, 10 * kNsPerSec);
+  static CommandResult Lingerlab(const std::vector<std::string>& args) {
+    return RunLingerlab(args, 10 * kNsPerSec);
   }
   static mode_t Mode(const fs::path& p) {
     struct stat st {};

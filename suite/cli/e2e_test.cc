@@ -3,7 +3,6 @@
 // says — a clean FIN in 02, a RST from the server at close() in 04 with the
 // client short of the payload and reading ECONNRESET. Also: the lingerlab
 // binary's exit codes, bad input, and cleanup after Ctrl-C. Needs root.
-#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -30,28 +29,13 @@
 #include "suite/matrix/matrix.h"
 #include "suite/targets/process.h"
 #include "suite/targets/target.h"
+#include "suite/testing/e2e_support.h"
 
 namespace lingerlab {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::vector<std::string> Namespaces(const std::string& prefix) {
-  std::vector<std::string> out;
-  if (DIR* d = ::opendir("/run/netns")) {
-    while (dirent* e = ::readdir(d))
-      if (std::string(e->d_name).rfind(prefix, 0) == 0) out.push_back(e->d_name);
-    ::closedir(d);
-  }
-  return out;
-}
-
-const json* FindCase(const json& results, const std::string& id) {
-  for (const json& c : results["cases"])
-    if (c["id"] == id) return &c;
-  return nullptr;
-}
 
 const json* LastEvent(const json& events, const std::string& step, const std::string& handle) {
   const json* found = nullptr;
@@ -63,9 +47,8 @@ const json* LastEvent(const json& events, const std::string& step, const std::st
 class EndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root (CAP_NET_ADMIN) for network namespaces";
-    out_ = fs::temp_directory_path() / ("ll-e2e-" + std::to_string(::getpid()));
-    fs::remove_all(out_);
+    if (SkipUnlessRoot("CAP_NET_ADMIN, for network namespaces")) return;
+    out_ = FreshDir("ll-e2e");
   }
   void TearDown() override { fs::remove_all(out_); }
   fs::path out_;
@@ -76,7 +59,7 @@ TEST_F(EndToEndTest, Case02EndsWithFinsOnlyAndCase04WithAServerRstAtClose) {
   ASSERT_TRUE(m.ok());
   auto cases = SelectCases(*m, "02,04");
   ASSERT_TRUE(cases.ok());
-  const std::string run_id = "e2e" + std::to_string(::getpid() % 100000);
+  const std::string run_id = RunId("e2e");
   json results;
   {
     auto target = MakeTarget("netns", TargetConfig::For(LINGERLAB_AGENT_PATH, run_id));
@@ -148,16 +131,7 @@ TEST_F(EndToEndTest, Case02EndsWithFinsOnlyAndCase04WithAServerRstAtClose) {
 
 // --- the lingerlab binary ----------------------------------------------------
 
-int RunBinary(const std::vector<std::string>& args, std::string* output = nullptr) {
-  std::vector<std::string> argv = {LINGERLAB_BIN};
-  argv.insert(argv.end(), args.begin(), args.end());
-  CommandResult r = RunCommand(argv);
-  if (output) *output = r.output;
-  return r.exit_code;
-}
-
 TEST_F(EndToEndTest, BadMatrixIsAUsageErrorWithTheFileNamed) {
-  fs::create_directories(out_);
   std::string bad = (out_ / "bad.json").string();
   std::ofstream(bad) << R"({"format": "lingerlab-matrix/1", "name": "x", "cases": [)";
   std::string out;
@@ -179,9 +153,8 @@ TEST_F(EndToEndTest, BadMatrixIsAUsageErrorWithTheFileNamed) {
 // the coordinator's and a hand-written one in suite/expect, a Release build
 // crashed here at exit in ~vector<MatrixCase>: SIGSEGV, exit 139.)
 TEST_F(EndToEndTest, RunOfCase04ExitsZeroAndPassesAgainstTheAgentsFamily) {
-  fs::create_directories(out_);
   std::string out;
-  const std::string run_id = "ok" + std::to_string(::getpid() % 100000);
+  const std::string run_id = RunId("ok");
   const std::string junit = (out_ / "junit.xml").string();
   ASSERT_EQ(RunBinary({"run", "--cases", "04", "--time-scale", "0.05", "--run-id", run_id, "--out",
                        out_.string(), "--junit", junit},
@@ -220,9 +193,8 @@ TEST_F(EndToEndTest, RunOfCase04ExitsZeroAndPassesAgainstTheAgentsFamily) {
 // end as over IPv4 (FINs only and all data; a RST at close() and
 // ECONNRESET), the pcaps hold IPv6 frames, and the results say ip 6.
 TEST_F(EndToEndTest, Ipv6RunEndsCases02And04AsIpv4Does) {
-  fs::create_directories(out_);
   std::string out;
-  const std::string run_id = "v6" + std::to_string(::getpid() % 100000);
+  const std::string run_id = RunId("v6");
   ASSERT_EQ(RunBinary({"run", "--ip", "6", "--cases", "02,04", "--time-scale", "0.05", "--run-id",
                        run_id, "--out", out_.string()},
                       &out),
@@ -265,8 +237,7 @@ TEST_F(EndToEndTest, Ipv6RunEndsCases02And04AsIpv4Does) {
 TEST_F(EndToEndTest, OnATerminalALiveStatusLineShowsProgress) {
   if (RunCommand({"script", "--version"}).exit_code != 0)
     GTEST_SKIP() << "script(1) (util-linux) is not installed";
-  fs::create_directories(out_);
-  const std::string run_id = "tty" + std::to_string(::getpid() % 100000);
+  const std::string run_id = RunId("tty");
   const std::string typescript = (out_ / "typescript").string();
   const std::string cmd = std::string(LINGERLAB_BIN) + " run --cases 04 --time-scale 0.05 " +
                           "--run-id " + run_id + " --out " + (out_ / "r").string();
@@ -283,47 +254,24 @@ TEST_F(EndToEndTest, OnATerminalALiveStatusLineShowsProgress) {
 }
 
 TEST_F(EndToEndTest, InterruptedRunCleansUpAndStillWritesItsResults) {
-  fs::create_directories(out_);
-  const std::string run_id = "int" + std::to_string(::getpid() % 100000);
+  const std::string run_id = RunId("int");
   const std::string mine = "ll-" + run_id + "-";
-  std::vector<std::string> args = {LINGERLAB_BIN, "run",      "--cases", "02,13", "--time-scale",
-                                   "0.5",         "--run-id", run_id,    "--out", out_.string()};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int devnull = ::open("/dev/null", O_WRONLY);
-    ::dup2(devnull, 1);
-    ::dup2(devnull, 2);
-    ::execv(argv[0], argv.data());
-    _exit(127);
-  }
+  const pid_t pid = StartProgram({LINGERLAB_BIN, "run", "--cases", "02,13", "--time-scale", "0.5",
+                                  "--run-id", run_id, "--out", out_.string()});
   ASSERT_GT(pid, 0);
   // Wait until its cases are running (their namespaces exist), then Ctrl-C.
-  std::vector<std::string> before_ns;
-  for (int i = 0; i < 200 && before_ns.size() < 4; ++i) {
-    SleepNs(50 * kNsPerMs);
-    before_ns = Namespaces(mine);
-  }
-  ASSERT_GE(before_ns.size(), 4u) << "cases never started";
+  ASSERT_TRUE(WaitUntil([&] { return Namespaces(mine).size() >= 4; }, 10 * kNsPerSec))
+      << "cases never started";
   // By now both cases sit in long blocking steps (reads lasting 80 s and
   // more at this scale): only killing their agents can end them promptly.
   SleepNs(1500 * kNsPerMs);
-  ::kill(pid, SIGINT);
-  int status = 0;
-  pid_t waited = 0;
-  const int64_t give_up = MonotonicNs() + 20 * kNsPerSec;
-  while ((waited = ::waitpid(pid, &status, WNOHANG)) == 0 && MonotonicNs() < give_up)
-    SleepNs(50 * kNsPerMs);
-  if (waited != pid) {
-    ::kill(pid, SIGKILL);  // by its pid; its namespaces are swept below
-    ::waitpid(pid, &status, 0);
-    RunCommand({LINGERLAB_BIN, "clean"});
+  const std::optional<int> status = InterruptAndWait(pid, 20 * kNsPerSec);
+  if (!status) {
+    RunBinary({"clean"});  // it was killed by its pid; sweep its namespaces
     FAIL() << "lingerlab did not stop within 20 s of SIGINT";
   }
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130);
+  ASSERT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 130);
   EXPECT_TRUE(Namespaces(mine).empty()) << "namespaces of the interrupted run left behind";
   auto doc = ReadJsonFile((out_ / "results.json").string());
   ASSERT_TRUE(doc.ok()) << doc.error().message;
@@ -347,7 +295,6 @@ namespace lingerlab {
 namespace {
 
 TEST_F(EndToEndTest, FailedRunsReportTheReasonAndLeaveNothingBehind) {
-  fs::create_directories(out_);
   struct Failure {
     std::vector<std::string> args;
     std::string reason;
@@ -486,11 +433,7 @@ namespace {
 
 class BadInputTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ll-badinput-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = FreshDir("ll-badinput"); }
   void TearDown() override { fs::remove_all(dir_); }
 
   std::string Write(const std::string& name, const json& doc) {
@@ -638,49 +581,16 @@ namespace {
 
 constexpr const char* kFastCase = "11";  // fast-client__no-linger__shutdown: ~1.5 s at 0.05
 
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// Starts the lingerlab binary with `args` in working directory `cwd`, output
-// to `log`; returns its pid.
-pid_t StartBinaryIn(const fs::path& cwd, const std::vector<std::string>& args,
-                    const fs::path& log) {
-  std::vector<std::string> all = {LINGERLAB_BIN};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    if (::chdir(cwd.c_str()) != 0) _exit(126);
-    ::execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int WaitExit(pid_t pid) {
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
-}
-
 // Issue 6 #8: two runs started in the same second with the default output
 // directory used to share results/run-<time>/ and overwrite each other.
 TEST_F(EndToEndTest, RunsStartedTogetherGetTheirOwnDefaultDirectories) {
-  fs::create_directories(out_);
   const std::string id = std::to_string(::getpid() % 100000);
-  pid_t a = StartBinaryIn(
-      out_, {"run", "--cases", kFastCase, "--time-scale", "0.05", "--run-id", "ua" + id},
-      out_ / "a.log");
-  pid_t b = StartBinaryIn(
-      out_, {"run", "--cases", kFastCase, "--time-scale", "0.05", "--run-id", "ub" + id},
-      out_ / "b.log");
+  pid_t a = StartProgram(
+      {LINGERLAB_BIN, "run", "--cases", kFastCase, "--time-scale", "0.05", "--run-id", "ua" + id},
+      out_ / "a.log", out_);
+  pid_t b = StartProgram(
+      {LINGERLAB_BIN, "run", "--cases", kFastCase, "--time-scale", "0.05", "--run-id", "ub" + id},
+      out_ / "b.log", out_);
   const int ra = WaitExit(a), rb = WaitExit(b);
   EXPECT_EQ(ra, 0) << ReadAll(out_ / "a.log");
   EXPECT_EQ(rb, 0) << ReadAll(out_ / "b.log");
@@ -698,7 +608,6 @@ TEST_F(EndToEndTest, RunsStartedTogetherGetTheirOwnDefaultDirectories) {
 }
 
 TEST_F(EndToEndTest, AnExplicitOutWithResultsIsRefusedWithoutOverwrite) {
-  fs::create_directories(out_);
   std::ofstream(out_ / "results.json") << "{\"precious\": true}\n";
   std::string output;
   EXPECT_EQ(RunBinary({"run", "--cases", kFastCase, "--out", out_.string()}, &output), 2) << output;
@@ -711,7 +620,7 @@ TEST_F(EndToEndTest, AnExplicitOutWithResultsIsRefusedWithoutOverwrite) {
 // each one (exit 4); now one message naming the capability, exit 3.
 TEST_F(EndToEndTest, RootWithoutNetAdminIsRefusedBeforeAnyCase) {
   if (RunCommand({"setpriv", "--version"}).exit_code != 0) GTEST_SKIP() << "no setpriv";
-  const std::string run_id = "nc" + std::to_string(::getpid() % 100000);
+  const std::string run_id = RunId("nc");
   CommandResult r = RunCommand({"setpriv", "--inh-caps=-net_admin", "--bounding-set=-net_admin",
                                 LINGERLAB_BIN, "run", "--cases", "02,04", "--time-scale", "0.05",
                                 "--run-id", run_id, "--out", out_.string()});
@@ -734,7 +643,7 @@ TEST_F(EndToEndTest, AnAgentKilledDuringSettleIsAWarningOnTheCase) {
   ASSERT_TRUE(m.ok());
   auto cases = SelectCases(*m, kFastCase);
   ASSERT_TRUE(cases.ok());
-  const std::string run_id = "ks" + std::to_string(::getpid() % 100000);
+  const std::string run_id = RunId("ks");
   json results;
   std::atomic<pid_t> killed{-1};
   {
@@ -774,7 +683,7 @@ TEST_F(EndToEndTest, AnUnwritableResultsFileExits5AndEachCaseIsKept) {
   fs::create_directories(out_ / "results.json");  // rename() onto a directory fails
   std::string output;
   EXPECT_EQ(RunBinary({"run", "--cases", kFastCase, "--time-scale", "0.05", "--out", out_.string(),
-                       "--overwrite", "--run-id", "rw" + std::to_string(::getpid() % 100000)},
+                       "--overwrite", "--run-id", RunId("rw")},
                       &output),
             5)
       << output;
@@ -794,7 +703,6 @@ TEST_F(EndToEndTest, AnUnwritableResultsFileExits5AndEachCaseIsKept) {
 // Issue 6 #10: on a full disk the pcap used to be left empty and the case
 // "completed". A tmpfs of 64 KiB, filled up, in a directory of our own.
 TEST_F(EndToEndTest, AFullDiskMakesTheCaseAnErrorNotAnEmptyPcap) {
-  fs::create_directories(out_);
   const fs::path disk = out_ / "disk";
   fs::create_directories(disk);
   ASSERT_EQ(::mount("tmpfs", disk.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=64k"), 0)
@@ -813,10 +721,9 @@ TEST_F(EndToEndTest, AFullDiskMakesTheCaseAnErrorNotAnEmptyPcap) {
     ::close(fd);
   }
   std::string output;
-  const int rc =
-      RunBinary({"run", "--cases", kFastCase, "--time-scale", "0.05", "--out",
-                 (disk / "run").string(), "--run-id", "fd" + std::to_string(::getpid() % 100000)},
-                &output);
+  const int rc = RunBinary({"run", "--cases", kFastCase, "--time-scale", "0.05", "--out",
+                            (disk / "run").string(), "--run-id", RunId("fd")},
+                           &output);
   EXPECT_EQ(rc, 5) << output;  // and results.json cannot be written either
   EXPECT_NE(output.find("11  fast-client__no-linger__shutdown"), std::string::npos) << output;
   EXPECT_NE(output.find("error"), std::string::npos) << output;
@@ -836,8 +743,7 @@ namespace {
 // the connected socket, {on,20} with a fast client, shutdown with an
 // unbounded and a bounded EOF wait, and linger set after shutdown().
 TEST_F(EndToEndTest, TheScenarioAsDataKeepsTheReferenceOutcomes) {
-  fs::create_directories(out_);
-  const std::string run_id = "sd" + std::to_string(::getpid() % 100000);
+  const std::string run_id = RunId("sd");
   std::string out;
   ASSERT_EQ(RunBinary({"run", "--cases", "02,03,04,10,11,15,32", "--time-scale", "0.05",
                        "--run-id", run_id, "--out", out_.string(), "-q"},
@@ -858,8 +764,7 @@ TEST_F(EndToEndTest, TheScenarioAsDataKeepsTheReferenceOutcomes) {
 // turns close() into a RST that cuts the response short; shutdown + read to
 // EOF and an application acknowledgement deliver it whole.
 TEST_F(EndToEndTest, DataLossMatrixShowsTheResetAndItsCures) {
-  fs::create_directories(out_);
-  const std::string run_id = "dl" + std::to_string(::getpid() % 100000);
+  const std::string run_id = RunId("dl");
   std::string out;
   ASSERT_EQ(RunBinary({"run", "--matrix", "matrix/data_loss.json", "--cases", "DL01,DL04,DL07",
                        "--time-scale", "0.05", "--run-id", run_id, "--out", out_.string()},
@@ -892,8 +797,7 @@ TEST_F(EndToEndTest, DataLossMatrixShowsTheResetAndItsCures) {
 // recorded in the parameters and the events, and never compared with the
 // (blocking) published tables.
 TEST_F(EndToEndTest, NonblockingCloseIsRecordedAndNotCompared) {
-  fs::create_directories(out_);
-  const std::string run_id = "nb" + std::to_string(::getpid() % 100000);
+  const std::string run_id = RunId("nb");
   std::string out;
   ASSERT_EQ(RunBinary({"run", "--cases", "04", "--time-scale", "0.05", "--close-mode",
                        "nonblocking", "--run-id", run_id, "--out", out_.string()},

@@ -7,8 +7,6 @@
 //
 // Needs root and runsc. Without runsc it skips, unless LINGERLAB_REQUIRE_STACKS=1
 // (CI): then a missing stack is a failure, not a skip.
-#include <dirent.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -18,8 +16,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "agents/base/clock.h"
 #include "suite/capture/pcap_file.h"
@@ -28,6 +24,7 @@
 #include "suite/matrix/matrix.h"
 #include "suite/targets/gvisor_target.h"
 #include "suite/targets/process.h"
+#include "suite/testing/e2e_support.h"
 
 namespace lingerlab {
 namespace {
@@ -35,28 +32,11 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-int RunBinary(const std::vector<std::string>& args, std::string* output = nullptr) {
-  std::vector<std::string> argv = {LINGERLAB_BIN};
-  argv.insert(argv.end(), args.begin(), args.end());
-  CommandResult r = RunCommand(argv, 300 * kNsPerSec);
-  if (output) *output = r.output;
-  return r.exit_code;
-}
-
 std::vector<std::string> WithPrefix(const std::vector<std::string>& names,
                                     const std::string& prefix) {
   std::vector<std::string> out;
   for (const std::string& n : names)
     if (n.rfind(prefix, 0) == 0) out.push_back(n);
-  return out;
-}
-
-std::vector<std::string> DirEntries(const std::string& dir) {
-  std::vector<std::string> out;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d)) out.push_back(e->d_name);
-    ::closedir(d);
-  }
   return out;
 }
 
@@ -70,8 +50,7 @@ struct Leftovers {
   }
   std::string Describe() const {
     std::string s;
-    for (auto* v : {&namespaces, &sandboxes, &bundles, &processes})
-      for (const std::string& x : *v) s += x + " ";
+    for (auto* v : {&namespaces, &sandboxes, &bundles, &processes}) s += Join(*v, " ");
     return s;
   }
 };
@@ -79,7 +58,7 @@ struct Leftovers {
 Leftovers LeftoversOf(const std::string& run) {
   const std::string prefix = "ll-" + run + "-";
   Leftovers l;
-  l.namespaces = WithPrefix(DirEntries("/run/netns"), prefix);
+  l.namespaces = Namespaces(prefix);
   // runsc's JSON listing, read here independently of the target's own
   // parser of `list -quiet`, so a broken parser cannot hide a sandbox.
   CommandResult list = RunCommand(RunscArgv(FindExecutable("runsc"), {"list", "-format", "json"}));
@@ -91,84 +70,38 @@ Leftovers LeftoversOf(const std::string& run) {
       if (c.contains("id") && c["id"].is_string()) ids.push_back(c["id"].get<std::string>());
   l.sandboxes = WithPrefix(ids, prefix);
   if (listed.is_discarded()) l.sandboxes.push_back(ids.front());
-  l.bundles = WithPrefix(DirEntries(kGvisorBundleDir), prefix);
-  for (const std::string& pid : DirEntries("/proc")) {
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in("/proc/" + pid + "/cmdline");
-    std::string cmd(std::istreambuf_iterator<char>(in), {});
-    if (cmd.find("runsc") != std::string::npos && cmd.find(prefix) != std::string::npos)
-      l.processes.push_back("pid " + pid);
-  }
+  l.bundles = DirEntriesWithPrefix(kGvisorBundleDir, prefix);
+  for (pid_t pid : PidsWhoseCmdline([&](const std::string& cmd) {
+         return cmd.find("runsc") != std::string::npos && cmd.find(prefix) != std::string::npos;
+       }))
+    l.processes.push_back("pid " + std::to_string(pid));
   return l;
 }
 
 class GvisorEndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* require = ::getenv("LINGERLAB_REQUIRE_STACKS");
-    const bool required = require && std::string(require) == "1";
-    if (::geteuid() != 0) {
-      if (required) FAIL() << "LINGERLAB_REQUIRE_STACKS=1 but not root";
-      GTEST_SKIP() << "needs root (network namespaces, runsc)";
-    }
-    if (FindExecutable("runsc").empty()) {
-      if (required)
-        FAIL() << "LINGERLAB_REQUIRE_STACKS=1 but runsc is missing: apt-get install runsc";
-      GTEST_SKIP() << "runsc not installed (apt-get install runsc); LINGERLAB_REQUIRE_STACKS=1 "
-                      "makes this a failure";
-    }
-    out_ = fs::temp_directory_path() / ("ll-gv-e2e-" + std::to_string(::getpid()));
-    fs::remove_all(out_);
-    fs::create_directories(out_);
+    if (SkipUnlessRoot("network namespaces, runsc", StacksRequired())) return;
+    if (SkipOrFailWithout(FindExecutable("runsc").empty() ? "runsc (apt-get install runsc)" : "",
+                          StacksRequired()))
+      return;
+    out_ = FreshDir("ll-gv-e2e");
   }
   void TearDown() override { fs::remove_all(out_); }
 
-  std::string RunId(const std::string& tag) const {
-    return tag + std::to_string(::getpid() % 100000);
-  }
-
-  // Starts `lingerlab run ARGS` in the background; returns its pid.
-  pid_t Start(const std::vector<std::string>& args) {
-    std::vector<std::string> all = {LINGERLAB_BIN};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      int devnull = ::open("/dev/null", O_WRONLY);
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-      ::execv(argv[0], argv.data());
-      _exit(127);
-    }
-    return pid;
+  // Starts `lingerlab ARGS` in the background, its output dropped; returns its pid.
+  static pid_t Start(std::vector<std::string> args) {
+    args.insert(args.begin(), LINGERLAB_BIN);
+    return StartProgram(args);
   }
 
   // Waits until `run` has `n` sandboxes (its cases are running).
   static bool WaitForSandboxes(const std::string& run, size_t n) {
-    for (int i = 0; i < 400; ++i) {
-      if (LeftoversOf(run).sandboxes.size() >= n) return true;
-      SleepNs(50 * kNsPerMs);
-    }
-    return false;
+    return WaitUntil([&] { return LeftoversOf(run).sandboxes.size() >= n; }, 20 * kNsPerSec);
   }
 
   fs::path out_;
 };
-
-const json* FindCase(const json& results, const std::string& id) {
-  for (const json& c : results["cases"])
-    if (c["id"] == id) return &c;
-  return nullptr;
-}
-
-bool HasPacket(const json& packets, const std::string& dir, char flag) {
-  for (const json& p : packets)
-    if (p["dir"] == dir && p["flags"].get<std::string>().find(flag) != std::string::npos)
-      return true;
-  return false;
-}
 
 TEST_F(GvisorEndToEndTest, CasesRunOnNetstackWithLocalCaptureAndLeaveNothing) {
   const std::string run = RunId("gvn");
@@ -260,20 +193,13 @@ TEST_F(GvisorEndToEndTest, InterruptedRunLeavesNothing) {
   ASSERT_GT(pid, 0);
   ASSERT_TRUE(WaitForSandboxes(run, 2)) << "cases never started";
   SleepNs(1500 * kNsPerMs);
-  ::kill(pid, SIGINT);
-  int status = 0;
-  pid_t waited = 0;
-  const int64_t give_up = MonotonicNs() + 20 * kNsPerSec;
-  while ((waited = ::waitpid(pid, &status, WNOHANG)) == 0 && MonotonicNs() < give_up)
-    SleepNs(50 * kNsPerMs);
-  if (waited != pid) {
-    ::kill(pid, SIGKILL);  // by its pid; its leftovers are swept below
-    ::waitpid(pid, &status, 0);
-    RunBinary({"clean", "--target", "gvisor"});
+  const std::optional<int> status = InterruptAndWait(pid, 20 * kNsPerSec);
+  if (!status) {
+    RunBinary({"clean", "--target", "gvisor"});  // it was killed by its pid; sweep what it left
     FAIL() << "lingerlab did not stop within 20 s of SIGINT";
   }
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130);
+  ASSERT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 130);
   Leftovers left = LeftoversOf(run);
   EXPECT_TRUE(left.empty()) << "left behind: " << left.Describe();
   auto doc = ReadJsonFile((out_ / "results.json").string());

@@ -21,6 +21,7 @@
 #include "agents/base/clock.h"
 #include "agents/platform/unique_fd.h"
 #include "suite/targets/process.h"
+#include "suite/testing/e2e_support.h"
 
 namespace lingerlab {
 namespace {
@@ -30,16 +31,11 @@ using nlohmann::json;
 
 class HostileInputTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ll-hostile-cli-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = FreshDir("ll-hostile-cli"); }
   void TearDown() override { fs::remove_all(dir_); }
 
-  static CommandResult Lingerlab(std::vector<std::string> args) {
-    args.insert(args.begin(), LINGERLAB_BIN);
-    return RunCommand(args, 60 * kNsPerSec);
+  static CommandResult Lingerlab(const std::vector<std::string>& args) {
+    return RunLingerlab(args, 60 * kNsPerSec);
   }
   static json Load(const fs::path& p) {
     std::ifstream in(p);
@@ -152,7 +148,7 @@ TEST_F(HostileInputTest, ASymlinkLoopAmongTheExpectedTablesIsAClearError) {
 
 // Hole 7: a second run on an --out that a live run holds is refused at once.
 TEST_F(HostileInputTest, ASecondRunOnTheSameOutIsRefused) {
-  if (::geteuid() != 0) GTEST_SKIP() << "run checks the netns target first, which needs root";
+  if (SkipUnlessRoot("run checks the netns target first")) return;
   const fs::path out = dir_ / "out";
   fs::create_directories(out);
   UniqueFd held(::open(out.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -8,7 +8,6 @@
 // Needs root and lingerlab-agent-lwip (built where liblwip-dev is found).
 // Without them it skips, unless LINGERLAB_REQUIRE_STACKS=1 (CI): then a
 // missing stack is a failure, not a skip.
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <net/if.h>
 #include <unistd.h>
@@ -24,6 +23,7 @@
 #include "suite/matrix/matrix.h"
 #include "suite/targets/lwip_target.h"
 #include "suite/targets/process.h"
+#include "suite/testing/e2e_support.h"
 
 namespace lingerlab {
 namespace {
@@ -34,87 +34,32 @@ using nlohmann::json;
 // "" when CMake found no liblwip-dev (no lingerlab-agent-lwip target).
 constexpr const char* kLwipAgent = LINGERLAB_LWIP_AGENT_PATH;
 
-int RunBinary(const std::vector<std::string>& args, std::string* output = nullptr) {
-  std::vector<std::string> argv = {LINGERLAB_BIN};
-  argv.insert(argv.end(), args.begin(), args.end());
-  CommandResult r = RunCommand(argv, 300 * kNsPerSec);
-  if (output) *output = r.output;
-  return r.exit_code;
-}
-
-std::vector<std::string> DirEntries(const std::string& dir) {
-  std::vector<std::string> out;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d)) out.push_back(e->d_name);
-    ::closedir(d);
-  }
-  return out;
-}
-
 // What is left of run `run`: its namespaces, tap or bridge devices in this
 // namespace (they must have gone with the server's), and processes running
 // the lwIP agent binary (an agent has no run id on its command line; no other
 // run uses this build's binary while the serial test runs).
 std::vector<std::string> LeftoversOf(const std::string& run) {
   std::vector<std::string> left;
-  for (const std::string& ns : DirEntries("/run/netns"))
-    if (ns.rfind("ll-" + run + "-", 0) == 0) left.push_back("netns " + ns);
+  for (const std::string& ns : Namespaces("ll-" + run + "-")) left.push_back("netns " + ns);
   for (const char* dev : {kLwipTapName, kLwipBridgeName})
     if (::if_nametoindex(dev) != 0) left.push_back(std::string("device ") + dev);
-  const fs::path agent = fs::weakly_canonical(kLwipAgent);
-  for (const std::string& pid : DirEntries("/proc")) {
-    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/" + pid + "/exe", ec);
-    if (!ec && exe == agent) left.push_back("lwip agent pid " + pid);
-  }
+  for (pid_t pid : PidsRunning(kLwipAgent)) left.push_back("lwip agent pid " + std::to_string(pid));
   return left;
-}
-
-std::string Join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const std::string& x : v) s += x + "; ";
-  return s;
-}
-
-bool HasPacket(const json& packets, const std::string& dir, char flag) {
-  for (const json& p : packets)
-    if (p["dir"] == dir && p["flags"].get<std::string>().find(flag) != std::string::npos)
-      return true;
-  return false;
-}
-
-const json* FindCase(const json& results, const std::string& id) {
-  for (const json& c : results["cases"])
-    if (c["id"] == id) return &c;
-  return nullptr;
 }
 
 class LwipEndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* require = ::getenv("LINGERLAB_REQUIRE_STACKS");
-    const bool required = require && std::string(require) == "1";
-    if (::geteuid() != 0) {
-      if (required) FAIL() << "LINGERLAB_REQUIRE_STACKS=1 but not root";
-      GTEST_SKIP() << "needs root (network namespaces, tap devices)";
-    }
-    if (std::string(kLwipAgent).empty() || ::access(kLwipAgent, X_OK) != 0) {
-      if (required)
-        FAIL() << "LINGERLAB_REQUIRE_STACKS=1 but lingerlab-agent-lwip was not built: apt-get "
-                  "install liblwip-dev and reconfigure";
-      GTEST_SKIP() << "no lingerlab-agent-lwip (apt-get install liblwip-dev); "
-                      "LINGERLAB_REQUIRE_STACKS=1 makes this a failure";
-    }
-    out_ = fs::temp_directory_path() / ("ll-lwip-e2e-" + std::to_string(::getpid()));
-    fs::remove_all(out_);
-    fs::create_directories(out_);
+    if (SkipUnlessRoot("network namespaces, tap devices", StacksRequired())) return;
+    const bool built = std::string(kLwipAgent).size() > 0 && ::access(kLwipAgent, X_OK) == 0;
+    if (SkipOrFailWithout(built ? ""
+                                : "lingerlab-agent-lwip (apt-get install liblwip-dev and "
+                                  "reconfigure)",
+                          StacksRequired()))
+      return;
+    out_ = FreshDir("ll-lwip-e2e");
   }
   void TearDown() override { fs::remove_all(out_); }
-
-  std::string RunId(const std::string& tag) const {
-    return tag + std::to_string(::getpid() % 100000);
-  }
 
   fs::path out_;
 };

@@ -11,10 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <regex>
 #include <set>
 
@@ -23,25 +21,13 @@
 #include "agents/base/clock.h"
 #include "suite/targets/process.h"
 #include "suite/targets/qemu_image.h"
+#include "suite/testing/e2e_support.h"
 
 namespace lingerlab {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-int RunBinary(const std::vector<std::string>& args, std::string* output = nullptr) {
-  std::vector<std::string> argv = {LINGERLAB_BIN};
-  argv.insert(argv.end(), args.begin(), args.end());
-  CommandResult r = RunCommand(argv, 300 * kNsPerSec);
-  if (output) *output = r.output;
-  return r.exit_code;
-}
 
 // The newest /boot/vmlinuz-* and its release, as the target picks them.
 std::pair<std::string, std::string> NewestKernel() {
@@ -60,35 +46,23 @@ std::pair<std::string, std::string> NewestKernel() {
 // Everything a run `run` of the qemu target may create, still present.
 std::vector<std::string> Leftovers(const std::string& run) {
   std::vector<std::string> left;
+  for (const std::string& ns : Namespaces("ll-" + run + "-"))
+    left.push_back("namespace /run/netns/" + ns);
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/run/netns", ec))
-    if (e.path().filename().string().rfind("ll-" + run + "-", 0) == 0)
-      left.push_back("namespace " + e.path().string());
   for (const auto& e : fs::directory_iterator(fs::temp_directory_path(), ec))
     if (RunOfQemuTempDir(e.path().filename().string()) == run)
       left.push_back("temp dir " + e.path().string());
   if (fs::exists("/run/lingerlab/" + run + ".lock")) left.push_back("lock file of " + run);
-  for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    const std::string pid = e.path().filename().string();
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string cmd = ReadAll(e.path() / "cmdline");
-    if (cmd.find("lingerlab-qemu-" + run + "-") != std::string::npos)
-      left.push_back("process " + pid + " (qemu of the run)");
-  }
+  for (pid_t pid : PidsWhoseCmdline([&](const std::string& cmd) {
+         return cmd.find("lingerlab-qemu-" + run + "-") != std::string::npos;
+       }))
+    left.push_back("process " + std::to_string(pid) + " (qemu of the run)");
   return left;
-}
-
-std::string Join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += x + "\n";
-  return s;
 }
 
 class QemuE2e : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* req = std::getenv("LINGERLAB_REQUIRE_STACKS");
-    const bool required = req && std::string(req) == "1";
     std::string missing;
     if (::geteuid() != 0) missing = "root";
     if (RunCommand({"qemu-system-x86_64", "--version"}).exit_code != 0)
@@ -99,19 +73,11 @@ class QemuE2e : public ::testing::Test {
       missing = "a kernel in /boot with its modules (apt-get install linux-image-amd64)";
     if (!fs::exists(std::string(LINGERLAB_AGENT_PATH) + "-static"))
       missing = "lingerlab-agent-static (apt-get install libssl-dev, rebuild)";
-    if (!missing.empty()) {
-      if (required) FAIL() << "LINGERLAB_REQUIRE_STACKS=1 but the qemu target needs " << missing;
-      GTEST_SKIP() << "the qemu target needs " << missing;
-    }
-    dir_ = fs::temp_directory_path() / ("ll-qemu-e2e-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
+    if (SkipOrFailWithout(missing, StacksRequired())) return;
+    dir_ = FreshDir("ll-qemu-e2e");
   }
   void TearDown() override {
     if (!dir_.empty()) fs::remove_all(dir_);
-  }
-  // A run id unique to this test process and `tag`: [a-z0-9]{1,12}.
-  std::string RunId(const char* tag) const {
-    return std::string("qe") + tag + std::to_string(::getpid() % 100000);
   }
 
   std::pair<std::string, std::string> kernel_;
@@ -119,7 +85,7 @@ class QemuE2e : public ::testing::Test {
 };
 
 TEST_F(QemuE2e, CasesRunOnTheGuestKernelAndNothingIsLeft) {
-  const std::string run = RunId("ok");
+  const std::string run = RunId("qeok");
   const fs::path out = dir_ / "out";
   std::string log;
   const int rc = RunBinary({"run", "--target", "qemu", "--cases", "02,04,07", "--time-scale", "0.05",
@@ -164,7 +130,7 @@ TEST_F(QemuE2e, CasesRunOnTheGuestKernelAndNothingIsLeft) {
 }
 
 TEST_F(QemuE2e, MissingKernelIsExit3) {
-  const std::string run = RunId("nk");
+  const std::string run = RunId("qenk");
   std::string log;
   EXPECT_EQ(RunBinary({"run", "--target", "qemu", "--cases", "02", "--kernel", "/nonexistent",
                        "--out", (dir_ / "nk").string(), "--run-id", run},
@@ -178,7 +144,7 @@ TEST_F(QemuE2e, MissingKernelIsExit3) {
 TEST_F(QemuE2e, GuestThatCannotBootIsAClearErrorWithItsConsoleAndNothingIsLeft) {
   // The real kernel with an initramfs of junk: it cannot find an init, panics,
   // and qemu exits (-no-reboot, panic=-1).
-  const std::string run = RunId("bad");
+  const std::string run = RunId("qebad");
   const fs::path junk = dir_ / "junk.img";
   std::ofstream(junk) << std::string(4096, 'x');
   std::string log;
@@ -217,7 +183,7 @@ TEST_F(QemuE2e, UsersOwnInitramfsGetsTheAgentAndKeyAppended) {
     std::ofstream out(image, std::ios::binary);
     out << w.Finish();
   }
-  const std::string run = RunId("usr");
+  const std::string run = RunId("qeusr");
   const fs::path out = dir_ / "usr";
   std::string log;
   const int rc = RunBinary({"run", "--target", "qemu", "--cases", "04", "--time-scale", "0.05",
@@ -232,7 +198,7 @@ TEST_F(QemuE2e, UsersOwnInitramfsGetsTheAgentAndKeyAppended) {
 }
 
 TEST_F(QemuE2e, InterruptedRunLeavesNothing) {
-  const std::string run = RunId("int");
+  const std::string run = RunId("qeint");
   const fs::path log = dir_ / "int.log";
   auto pid = SpawnBackground({LINGERLAB_BIN, "run", "--target", "qemu", "--cases", "01,05,16",
                               "--time-scale", "0.05", "--out", (dir_ / "int").string(),
@@ -240,20 +206,13 @@ TEST_F(QemuE2e, InterruptedRunLeavesNothing) {
                              "", log.string());
   ASSERT_TRUE(pid.ok()) << pid.error().message;
   // Mid-run: the guest is up and the cases (15 s idle each) are under way.
-  const int64_t deadline = MonotonicNs() + 90 * kNsPerSec;
-  while (ReadAll(log).find("qemu guest up") == std::string::npos && MonotonicNs() < deadline)
-    SleepNs(200 * kNsPerMs);
+  WaitUntil([&] { return ReadAll(log).find("qemu guest up") != std::string::npos; }, 90 * kNsPerSec,
+            200 * kNsPerMs);
   ASSERT_NE(ReadAll(log).find("qemu guest up"), std::string::npos) << ReadAll(log);
   SleepNs(2 * kNsPerSec);
-  ASSERT_EQ(::kill(*pid, SIGINT), 0);
-  int status = 0;
-  const int64_t end = MonotonicNs() + 60 * kNsPerSec;
-  pid_t w = 0;
-  while ((w = ::waitpid(*pid, &status, WNOHANG)) == 0 && MonotonicNs() < end)
-    SleepNs(100 * kNsPerMs);
-  if (w == 0) StopProcess(*pid, 0);
-  ASSERT_EQ(w, *pid) << "lingerlab did not end within 60 s of SIGINT\n" << ReadAll(log);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130) << ReadAll(log);
+  const std::optional<int> status = InterruptAndWait(*pid, 60 * kNsPerSec);
+  ASSERT_TRUE(status) << "lingerlab did not end within 60 s of SIGINT\n" << ReadAll(log);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 130) << ReadAll(log);
   EXPECT_EQ(Join(Leftovers(run)), "") << ReadAll(log);
 }
 

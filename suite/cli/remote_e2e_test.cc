@@ -16,7 +16,6 @@
 // clock offsets and where each pcap was captured; and a wrong key, an
 // unreachable agent and a busy agent are exit 3 before any case, naming the
 // agent, while the agents keep serving. Needs root.
-#include <fcntl.h>
 #include <signal.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -25,7 +24,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <set>
 
@@ -34,6 +32,7 @@
 #include "agents/protocol/auth.h"
 #include "suite/expect/run_diff.h"
 #include "suite/targets/process.h"
+#include "suite/testing/e2e_support.h"
 
 namespace lingerlab {
 namespace {
@@ -48,18 +47,8 @@ constexpr const char* kClientTest = "198.19.254.10";
 constexpr int kAgentPort = 7100;
 constexpr const char* kScale = "0.05";
 
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-int RunBinary(const std::vector<std::string>& args, std::string* output = nullptr) {
-  std::vector<std::string> argv = {LINGERLAB_BIN};
-  argv.insert(argv.end(), args.begin(), args.end());
-  CommandResult r = RunCommand(argv, 600 * kNsPerSec);
-  if (output) *output = r.output;
-  return r.exit_code;
-}
+// A run of the whole matrix, here and on the two hosts, at kScale.
+constexpr int64_t kFullRunTimeoutNs = 600 * kNsPerSec;
 
 // Two namespaces with an agent each, as described at the top. Everything is
 // removed in the destructor: agents by their pids, namespaces (and with them
@@ -159,27 +148,20 @@ class RemoteLab {
                                  address + ":" + std::to_string(kAgentPort),
                                  std::string("--key"), key_})
       args.push_back(a);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 2);
-      ::dup2(fd, 1);
-      ::execvp("ip", argv.data());
-      _exit(127);
-    }
+    const pid_t pid = StartProgram(args, log);
     if (pid < 0) return "fork failed";
     agents_.push_back(pid);
     // Listening once it says so (connecting to find out would itself be a
     // failed handshake in its log).
-    const int64_t deadline = MonotonicNs() + 10 * kNsPerSec;
-    while (MonotonicNs() < deadline) {
-      if (ReadAll(log).find("listening on") != std::string::npos) return "";
-      if (!ProcessAlive(pid)) return "agent in " + ns + " exited: " + ReadAll(log);
-      SleepNs(20 * kNsPerMs);
-    }
+    bool listening = false;
+    WaitUntil(
+        [&] {
+          listening = ReadAll(log).find("listening on") != std::string::npos;
+          return listening || !ProcessAlive(pid);
+        },
+        10 * kNsPerSec, 20 * kNsPerMs);
+    if (listening) return "";
+    if (!ProcessAlive(pid)) return "agent in " + ns + " exited: " + ReadAll(log);
     return "agent in " + ns + " did not start listening: " + ReadAll(log);
   }
 
@@ -195,10 +177,8 @@ class RemoteTargetTest : public ::testing::Test {
  protected:
   virtual bool ServerCanCapture() const { return true; }
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root (CAP_NET_ADMIN) for network namespaces";
-    dir_ = fs::temp_directory_path() / ("ll-remote-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    if (SkipUnlessRoot("CAP_NET_ADMIN, for network namespaces")) return;
+    dir_ = FreshDir("ll-remote");
     lab_ = std::make_unique<RemoteLab>(dir_, ServerCanCapture());
     const std::string up = lab_->Up();
     ASSERT_EQ(up, "") << "cannot build the two-host lab";
@@ -234,11 +214,13 @@ const std::vector<std::string> kComparedClaims = {
 TEST_F(RemoteTargetTest, FullScaledMatrixMatchesTheNetnsTargetCaseByCase) {
   const fs::path remote_out = dir_ / "remote", netns_out = dir_ / "netns";
   std::string log;
-  const int remote_rc = RunBinary(lab_->RunArgs(remote_out.string(), lab_->key()), &log);
+  const int remote_rc =
+      RunBinary(lab_->RunArgs(remote_out.string(), lab_->key()), &log, kFullRunTimeoutNs);
   ASSERT_NE(remote_rc, 2) << log;
   ASSERT_NE(remote_rc, 3) << log;
   std::string netns_log;
-  RunBinary({"run", "--time-scale", kScale, "--out", netns_out.string()}, &netns_log);
+  RunBinary({"run", "--time-scale", kScale, "--out", netns_out.string()}, &netns_log,
+            kFullRunTimeoutNs);
   const json remote = LoadResults(remote_out), netns = LoadResults(netns_out);
   ASSERT_TRUE(remote.is_object()) << log;
   ASSERT_TRUE(netns.is_object()) << netns_log;
