@@ -1,6 +1,5 @@
 #include "suite/targets/gvisor_target.h"
 
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,13 +8,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "agents/base/clock.h"
-#include "agents/platform/stream_io.h"
-#include "suite/targets/netns_lab.h"
+#include "suite/targets/pair_lab.h"
 #include "suite/targets/process.h"
 
 namespace lingerlab {
@@ -54,32 +50,17 @@ std::vector<std::string> ListSandboxes(const std::string& runsc) {
   return ParseRunscListQuiet(list.output);
 }
 
-class GvisorLab final : public CaseLab {
+// The server's agent in a runsc sandbox on gVisor's netstack, in the
+// server's namespace.
+class GvisorServer final : public PairServer {
  public:
-  GvisorLab(std::string agent_path, std::string runsc, LabHosts hosts, std::string sandbox_id)
+  GvisorServer(std::string agent_path, std::string runsc, LabHosts hosts, std::string sandbox_id)
       : agent_path_(std::move(agent_path)),
         runsc_(std::move(runsc)),
         hosts_(std::move(hosts)),
         sandbox_id_(std::move(sandbox_id)) {}
-  ~GvisorLab() override { (void)Teardown(0); }
 
-  const HostInfo& host(Role role) const override {
-    return role == Role::kServer ? hosts_.server : hosts_.client;
-  }
-
-  Result<AgentProcess> StartAgent(Role role) override {
-    int fds[2];
-    Status s = MakeStreamPair(fds);
-    if (!s.ok()) return s.error();
-    UniqueFd ours(fds[0]), theirs(fds[1]);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (torn_down_) return MakeError(ErrorCode::kCancelled, "lab already torn down");
-    if (role == Role::kClient) {
-      auto pid = SpawnAgent(agent_path_, hosts_.client.netns_path, theirs.get());
-      if (!pid.ok()) return pid.error();
-      agents_.push_back(*pid);
-      return AgentProcess{Channel(std::move(ours)), *pid};
-    }
+  Result<pid_t> Spawn(int control_fd) override {
     if (sandbox_started_)
       return MakeError(ErrorCode::kFailed, "the server's sandbox " + sandbox_id_ +
                                                " was started already (one per case)");
@@ -101,70 +82,36 @@ class GvisorLab final : public CaseLab {
                               SanitizerPassthrough(SanitizerEnvironment()));
       if (!out) return MakeError(ErrorCode::kFailed, "cannot write " + bundle + "/config.json");
     }
-    sandbox_started_ = true;  // from here on, Teardown deletes the sandbox
-    auto pid = SpawnSandboxRuntime(RunscRunArgv(runsc_, bundle, sandbox_id_),
-                                   hosts_.server.netns_path, theirs.get());
-    if (!pid.ok()) return pid.error();
-    agents_.push_back(*pid);
-    return AgentProcess{Channel(std::move(ours)), *pid};
+    sandbox_started_ = true;  // from here on, Remove() deletes the sandbox
+    return SpawnSandboxRuntime(RunscRunArgv(runsc_, bundle, sandbox_id_), hosts_.server.netns_path,
+                               control_fd);
+  }
+
+  // The sandbox holds the control channel's other end, not runsc: end it
+  // too, so a case waiting on the server agent sees it gone now.
+  void Kill() override {
+    if (sandbox_started_) (void)RunCommand(RunscArgv(runsc_, {"kill", sandbox_id_, "KILL"}));
+  }
+
+  Status Remove() override {
+    return sandbox_started_ ? RemoveSandbox(runsc_, sandbox_id_) : Status::Ok();
   }
 
   // netstack lives in the sandbox: a connection the agent left behind dies
   // with the sandbox, which ends when the agent does.
   bool OrphansOutliveAgent() const override { return false; }
 
-  void KillAgents() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (pid_t p : agents_) ::kill(p, SIGKILL);  // reaped in Teardown()
-    // The sandbox holds the control channel's other end, not runsc: end it
-    // too, so a case waiting on the server agent sees it gone now.
-    if (sandbox_started_) (void)RunCommand(RunscArgv(runsc_, {"kill", sandbox_id_, "KILL"}));
-  }
-
-  Status Teardown(int64_t grace_ns) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (torn_down_) return Status::Ok();
-    torn_down_ = true;
-    for (pid_t p : agents_) StopProcess(p, grace_ns);
-    agents_.clear();
-    Status first;
-    if (sandbox_started_) first = RemoveSandbox(runsc_, sandbox_id_);
-    for (const HostInfo* h : {&hosts_.server, &hosts_.client}) {
-      if (!NamespaceExists(h->netns)) continue;
-      Status s = RemoveNamespace(h->netns);
-      if (!s.ok() && first.ok()) first = s;
-    }
-    return first;
-  }
-
  private:
   std::string agent_path_, runsc_;
   LabHosts hosts_;
   std::string sandbox_id_;
-  std::mutex mu_;
-  std::vector<pid_t> agents_;
-  bool sandbox_started_ = false;
-  bool torn_down_ = false;
+  bool sandbox_started_ = false;  // guarded by the lab's lock (pair_lab.h)
 };
 
-class GvisorTarget final : public Target {
+class GvisorStack final : public PairStack {
  public:
-  explicit GvisorTarget(TargetConfig config) : config_(std::move(config)) {
-    // The agent runs inside the sandbox, whose root is this machine's "/":
-    // its path must be absolute.
-    char abs[PATH_MAX];
-    if (::realpath(config_.agent_path.c_str(), abs)) config_.agent_path = abs;
-    runsc_ = FindExecutable("runsc");
-  }
-  ~GvisorTarget() override {
-    if (!lock_.held()) return;
-    // Backstop: whatever of this run is still here goes before the lock does.
-    if (!runsc_.empty())
-      for (const std::string& id : ListSandboxes(runsc_))
-        if (RunOfCaseName(id) == config_.run_id) (void)RemoveSandbox(runsc_, id);
-    RemoveRunNamespaces(config_.run_id);
-    ::unlink(RunLockPath(config_.run_id).c_str());
-  }
+  explicit GvisorStack(std::string agent_path)
+      : agent_path_(std::move(agent_path)), runsc_(FindExecutable("runsc")) {}
 
   std::string Name() const override { return "gvisor"; }
   std::string Stack() const override { return "gvisor"; }
@@ -176,31 +123,24 @@ class GvisorTarget final : public Target {
     if (CommandResult v = RunCommand({runsc_, "--version"}); v.exit_code != 0)
       return MakeError(ErrorCode::kNotFound,
                        "runsc at " + runsc_ + " does not run (" + v.output + "): " + kInstallHint);
-    if (Status caps = CheckLabCapabilities("gvisor"); !caps.ok()) return caps;
-    if (RunCommand({"ip", "-V"}).exit_code != 0)
-      return MakeError(ErrorCode::kNotFound,
-                       "the gvisor target needs iproute2's 'ip' command: apt-get install iproute2 "
-                       "(or run tools/install-deps.sh)");
-    if (::access(config_.agent_path.c_str(), X_OK) != 0)
-      return MakeError(ErrorCode::kNotFound, "agent binary not found at " + config_.agent_path +
-                                                 " (build it, or pass --agent PATH)");
     std::error_code ec;
     std::filesystem::create_directories(kGvisorStateRoot, ec);
     std::filesystem::create_directories(kGvisorBundleDir, ec);
-    return lock_.Acquire(config_.run_id);
+    return Status::Ok();
   }
 
-  Result<std::unique_ptr<CaseLab>> Provision(const std::string& case_id, int index) override {
-    if (Status s = lock_.Acquire(config_.run_id); !s.ok()) return s.error();
-    auto hosts = LabHostsFor(config_.run_id, case_id, index);
-    if (!hosts.ok()) return hosts.error();
-    auto lab = std::make_unique<GvisorLab>(config_.agent_path, runsc_, *hosts,
-                                           CaseBaseName(config_.run_id, case_id));
-    if (Status s = CreateLinkedNamespaces(*hosts, case_id); !s.ok()) return s.error();
-    return std::unique_ptr<CaseLab>(std::move(lab));
+  std::unique_ptr<PairServer> NewServer(const LabHosts& hosts,
+                                        const std::string& case_name) override {
+    return std::make_unique<GvisorServer>(agent_path_, runsc_, hosts, case_name);
   }
 
-  Result<std::vector<std::string>> SweepStale() override {
+  void RemoveRunLeftovers(const std::string& run) override {
+    if (runsc_.empty()) return;
+    for (const std::string& id : ListSandboxes(runsc_))
+      if (RunOfCaseName(id) == run) (void)RemoveSandbox(runsc_, id);
+  }
+
+  Result<std::vector<std::string>> SweepStale(const std::string& own_run) override {
     std::vector<std::string> sandboxes =
         runsc_.empty() ? std::vector<std::string>{} : ListSandboxes(runsc_);
     std::vector<std::string> runs;
@@ -215,7 +155,7 @@ class GvisorTarget final : public Target {
     for (const std::string& id : sandboxes) {
       const std::string run = RunOfCaseName(id);
       struct stat st {};
-      if (!run.empty() && run != config_.run_id && ::stat(RunLockPath(run).c_str(), &st) != 0)
+      if (!run.empty() && run != own_run && ::stat(RunLockPath(run).c_str(), &st) != 0)
         orphans.push_back(id);
     }
     std::vector<std::string> removed;
@@ -224,7 +164,7 @@ class GvisorTarget final : public Target {
       removed.push_back("gVisor sandbox " + id + " (run " + RunOfCaseName(id) + ", no lock file)");
     }
     auto swept =
-        SweepDeadRuns(config_.run_id, runs,
+        SweepDeadRuns(own_run, runs,
                       [&sandboxes, runsc](const std::string& run, std::vector<std::string>* lines) {
                         for (const std::string& id : sandboxes) {
                           if (RunOfCaseName(id) != run) continue;
@@ -239,9 +179,7 @@ class GvisorTarget final : public Target {
   }
 
  private:
-  TargetConfig config_;
-  std::string runsc_;
-  RunLock lock_;
+  std::string agent_path_, runsc_;
 };
 
 }  // namespace
@@ -325,7 +263,12 @@ std::vector<std::string> ParseRunscListQuiet(const std::string& output) {
 }
 
 std::unique_ptr<Target> MakeGvisorTarget(const TargetConfig& config) {
-  return std::make_unique<GvisorTarget>(config);
+  // The agent runs inside the sandbox, whose root is this machine's "/":
+  // its path must be absolute.
+  TargetConfig c = config;
+  char abs[PATH_MAX];
+  if (::realpath(c.agent_path.c_str(), abs)) c.agent_path = abs;
+  return MakePairTarget(c, std::make_unique<GvisorStack>(c.agent_path));
 }
 
 }  // namespace lingerlab

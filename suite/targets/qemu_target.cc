@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -23,6 +22,7 @@
 #include "agents/base/clock.h"
 #include "agents/platform/stream_io.h"
 #include "agents/protocol/auth.h"
+#include "suite/targets/agent_processes.h"
 #include "suite/targets/netns_target.h"
 #include "suite/targets/process.h"
 #include "suite/targets/qemu_image.h"
@@ -32,7 +32,6 @@ namespace lingerlab {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr const char* kNetnsDir = "/run/netns";
 constexpr const char* kQemuBinary = "qemu-system-x86_64";
 constexpr const char* kBusybox = "/bin/busybox";
 constexpr const char* kBridge = "br0";
@@ -126,33 +125,17 @@ class QemuLab final : public CaseLab {
   }
 
   Result<AgentProcess> StartAgent(Role role) override {
-    if (role == Role::kClient) {
-      int fds[2];
-      Status s = MakeStreamPair(fds);
-      if (!s.ok()) return s.error();
-      UniqueFd ours(fds[0]), theirs(fds[1]);
-      std::lock_guard<std::mutex> lock(mu_);
-      if (torn_down_) return MakeError(ErrorCode::kCancelled, "lab already torn down");
-      auto pid = SpawnAgent(client_agent_, client_.netns_path, theirs.get());
-      if (!pid.ok()) return pid.error();
-      agents_.push_back(*pid);
-      return AgentProcess{Channel(std::move(ours)), *pid};
-    }
+    if (role == Role::kClient)
+      return agents_.Spawn(
+          [this](int fd) { return SpawnAgent(client_agent_, client_.netns_path, fd); });
     // The guest's agent, from the bridge's side of the run namespace.
     const Vm& vm = *vm_;
-    auto fd = InNetns<UniqueFd>(vm.netns_path, [&] {
-      return ConnectTcp(vm.net.guest, vm.net.control_port, kAgentConnectTimeout);
+    auto ch = InNetns<Channel>(vm.netns_path, [&] {
+      return ConnectToAgent(vm.net.guest, vm.net.control_port, vm.key, vm.lease,
+                            "guest agent " + server_.agent_endpoint);
     });
-    const std::string who = "guest agent " + server_.agent_endpoint;
-    if (!fd.ok()) return MakeError(fd.error().code, who + ": " + fd.error().message);
-    UniqueFd watch(::dup(fd->get()));
-    Channel ch{std::move(*fd)};
-    if (Status s = AuthenticateToAgent(ch, vm.key, vm.lease, protocol::kHandshakeTimeout); !s.ok())
-      return MakeError(s.error().code, who + ": " + s.message());
-    std::lock_guard<std::mutex> lock(mu_);
-    if (torn_down_) return MakeError(ErrorCode::kCancelled, "lab already torn down");
-    if (watch.valid()) sessions_.push_back(std::move(watch));
-    return AgentProcess{std::move(ch), -1};
+    if (!ch.ok()) return ch.error();
+    return agents_.Watch(std::move(*ch));
   }
 
   // The guest kernel keeps an orphaned connection after the agent's session
@@ -161,26 +144,15 @@ class QemuLab final : public CaseLab {
   CaptureSite capture_site() const override { return CaptureSite::kLocal; }
   int TestPort(int /*matrix_port*/) const override { return kDefaultRemotePortBase + slot_; }
 
-  void KillAgents() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (pid_t p : agents_) ::kill(p, SIGKILL);
-    for (const UniqueFd& fd : sessions_) ::shutdown(fd.get(), SHUT_RDWR);
-  }
+  void KillAgents() override { agents_.KillAll(); }
 
   Status Teardown(int64_t grace_ns) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (torn_down_) return Status::Ok();
-    torn_down_ = true;
-    for (pid_t p : agents_) StopProcess(p, grace_ns);
-    agents_.clear();
-    sessions_.clear();
-    Status first;
-    struct stat st {};
-    if (::stat(client_.netns_path.c_str(), &st) == 0)
-      first = RunChecked({"ip", "netns", "delete", client_.netns});
-    // The bridge port's veth went with its peer; this is for a half-made lab.
-    (void)RunCommand({"ip", "-n", vm_->netns, "link", "delete", server_.interface});
-    return first;
+    return agents_.Stop(grace_ns, [this] {
+      Status first = RemoveNamespace(client_.netns);
+      // The bridge port's veth went with its peer; this is for a half-made lab.
+      (void)RunCommand({"ip", "-n", vm_->netns, "link", "delete", server_.interface});
+      return first;
+    });
   }
 
  private:
@@ -188,10 +160,7 @@ class QemuLab final : public CaseLab {
   std::string client_agent_;
   int slot_;
   HostInfo server_, client_;
-  std::mutex mu_;
-  std::vector<pid_t> agents_;
-  std::vector<UniqueFd> sessions_;
-  bool torn_down_ = false;
+  AgentProcesses agents_;  // the client's process and the guest agent's session
 };
 
 class QemuTarget final : public Target {

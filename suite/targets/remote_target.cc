@@ -1,14 +1,11 @@
 #include "suite/targets/remote_target.h"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <mutex>
 #include <vector>
 
 #include "agents/platform/sockaddr_posix.h"
 #include "agents/platform/stream_io.h"
 #include "agents/protocol/auth.h"
+#include "suite/targets/agent_processes.h"
 
 namespace lingerlab {
 namespace {
@@ -40,20 +37,10 @@ class RemoteLab : public CaseLab {
 
   Result<AgentProcess> StartAgent(Role role) override {
     const Endpoint& ep = role == Role::kServer ? setup_->server : setup_->client;
-    const std::string who = std::string(RoleName(role)) + " agent " + EndpointText(ep);
-    auto fd = ConnectTcp(ep.address, ep.port, kAgentConnectTimeout);
-    if (!fd.ok()) return MakeError(fd.error().code, who + ": " + fd.error().message);
-    // A duplicate of the descriptor lets KillAgents() end the session from
-    // another thread without racing the channel's owner over the number.
-    UniqueFd watch(::dup(fd->get()));
-    Channel ch{std::move(*fd)};
-    if (Status s = AuthenticateToAgent(ch, setup_->key, setup_->lease, protocol::kHandshakeTimeout);
-        !s.ok())
-      return MakeError(s.error().code, who + ": " + s.message());
-    std::lock_guard<std::mutex> lock(mu_);
-    if (torn_down_) return MakeError(ErrorCode::kCancelled, "lab already torn down");
-    if (watch.valid()) sessions_.push_back(std::move(watch));
-    return AgentProcess{std::move(ch), -1};
+    auto ch = ConnectToAgent(ep.address, ep.port, setup_->key, setup_->lease,
+                             std::string(RoleName(role)) + " agent " + EndpointText(ep));
+    if (!ch.ok()) return ch.error();
+    return agents_.Watch(std::move(*ch));
   }
 
   // The remote host's kernel keeps an orphaned connection whatever happens
@@ -64,25 +51,16 @@ class RemoteLab : public CaseLab {
 
   // Ends the sessions: the agent sees the channel end and closes the case's
   // sockets (doc/protocol.md §3.2); the coordinator's pending request fails.
-  void KillAgents() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const UniqueFd& fd : sessions_) ::shutdown(fd.get(), SHUT_RDWR);
-  }
+  void KillAgents() override { agents_.KillAll(); }
 
-  Status Teardown(int64_t /*grace_ns*/) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    torn_down_ = true;
-    sessions_.clear();  // the AgentClients own the channels and close them
-    return Status::Ok();
-  }
+  // The AgentClients own the channels and close them.
+  Status Teardown(int64_t grace_ns) override { return agents_.Stop(grace_ns); }
 
  private:
   std::shared_ptr<const RemoteSetup> setup_;
   int slot_;
   HostInfo server_, client_;
-  std::mutex mu_;
-  std::vector<UniqueFd> sessions_;
-  bool torn_down_ = false;
+  AgentProcesses agents_;  // sessions only: nothing runs on this machine
 };
 
 class RemoteTarget : public Target {
@@ -111,13 +89,14 @@ class RemoteTarget : public Target {
     sockaddr_storage ss;
     socklen_t len;
     if (!ParseSockaddr(setup->server_test_address, 0, &ss, &len))
-      return MakeError(ErrorCode::kInvalidInput, "--server-test-address must be an IP address, got '" +
-                                                     setup->server_test_address + "'");
+      return MakeError(
+          ErrorCode::kInvalidInput,
+          "--server-test-address must be an IP address, got '" + setup->server_test_address + "'");
     setup->family = ss.ss_family == AF_INET6 ? "inet6" : "inet";
     setup->port_base = rc.port_base > 0 ? rc.port_base : kDefaultRemotePortBase;
     if (setup->port_base > 65535 - 255)
-      return MakeError(ErrorCode::kInvalidInput, "--port-base must be 1..65280, got " +
-                                                     std::to_string(setup->port_base));
+      return MakeError(ErrorCode::kInvalidInput,
+                       "--port-base must be 1..65280, got " + std::to_string(setup->port_base));
     auto key = LoadKeyFile(rc.key_file);
     if (!key.ok()) return MakeError(key.error().code, "--key: " + key.error().message);
     setup->key = std::move(*key);
@@ -132,9 +111,9 @@ class RemoteTarget : public Target {
   Result<std::unique_ptr<CaseLab>> Provision(const std::string& /*case_id*/, int index) override {
     if (!setup_) return MakeError(ErrorCode::kFailed, "remote target used before CheckUsable()");
     if (index < 0 || setup_->port_base + index > 65535)
-      return MakeError(ErrorCode::kInvalidInput,
-                       "case slot " + std::to_string(index) + " has no port above --port-base " +
-                           std::to_string(setup_->port_base));
+      return MakeError(ErrorCode::kInvalidInput, "case slot " + std::to_string(index) +
+                                                     " has no port above --port-base " +
+                                                     std::to_string(setup_->port_base));
     return std::unique_ptr<CaseLab>(new RemoteLab(setup_, index));
   }
 
@@ -148,6 +127,16 @@ class RemoteTarget : public Target {
 };
 
 }  // namespace
+
+Result<Channel> ConnectToAgent(const std::string& address, int port, const AuthKey& key,
+                               const std::string& lease, const std::string& who) {
+  auto fd = ConnectTcp(address, port, kAgentConnectTimeout);
+  if (!fd.ok()) return MakeError(fd.error().code, who + ": " + fd.error().message);
+  Channel ch{std::move(*fd)};
+  if (Status s = AuthenticateToAgent(ch, key, lease, protocol::kHandshakeTimeout); !s.ok())
+    return MakeError(s.error().code, who + ": " + s.message());
+  return ch;
+}
 
 std::unique_ptr<Target> MakeRemoteTarget(const TargetConfig& config) {
   return std::make_unique<RemoteTarget>(config);

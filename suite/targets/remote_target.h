@@ -30,4 +30,12 @@ constexpr int64_t kAgentConnectTimeout = 5 * kNsPerSec;
 
 std::unique_ptr<Target> MakeRemoteTarget(const TargetConfig& config);
 
+// Connects to the listening agent at `address`:`port` (at most
+// kAgentConnectTimeout) and authenticates with `key` under `lease`
+// (doc/protocol.md §7); errors start with `who` (e.g. "server agent
+// 10.0.0.2:7000"). Also the qemu target's way to its guest agent.
+struct AuthKey;
+Result<Channel> ConnectToAgent(const std::string& address, int port, const AuthKey& key,
+                               const std::string& lease, const std::string& who);
+
 }  // namespace lingerlab

@@ -1,5 +1,6 @@
-// The name -> factory table of targets. A new target (gvisor, lwip, qemu, remote)
-// is one more row here and one more implementation of target.h.
+// The name -> factory table of targets. A new target is one more row here and
+// one more implementation of target.h; one whose case is two namespaces and
+// a veth is a PairStack (pair_lab.h), whose factory may be declared here.
 #include <functional>
 #include <map>
 

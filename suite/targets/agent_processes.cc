@@ -1,0 +1,63 @@
+#include "suite/targets/agent_processes.h"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "agents/platform/stream_io.h"
+#include "suite/targets/process.h"
+
+namespace lingerlab {
+
+AgentProcesses::~AgentProcesses() { (void)Stop(0); }
+
+Result<AgentProcess> AgentProcesses::Spawn(const Spawner& spawn) {
+  int fds[2];
+  if (Status s = MakeStreamPair(fds); !s.ok()) return s.error();
+  UniqueFd ours(fds[0]), theirs(fds[1]);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_) return MakeError(ErrorCode::kCancelled, "lab already torn down");
+  auto pid = spawn(theirs.get());
+  if (!pid.ok()) return pid.error();
+  pids_.push_back(*pid);
+  return AgentProcess{Channel(std::move(ours)), *pid};
+}
+
+Result<AgentProcess> AgentProcesses::Watch(Channel channel) {
+  // A duplicate lets KillAll() end the session from another thread without
+  // racing the channel's owner over the descriptor's number.
+  UniqueFd watch(::dup(channel.fd()));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_) return MakeError(ErrorCode::kCancelled, "lab already torn down");
+  if (watch.valid()) sessions_.push_back(std::move(watch));
+  return AgentProcess{std::move(channel), -1};
+}
+
+void AgentProcesses::KillAll(const std::function<void()>& also) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (pid_t p : pids_) ::kill(p, SIGKILL);  // reaped in Stop()
+  for (const UniqueFd& fd : sessions_) ::shutdown(fd.get(), SHUT_RDWR);
+  if (also) also();
+}
+
+Status AgentProcesses::Stop(int64_t grace_ns, const std::function<Status()>& then) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_) return Status::Ok();
+  stopped_ = true;
+  for (pid_t p : pids_) StopProcess(p, grace_ns);
+  pids_.clear();
+  sessions_.clear();  // the AgentProcess owners close the channels themselves
+  return then ? then() : Status::Ok();
+}
+
+bool AgentProcesses::stopped() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stopped_;
+}
+
+std::vector<pid_t> AgentProcesses::pids() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pids_;
+}
+
+}  // namespace lingerlab
