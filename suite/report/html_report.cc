@@ -49,7 +49,8 @@ a.mark { color: var(--dev); font-weight: 700; text-decoration: none; margin-left
          color: #fff; background: var(--none); }
 .badge.pass { background: var(--pass); } .badge.deviation { background: var(--dev); }
 .badge.not-comparable { background: var(--nc); } .badge.error { background: var(--err); }
-.grid td.case { white-space: nowrap; } .grid .lines { font-size: 12px; margin-top: 2px; }
+.grid { table-layout: fixed; } .grid td { overflow-wrap: anywhere; } .grid th.id { width: 40px; }
+.grid th.name { width: 150px; } .grid th.pairs { width: 170px; } .grid .lines { font-size: 12px; margin-top: 2px; }
 .grid details { font-size: 12px; color: var(--muted); margin-top: 2px; }
 section.case { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; margin: 10px 0; }
 section.case .meta { font-size: 12px; color: var(--muted); margin: 2px 0 0; }
@@ -159,10 +160,10 @@ void Grid(std::ostringstream& out, const ReportModel& m, const RunGrid& grid) {
         << RunName(0) << "</b>: " << ids.size() << " of " << grid.rows.size() << " case(s) differ"
         << (ids.empty() ? "" : ": " + H(CaseIdList(ids))) << "</p>\n";
   }
-  out << "<table class=\"grid\"><thead><tr><th>#</th><th>Case</th>";
+  out << "<table class=\"grid\"><thead><tr><th class=\"id\">#</th><th class=\"name\">Case</th>";
   for (size_t r = 0; r < m.runs.size(); ++r)
     out << "<th>" << H(RunName(r) + ": " + m.runs[r].label) << "</th>";
-  if (m.runs.size() > 1) out << "<th>Runs differ</th>";
+  if (m.runs.size() > 1) out << "<th class=\"pairs\">Runs differ</th>";
   out << "</tr></thead><tbody>\n";
   for (const GridRow& row : grid.rows) {
     out << "<tr id=\"row-" << H(row.case_id) << "\"" << (row.Differs() ? " class=\"differs\"" : "")
