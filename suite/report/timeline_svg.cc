@@ -182,6 +182,7 @@ std::string RenderTimelineSvg(const CaseTimeline& tl,
 
   // Packets first, so the call bars and their labels sit on top.
   double last_ack_x[2] = {-100, -100};
+  double last_label_end = -100, last_label_y = 0;  // FIN/RST labels: the previous one
   for (const TimelinePacket& p : tl.packets) {
     const double x = axis.X(p.t);
     const bool cited = !p.evidence.empty();
@@ -212,8 +213,15 @@ std::string RenderTimelineSvg(const CaseTimeline& tl,
       // Right of the arrow, or left of it where the text would pass the
       // figure's right edge (a FIN at the end of the axis was cut off).
       const bool left = x + 3 + 3 * kCharW > kWidth - 2;
-      out += "<text x=\"" + Num(left ? x - 3 : x + 3) + "\" y=\"" + Num((y_from + y_to) / 2 + 4) +
-             "\"" + (left ? " text-anchor=\"end\"" : "") + ">" +
+      const double lx0 = left ? x - 3 - 3 * kCharW : x + 3;
+      // A label that would overlap the previous one (FINs both ways within
+      // a few pixels) goes a line lower.
+      double y = (y_from + y_to) / 2 + 4;
+      if (lx0 < last_label_end + 2 && std::fabs(y - last_label_y) < 12) y = last_label_y + 12;
+      last_label_end = lx0 + 3 * kCharW;
+      last_label_y = y;
+      out += "<text x=\"" + Num(left ? x - 3 : x + 3) + "\" y=\"" + Num(y) + "\"" +
+             (left ? " text-anchor=\"end\"" : "") + ">" +
              (p.kind == SegmentKind::kRst ? "RST" : "FIN") + "</text>";
     }
     out += "</g>";
