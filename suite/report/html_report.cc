@@ -7,6 +7,7 @@
 #include "suite/report/case_timeline.h"
 #include "suite/report/junit_report.h"  // XmlEscape
 #include "suite/report/report_model.h"
+#include "suite/report/run_grid.h"
 #include "suite/report/timeline_svg.h"
 
 namespace lingerlab {
@@ -48,10 +49,10 @@ a.mark { color: var(--dev); font-weight: 700; text-decoration: none; margin-left
          color: #fff; background: var(--none); }
 .badge.pass { background: var(--pass); } .badge.deviation { background: var(--dev); }
 .badge.not-comparable { background: var(--nc); } .badge.error { background: var(--err); }
-.grid td.case { white-space: nowrap; } .grid .lines { font-size: 12px; margin-top: 2px; }
+.grid { table-layout: fixed; } .grid td { overflow-wrap: anywhere; } .grid th.id { width: 40px; }
+.grid th.name { width: 150px; } .grid th.pairs { width: 170px; } .grid .lines { font-size: 12px; margin-top: 2px; }
 .grid details { font-size: 12px; color: var(--muted); margin-top: 2px; }
-section.case { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; margin: 10px 0;
-               break-inside: avoid; }
+section.case { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; margin: 10px 0; }
 section.case .meta { font-size: 12px; color: var(--muted); margin: 2px 0 0; }
 section.case ul { margin: 4px 0 0 18px; padding: 0; font-size: 12px; }
 svg.timeline { width: 100%; height: auto; display: block; font: 10px system-ui, sans-serif; }
@@ -73,8 +74,26 @@ svg.timeline .halo { fill: #ffd33d; fill-opacity: .55; stroke: #e3a008; }
 svg.timeline .call.cited rect { stroke: #e3a008; stroke-width: 2; }
 .legend span { margin-right: 12px; font-size: 12px; white-space: nowrap; }
 .legend i { display: inline-block; width: 14px; height: 3px; vertical-align: middle; margin-right: 4px; }
+.grid td.run.changed { background: #fff4e5; outline: 2px solid #e3a008; outline-offset: -2px; }
+.grid td.run.base { background: #f3f5f7; }
+.grid div.chg { text-decoration: underline #e3a008 2px; font-weight: 600; }
+.grid td.pairs { font-size: 12px; } .grid tr.differs td:first-child { font-weight: 700; }
+.neq { color: #b45309; font-weight: 700; } .was { color: #b45309; font-size: 11px; font-weight: 400; }
+p.diffsum { margin: 2px 0; } .small { font-size: 12px; }
+section.case.differs { border-color: #e3a008; }
+figure.run-tl { margin: 6px 0 10px; break-inside: avoid; }
+figure.run-tl figcaption { font-size: 12px; margin-bottom: 2px; }
+figure.run-tl.changed figcaption b { color: #b45309; }
+/* Printed, nothing is left to hover or to click open: <details> are shown
+   open, their summaries as headings, links as text. */
 @media print { body { max-width: none; padding: 0; font-size: 11px; } a { color: inherit; }
-  section.case { page-break-inside: avoid; } }
+  a[href^="#"] { text-decoration: none; }
+  details::details-content { content-visibility: visible; display: block; }
+  details > summary { list-style: none; font-weight: 600; }
+  .grid td, .grid th { padding: 2px 3px; } .grid .lines, .grid details { font-size: 10px; }
+  tr { break-inside: avoid; } thead { display: table-header-group; }
+  h2 { break-after: avoid; } section.case h3 { break-after: avoid; }
+  figure.run-tl { break-inside: avoid; } }
 )css";
 
 std::string Badge(const std::string& status) {
@@ -109,38 +128,84 @@ void SummaryTable(std::ostringstream& out, const SummaryTableModel& t) {
   out << "</tbody></table>\n";
 }
 
-void Grid(std::ostringstream& out, const ReportModel& m) {
+// One claim line of a grid cell: ✓ pass, ⚠N deviation, and where it
+// differs from the baseline run, the baseline's value.
+void GridClaimLine(std::ostringstream& out, const GridClaim& g) {
+  std::string cls = g.changed ? "chg" : "";
+  if (g.deviation) cls += cls.empty() ? "dev" : " dev";
+  out << "<div" << (cls.empty() ? "" : " class=\"" + cls + "\"") << ">" << H(g.text);
+  if (g.check == "pass") out << " ✓";
+  if (g.check == "not-comparable") out << " (not comparable)";
+  if (g.check == "skipped") out << " (skipped: other OS)";
+  if (g.deviation) out << Mark(g.deviation);
+  if (g.changed) out << " <span class=\"was\">" << RunName(0) << ": " << H(g.base) << "</span>";
+  out << "</div>";
+}
+
+void Grid(std::ostringstream& out, const ReportModel& m, const RunGrid& grid) {
   out << "<h2 id=\"grid\">Case by case</h2>\n<p class=\"note\">Each cell: the verdict against "
-         "the run's family, then each check (✓ pass, ⚠N deviation, linked below). The run's "
-         "expected claims open under the cell; the case's timeline is further down.</p>\n"
-         "<table class=\"grid\"><thead><tr><th>#</th><th>Case</th>";
+         "the run's family, then every measured claim (✓ pass, ⚠N deviation, linked below). "
+      << (m.runs.size() > 1
+              ? "A cell outlined and shaded differs from " + RunName(0) +
+                    " exactly where <code>lingerlab diff</code> reports a change, whether or "
+                    "not an expected table covers the case; its changed claims are underlined "
+                    "with " +
+                    RunName(0) + "'s value. The last column names every pair of runs that differ. "
+              : std::string())
+      << "The run's expected claims open under the cell; the case's timelines are further "
+         "down.</p>\n";
+  for (size_t r = 1; r < grid.changed_vs_base.size(); ++r) {
+    const std::vector<std::string>& ids = grid.changed_vs_base[r];
+    out << "<p class=\"diffsum\" id=\"diffsum-" << RunName(r) << "\"><b>" << RunName(r) << " vs "
+        << RunName(0) << "</b>: " << ids.size() << " of " << grid.rows.size() << " case(s) differ"
+        << (ids.empty() ? "" : ": " + H(CaseIdList(ids))) << "</p>\n";
+  }
+  out << "<table class=\"grid\"><thead><tr><th class=\"id\">#</th><th class=\"name\">Case</th>";
   for (size_t r = 0; r < m.runs.size(); ++r)
     out << "<th>" << H(RunName(r) + ": " + m.runs[r].label) << "</th>";
+  if (m.runs.size() > 1) out << "<th class=\"pairs\">Runs differ</th>";
   out << "</tr></thead><tbody>\n";
-  for (const MatrixCase& mc : m.matrix->cases) {
-    out << "<tr><td>" << H(mc.id) << "</td><td class=\"case\">" << H(mc.name) << "</td>";
-    for (size_t r = 0; r < m.runs.size(); ++r) {
-      const MeasuredCell cell = MeasuredCellOf(m, r, mc.id);
-      out << "<td>";
-      if (cell.status.empty()) {
-        out << H(cell.headline);
+  for (const GridRow& row : grid.rows) {
+    out << "<tr id=\"row-" << H(row.case_id) << "\"" << (row.Differs() ? " class=\"differs\"" : "")
+        << "><td>" << H(row.case_id) << (row.Differs() ? " <span class=\"neq\">≠</span>" : "")
+        << "</td><td class=\"case\">" << H(row.name) << "</td>";
+    for (size_t r = 0; r < row.cells.size(); ++r) {
+      const GridCell& cell = row.cells[r];
+      const bool changed = !cell.changes.empty();
+      out << "<td id=\"cell-" << RunName(r) << "-" << H(row.case_id) << "\" class=\"run"
+          << (changed ? " changed" : (r == 0 && row.Differs() ? " base" : "")) << "\">";
+      if (!cell.present) {
+        out << "—";
       } else {
-        out << Badge(cell.status) << " <a href=\"#" << TimelineId(r, mc.id)
-            << "\">timeline</a><div class=\"lines\">";
-        for (const CellLine& l : cell.lines) {
-          out << "<div" << (l.deviation ? " class=\"dev\"" : "") << ">" << H(l.text);
-          if (l.deviation) out << Mark(l.deviation);
-          out << "</div>";
-        }
+        out << Badge(cell.status);
+        for (const ClaimChange& c : cell.changes)
+          if (c.what == "verdict" || c.what == "status")
+            out << " <span class=\"was\">" << RunName(0) << ": " << H(ClaimValueText(c.base))
+                << "</span>";
+        out << " <a href=\"#" << TimelineId(r, row.case_id) << "\">timeline</a>";
+        if (!cell.error.empty()) out << "<div class=\"lines\">" << H(cell.error) << "</div>";
+        out << "<div class=\"lines\">";
+        if (cell.claims.empty() && cell.error.empty()) out << "(no claims)";
+        for (const GridClaim& g : cell.claims) GridClaimLine(out, g);
         out << "</div>";
       }
+      if (changed)
+        for (const ClaimChange& c : cell.changes)
+          if (c.what == "case") out << "<div class=\"chg\">in one run only</div>";
       if (const ExpectedTable* t = m.runs[r].table) {
-        const std::vector<std::string> lines = ExpectedLines(t->Find(mc.id));
-        out << "<details><summary>expected (" << H(t->title) << ")</summary>";
+        const std::vector<std::string> lines = ExpectedLines(t->Find(row.case_id));
+        out << "<details class=\"expected\"><summary>expected (" << H(t->title) << ")</summary>";
         if (lines.empty()) out << "nothing stated";
         for (const std::string& l : lines) out << "<div>" << H(l) << "</div>";
         out << "</details>";
+      } else {
+        out << "<div class=\"muted small\">no expected table</div>";
       }
+      out << "</td>";
+    }
+    if (m.runs.size() > 1) {
+      out << "<td class=\"pairs\">";
+      for (const std::string& line : PairSummaries(row)) out << "<div>" << H(line) << "</div>";
       out << "</td>";
     }
     out << "</tr>\n";
@@ -157,9 +222,28 @@ std::map<std::string, const json*> CasesById(const json& doc) {
   return out;
 }
 
-void Timelines(std::ostringstream& out, const ReportModel& m, const std::vector<json>& docs,
-               const std::vector<std::string>& pcap_dirs) {
-  out << "<h2 id=\"timelines\">Timelines</h2>\n<p class=\"note legend\">Server above, client "
+// The evidence behind a timeline's marks, as a list (printed: the marks'
+// hover text is not).
+void Evidence(std::ostringstream& out, const CaseTimeline& tl) {
+  std::vector<std::string> evidence;
+  for (const TimelineCall& c : tl.calls)
+    evidence.insert(evidence.end(), c.evidence.begin(), c.evidence.end());
+  for (const TimelinePacket& p : tl.packets)
+    evidence.insert(evidence.end(), p.evidence.begin(), p.evidence.end());
+  evidence.insert(evidence.end(), tl.notes.begin(), tl.notes.end());
+  if (evidence.empty()) return;
+  out << "<details class=\"evidence\"><summary>evidence (" << evidence.size() << ")</summary><ul>";
+  for (const std::string& e : evidence) out << "<li>" << H(e) << "</li>";
+  out << "</ul></details>";
+}
+
+// Per case, its timeline in every run, stacked on one shared time axis and
+// each labelled with its run's environment.
+void Timelines(std::ostringstream& out, const ReportModel& m, const RunGrid& grid,
+               const std::vector<json>& docs, const std::vector<std::string>& pcap_dirs) {
+  out << "<h2 id=\"timelines\">Timelines</h2>\n<p class=\"note legend\">One block per case, "
+         "its runs stacked on one time axis (the same time is at the same place in each). "
+         "Server above, client "
          "below; socket calls as bars (close() in blue, a failed call in red), packets as "
          "arrows: <span><i style=\"background:#2f6fdb\"></i>data</span><span><i "
          "style=\"background:#1a7f37\"></i>FIN</span><span><i "
@@ -168,19 +252,35 @@ void Timelines(std::ostringstream& out, const ReportModel& m, const std::vector<
          "style=\"background:#d97706\"></i>zero-window probe</span><span><i "
          "style=\"background:#b8c2ca\"></i>ACK (thinned)</span><span><i "
          "style=\"background:#ffd33d\"></i>evidence behind a verdict</span>. Grey bands are "
-         "silences compressed to a fixed width, with their length. Hover a mark for its "
-         "details.</p>\n";
-  for (size_t r = 0; r < m.runs.size(); ++r) {
-    out << "<h3>" << H(RunName(r) + ": " + m.runs[r].label) << "</h3>\n";
-    const auto cases = CasesById(docs[r]);
-    for (const MatrixCase& mc : m.matrix->cases) {
-      auto it = cases.find(mc.id);
-      if (it == cases.end()) continue;
-      const CaseTimeline tl = BuildCaseTimeline(*it->second);
-      const MeasuredCell cell = MeasuredCellOf(m, r, mc.id);
-      out << "<section class=\"case\" id=\"" << TimelineId(r, mc.id) << "\"><h3>" << H(mc.id) << " "
-          << H(mc.name) << " " << Badge(cell.status.empty() ? tl.status : cell.status) << "</h3>\n"
-          << RenderTimelineSvg(tl) << "\n<p class=\"meta\">";
+         "silences compressed to a fixed width, with their length. The evidence is listed "
+         "under each figure; a mark's packet details (hover) are in the pcap and "
+         "<code>lingerlab show</code>.</p>\n";
+  std::vector<std::map<std::string, const json*>> cases;
+  for (const json& doc : docs) cases.push_back(CasesById(doc));
+  for (const GridRow& row : grid.rows) {
+    std::vector<CaseTimeline> tls(m.runs.size());
+    std::vector<const CaseTimeline*> axis;
+    for (size_t r = 0; r < m.runs.size(); ++r) {
+      auto it = cases[r].find(row.case_id);
+      if (it == cases[r].end()) continue;
+      tls[r] = BuildCaseTimeline(*it->second);
+      axis.push_back(&tls[r]);
+    }
+    if (axis.empty()) continue;
+    out << "<section class=\"case" << (row.Differs() ? " differs" : "") << "\" id=\"case-"
+        << H(row.case_id) << "\"><h3>" << H(row.case_id) << " " << H(row.name)
+        << (row.Differs() ? " <span class=\"neq\">≠ runs differ</span>" : "") << "</h3>\n";
+    for (size_t r = 0; r < m.runs.size(); ++r) {
+      if (!cases[r].count(row.case_id)) continue;
+      const CaseTimeline& tl = tls[r];
+      const GridCell& cell = row.cells[r];
+      out << "<figure class=\"run-tl" << (cell.changes.empty() ? "" : " changed") << "\" id=\""
+          << TimelineId(r, row.case_id) << "\"><figcaption><b>" << RunName(r) << "</b> · "
+          << H(RunEnvironmentLabel(docs[r])) << " "
+          << Badge(cell.status.empty() ? tl.status : cell.status);
+      if (!cell.changes.empty())
+        out << " <span class=\"was\">differs from " << RunName(0) << "</span>";
+      out << "</figcaption>\n" << RenderTimelineSvg(tl, axis) << "\n<p class=\"meta\">";
       if (IsSafeRelativePath(tl.pcap, kMaxLinkedPathBytes))
         out << "<a href=\"" << H(RelativeHref(pcap_dirs[r] + tl.pcap)) << "\">" << H(tl.pcap)
             << "</a>";
@@ -190,19 +290,10 @@ void Timelines(std::ostringstream& out, const ReportModel& m, const std::vector<
         out << "no pcap";
       if (!tl.error.empty()) out << " · error: " << H(tl.error);
       out << "</p>";
-      std::vector<std::string> evidence;
-      for (const TimelineCall& c : tl.calls)
-        evidence.insert(evidence.end(), c.evidence.begin(), c.evidence.end());
-      for (const TimelinePacket& p : tl.packets)
-        evidence.insert(evidence.end(), p.evidence.begin(), p.evidence.end());
-      evidence.insert(evidence.end(), tl.notes.begin(), tl.notes.end());
-      if (!evidence.empty()) {
-        out << "<details><summary>evidence (" << evidence.size() << ")</summary><ul>";
-        for (const std::string& e : evidence) out << "<li>" << H(e) << "</li>";
-        out << "</ul></details>";
-      }
-      out << "</section>\n";
+      Evidence(out, tl);
+      out << "</figure>\n";
     }
+    out << "</section>\n";
   }
 }
 
@@ -212,6 +303,7 @@ std::string RenderHtmlReport(const Matrix& matrix, const std::vector<ExpectedTab
                              const std::vector<json>& docs,
                              const std::vector<std::string>& pcap_dirs_in) {
   const ReportModel m = BuildReportModel(matrix, tables, docs);
+  const RunGrid grid = BuildRunGrid(m, docs);
   std::vector<std::string> pcap_dirs = pcap_dirs_in;
   pcap_dirs.resize(docs.size());
   std::ostringstream out;
@@ -250,8 +342,8 @@ std::string RenderHtmlReport(const Matrix& matrix, const std::vector<ExpectedTab
     out << "<p class=\"note\">* " << H(kWindowsShutdownFootnote)
         << " Measured times are at the run's time scale: a linger time shrinks with it, a "
            "kernel constant does not.</p>\n";
-  Grid(out, m);
-  Timelines(out, m, docs, pcap_dirs);
+  Grid(out, m, grid);
+  Timelines(out, m, grid, docs, pcap_dirs);
   out << "<h2 id=\"deviations\">Deviations</h2>\n";
   if (m.deviations.empty())
     out << "<p>None.</p>\n";

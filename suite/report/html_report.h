@@ -5,12 +5,16 @@
 //   - the article's two summary tables, each published row with the
 //     measured rows beneath, deviating cells marked and linked to the list
 //     of deviations;
-//   - the case grid: one row per case of the matrix, one column per results
-//     file, a cell giving the verdict and its checks; the run's expected
-//     claims and the case's figure open on demand (<details>);
-//   - per run and case, the SVG timeline (timeline_svg.h) with a link to the
-//     case's pcap;
+//   - the case grid (run_grid.h): one row per case of the matrix, one column
+//     per results file, a cell giving the verdict and every measured claim;
+//     cells where runs differ (as `lingerlab diff` says) are marked, with or
+//     without an expected table; the run's expected claims open on demand
+//     (<details>);
+//   - per case, its SVG timeline (timeline_svg.h) in every run, stacked on
+//     one time axis, each captioned with its run's environment and linked
+//     to its pcap;
 //   - the numbered deviations with their sources.
+// Printed (@media print) every <details> is open: nothing is hover-only.
 // It lays out the same ReportModel as the Markdown report. Rendering cannot
 // fail; every text from a results file is escaped.
 #pragma once

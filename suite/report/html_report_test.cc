@@ -7,9 +7,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "suite/expect/test_matrix.h"
@@ -22,8 +24,8 @@ namespace fs = std::filesystem;
 
 const std::string kSource = LINGERLAB_SOURCE_DIR;
 
-json Reference() {
-  std::ifstream in(kSource + "/results/reference-scale0.05/results.json");
+json Reference(const std::string& run = "reference-scale0.05") {
+  std::ifstream in(kSource + "/results/" + run + "/results.json");
   return json::parse(in);
 }
 
@@ -112,6 +114,11 @@ class HtmlReportBrowserTest : public ::testing::Test {
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
+  // Copies a screenshot to LINGERLAB_SCREENSHOT_DIR when set, for people.
+  static void Keep(const fs::path& shot) {
+    if (const char* keep = std::getenv("LINGERLAB_SCREENSHOT_DIR"))
+      fs::copy_file(shot, fs::path(keep) / shot.filename(), fs::copy_options::overwrite_existing);
+  }
 
   // Loads `html` and returns the DOM after load; console lines in *console.
   std::string Load(const std::string& html, std::string* console) {
@@ -180,9 +187,131 @@ TEST_F(HtmlReportBrowserTest, ReferenceRunLoadsCleanWithTablesAndTimelinesAndASc
   char magic[8] = {};
   png.read(magic, 8);
   EXPECT_EQ(std::string(magic + 1, 3), "PNG");
-  const char* keep = std::getenv("LINGERLAB_SCREENSHOT_DIR");
-  if (keep)
-    fs::copy_file(shot, fs::path(keep) / "report.png", fs::copy_options::overwrite_existing);
+  Keep(shot);
+}
+
+// The case ids `lingerlab diff BASE NEW` reports as changed: the first word
+// of each change line ("03 abort_on_close: true -> false").
+std::set<std::string> DiffChangedCases(const std::string& base, const std::string& now) {
+  const Shell r = RunShell(std::string(LINGERLAB_CLI) + " diff --matrix " + kSource +
+                           "/matrix/so_linger.json " + kSource + "/results/" + base +
+                           "/results.json " + kSource + "/results/" + now + "/results.json");
+  EXPECT_NE(r.status, -1);
+  std::set<std::string> ids;
+  std::istringstream lines(r.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    // "03 abort_on_close: ...", not the closing "46 change(s) in 10 of 34 case(s)".
+    const size_t space = line.find(' '), colon = line.find(':');
+    if (space != std::string::npos && colon != std::string::npos &&
+        line.find(' ', space + 1) > colon)
+      ids.insert(line.substr(0, space));
+  }
+  return ids;
+}
+
+// The grid cells of run `run` the page marks as differing, from the DOM.
+std::set<std::string> MarkedCells(const std::string& dom, const std::string& run) {
+  std::set<std::string> ids;
+  const std::string open = "<td id=\"cell-" + run + "-";
+  for (size_t at = dom.find(open); at != std::string::npos; at = dom.find(open, at + 1)) {
+    const size_t id_at = at + open.size();
+    const size_t tag_end = dom.find('>', id_at);
+    if (dom.substr(id_at, tag_end - id_at).find("class=\"run changed\"") != std::string::npos)
+      ids.insert(dom.substr(id_at, dom.find('"', id_at) - id_at));
+  }
+  return ids;
+}
+
+// Host, gVisor and QEMU reference runs in one report, as a person comparing
+// stacks opens it: every case `lingerlab diff` reports between two of them
+// is marked in the grid (with or without an expected table), and no other;
+// each case's timelines sit together, one per run, captioned with the run's
+// environment; no FIN or RST label passes the figure's edge. Screenshots of
+// the page and of its printed view are written for people to look at
+// (LINGERLAB_SCREENSHOT_DIR keeps them).
+TEST_F(HtmlReportBrowserTest, ThreeStacksEveryChangeDiffReportsIsMarkedInTheGrid) {
+  const std::vector<std::string> runs = {"reference-scale0.05", "reference-gvisor-scale0.05",
+                                         "reference-qemu-scale0.05"};
+  std::vector<json> docs;
+  for (const std::string& r : runs) docs.push_back(Reference(r));
+  const std::string html = RenderHtmlReport(SoLingerMatrix(), Tables(), docs, {"", "", ""});
+  std::string console;
+  const std::string dom = Load(html, &console);
+  EXPECT_EQ(console, "") << "console messages while loading the report";
+
+  for (size_t r = 1; r < runs.size(); ++r) {
+    const std::set<std::string> changed = DiffChangedCases(runs[0], runs[r]);
+    EXPECT_FALSE(changed.empty()) << runs[r] << ": the reference runs are known to differ";
+    EXPECT_EQ(MarkedCells(dom, "R" + std::to_string(r + 1)), changed) << runs[r];
+    for (const std::string& id : changed)
+      EXPECT_NE(dom.find("<tr id=\"row-" + id + "\" class=\"differs\">"), std::string::npos) << id;
+  }
+  // The issue's count: host -> gVisor differs in 10 cases, 4 of them (05,
+  // 27, 28, 29) where the Linux table states nothing.
+  const std::set<std::string> gvisor = DiffChangedCases(runs[0], runs[1]);
+  EXPECT_EQ(gvisor.size(), 10u);
+  for (const char* id : {"05", "27", "28", "29"}) EXPECT_TRUE(gvisor.count(id)) << id;
+  // gVisor vs QEMU is a pair the baseline does not show: its own column.
+  for (const std::string& id : DiffChangedCases(runs[1], runs[2]))
+    EXPECT_NE(dom.find("<tr id=\"row-" + id + "\" class=\"differs\">"), std::string::npos) << id;
+
+  // Every measured claim is on the grid: no cell without claims.
+  EXPECT_EQ(Count(dom, "(no claims)"), 0u);
+  EXPECT_EQ(Count(dom, "<td id=\"cell-"), 3u * 34);
+
+  // Timelines: per case one section, its three runs in order, captioned.
+  EXPECT_EQ(Count(dom, "<svg class=\"timeline\""), 3u * 34);
+  for (const MatrixCase& mc : SoLingerMatrix().cases) {
+    const size_t at = dom.find("<section class=\"case");
+    ASSERT_NE(at, std::string::npos);
+    const size_t sec = dom.find("id=\"case-" + mc.id + "\"", at);
+    ASSERT_NE(sec, std::string::npos) << mc.id;
+    const std::string one = dom.substr(sec, dom.find("</section>", sec) - sec);
+    const size_t r1 = one.find("<b>R1</b> · netns · Linux");
+    const size_t r2 = one.find("<b>R2</b> · gvisor · gvisor · Linux 4.4.0");
+    const size_t r3 = one.find("<b>R3</b> · qemu · qemu · Linux 6.1.0");
+    EXPECT_TRUE(r1 != std::string::npos && r2 != std::string::npos && r3 != std::string::npos &&
+                r1 < r2 && r2 < r3)
+        << mc.id;
+  }
+
+  // FIN and RST labels: right of their arrow, or anchored at its left when
+  // they would pass the 960-wide viewBox (3 characters, 10 px font).
+  size_t labels = 0;
+  for (const char* kind : {">FIN</text>", ">RST</text>"}) {
+    for (size_t at = dom.find(kind); at != std::string::npos; at = dom.find(kind, at + 1)) {
+      const size_t open = dom.rfind("<text x=\"", at);
+      ASSERT_NE(open, std::string::npos);
+      const double x = std::stod(dom.substr(open + 9));
+      const bool end = dom.substr(open, at - open).find("text-anchor=\"end\"") != std::string::npos;
+      EXPECT_LE(end ? x : x + 18, 960.0) << dom.substr(open, at - open + 12);
+      ++labels;
+    }
+  }
+  EXPECT_GT(labels, 100u);
+
+  // For people: the page as shown, and as printed (its print rules applied
+  // on screen: Chromium takes no screenshot of print media).
+  const fs::path shot = dir_ / "report-stacks.png";
+  Shell r = RunShell(Chromium() + " --window-size=1280,3000 --screenshot=" + shot.string() +
+                     " file://" + (dir_ / "report.html").string() + " 2>/dev/null");
+  ASSERT_EQ(r.status, 0);
+  EXPECT_GT(fs::file_size(shot), 50'000u);
+  Keep(shot);
+  std::string printed = html;
+  for (size_t at = printed.find("@media print"); at != std::string::npos;
+       at = printed.find("@media print", at))
+    printed.replace(at, 12, "@media screen");
+  std::ofstream(dir_ / "printed.html") << printed;
+  const fs::path print_shot = dir_ / "report-stacks-print.png";
+  r = RunShell(Chromium() + " --window-size=1000,3000 --screenshot=" + print_shot.string() +
+               " file://" + (dir_ / "printed.html").string() + " 2>/dev/null");
+  ASSERT_EQ(r.status, 0);
+  Keep(print_shot);
+  // Printed, the expected claims under each cell are open (::details-content).
+  EXPECT_NE(printed.find("details::details-content { content-visibility: visible"),
+            std::string::npos);
 }
 
 }  // namespace

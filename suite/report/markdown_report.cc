@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "suite/report/report_model.h"
+#include "suite/report/run_grid.h"
 
 namespace lingerlab {
 namespace {
@@ -100,27 +101,42 @@ std::string Joined(const std::vector<std::string>& lines, const std::string& emp
   return out;
 }
 
-std::string MeasuredText(const ReportModel& m, size_t r, const std::string& id) {
-  const MeasuredCell cell = MeasuredCellOf(m, r, id);
-  if (cell.status.empty()) return Md(cell.headline);
-  if (cell.status == "error") return "error: " + Md(cell.lines.front().text);
-  std::string out = "**" + Md(cell.status) + "**";
-  for (const CellLine& l : cell.lines)
-    out += "<br>" + Md(l.text) + (l.deviation ? Marks({l.deviation}) : "");
+// A run's cell: the verdict, then every measured claim; a claim that
+// differs from the baseline run in bold with the baseline's value.
+std::string MeasuredText(const GridCell& cell) {
+  if (!cell.present) return cell.changes.empty() ? "—" : "**—** (in one run only)";
+  std::string out = cell.status == "error"
+                        ? "error: " + Md(cell.error.empty() ? "(no reason)" : cell.error)
+                        : "**" + Md(cell.status) + "**";
+  for (const ClaimChange& c : cell.changes)
+    if (c.what == "verdict" || c.what == "status")
+      out += " (≠ " + RunName(0) + ": " + Md(ClaimValueText(c.base)) + ")";
+  for (const GridClaim& g : cell.claims) {
+    std::string line = Md(g.text);
+    if (g.check == "pass") line += " ✓";
+    if (g.check == "not-comparable") line += " (not comparable)";
+    if (g.check == "skipped") line += " (skipped: other OS)";
+    if (g.deviation) line += Marks({g.deviation});
+    if (g.changed) line = "**" + line + "** (≠ " + RunName(0) + ": " + Md(g.base) + ")";
+    out += "<br>" + line;
+  }
   return out;
 }
 
-void Grid(std::ostringstream& out, const ReportModel& m) {
+void Grid(std::ostringstream& out, const ReportModel& m, const RunGrid& grid) {
+  const bool several = m.runs.size() > 1;
   std::vector<std::string> header = {"#", "Case"};
   for (const ExpectedTable* t : m.tables) header.push_back(Md(t->title));
   for (size_t r = 0; r < m.runs.size(); ++r)
     header.push_back(RunName(r) + ": " + Md(m.runs[r].label));
+  if (several) header.push_back("Runs differ");
   out << Row(header) << Separator(header.size());
-  for (const MatrixCase& mc : m.matrix->cases) {
-    std::vector<std::string> cells = {Md(mc.id), Md(mc.name)};
+  for (const GridRow& row : grid.rows) {
+    std::vector<std::string> cells = {Md(row.case_id) + (row.Differs() ? " ≠" : ""), Md(row.name)};
     for (const ExpectedTable* t : m.tables)
-      cells.push_back(Joined(ExpectedLines(t->Find(mc.id)), "—"));
-    for (size_t r = 0; r < m.runs.size(); ++r) cells.push_back(MeasuredText(m, r, mc.id));
+      cells.push_back(Joined(ExpectedLines(t->Find(row.case_id)), "—"));
+    for (const GridCell& cell : row.cells) cells.push_back(MeasuredText(cell));
+    if (several) cells.push_back(Joined(PairSummaries(row), ""));
     out << Row(cells);
   }
 }
@@ -130,6 +146,7 @@ void Grid(std::ostringstream& out, const ReportModel& m) {
 std::string RenderMarkdownReport(const Matrix& matrix, const std::vector<ExpectedTable>& all_tables,
                                  const std::vector<json>& results_docs) {
   const ReportModel m = BuildReportModel(matrix, all_tables, results_docs);
+  const RunGrid grid = BuildRunGrid(m, results_docs);
   std::ostringstream out;
   out << "# " << Md(matrix.title.empty() ? matrix.name : matrix.title)
       << ": expected and measured\n\n";
@@ -172,8 +189,22 @@ std::string RenderMarkdownReport(const Matrix& matrix, const std::vector<Expecte
       << "Family columns list the stated claims: (linger) a time equal to the applied linger, "
          "(kernel) a kernel-constant time, (kernel-timed) true only at time scale 1, (inferred) "
          "read from the article's framing, [OS] only on that OS. Run columns give the verdict "
-         "against the run's family, then each check: ✓ pass, ⚠N deviation.\n\n";
-  Grid(out, m);
+         "against the run's family, then every measured claim: ✓ pass, ⚠N deviation.";
+  if (m.runs.size() > 1) {
+    out << " A claim in bold differs from " << RunName(0) << " (its value in brackets) exactly "
+        << "where `lingerlab diff` reports a change, with or without an expected table; ≠ "
+           "marks a case where any two runs differ, named in the last column.";
+  }
+  out << "\n\n";
+  if (m.runs.size() > 1) {
+    for (size_t r = 1; r < grid.changed_vs_base.size(); ++r)
+      out << "- " << RunName(r) << " vs " << RunName(0) << ": " << grid.changed_vs_base[r].size()
+          << " of " << grid.rows.size() << " case(s) differ"
+          << (grid.changed_vs_base[r].empty() ? "" : ": " + CaseIdList(grid.changed_vs_base[r]))
+          << "\n";
+  }
+  out << "\n";
+  Grid(out, m, grid);
 
   out << "\n## Deviations\n\n";
   if (m.deviations.empty()) out << "None.\n";

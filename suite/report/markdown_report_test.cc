@@ -74,8 +74,24 @@ TEST(ReportTest, ReproducesArticleRowsAndMarksDeviations) {
   // A kernel-constant 120 s at scale 1 is compared, and passes.
   EXPECT_NE(report.find("close_blocked_s=120 ✓"), std::string::npos) << report;
   // FreeBSD's RST-after-close expectation is for NetBSD/OpenBSD only.
-  EXPECT_NE(report.find("rst_after_clean_close: skipped (other OS)"), std::string::npos);
+  EXPECT_NE(report.find("rst_after_clean_close=false (skipped: other OS)"), std::string::npos);
   EXPECT_NE(report.find("error: server agent lost"), std::string::npos);
+}
+
+// A claim no table states (Linux's #31 states only late_setsockopt_errno)
+// that differs between two runs is marked as `lingerlab diff` reports it.
+TEST(ReportTest, RunsThatDifferAreMarkedWithoutAnExpectation) {
+  json now = Docs()[0];
+  for (json& c : now["cases"])
+    if (c["id"] == "31") c["outcome"]["claims"]["eof_before_limit"] = true;
+  const std::string report = RenderMarkdownReport(SoLingerMatrix(), Tables(), {Docs()[0], now});
+  EXPECT_NE(report.find("- R2 vs R1: 1 of 34 case(s) differ: #31\n"), std::string::npos) << report;
+  EXPECT_NE(report.find("| 31 ≠ |"), std::string::npos);
+  EXPECT_NE(report.find("**pass**<br>late_setsockopt_errno=null ✓<br>**eof_before_limit=true** (≠ "
+                        "R1: false) | R2 vs R1: eof_before_limit |"),
+            std::string::npos)
+      << report;
+  EXPECT_EQ(report.find("| 33 ≠ |"), std::string::npos);
 }
 
 TEST(ReportTest, RendersWithoutResults) {

@@ -34,13 +34,16 @@ std::string Secs(double s) {
 // The piecewise-linear axis: active stretches and the breaks between them.
 class Axis {
  public:
-  explicit Axis(const CaseTimeline& tl) {
+  // The moments of every call and packet of `timelines`: one axis for them all.
+  explicit Axis(const std::vector<const CaseTimeline*>& timelines) {
     std::vector<double> times;
-    for (const TimelineCall& c : tl.calls) {
-      times.push_back(c.t_start);
-      times.push_back(c.t_end);
+    for (const CaseTimeline* tl : timelines) {
+      for (const TimelineCall& c : tl->calls) {
+        times.push_back(c.t_start);
+        times.push_back(c.t_end);
+      }
+      for (const TimelinePacket& p : tl->packets) times.push_back(p.t);
     }
-    for (const TimelinePacket& p : tl.packets) times.push_back(p.t);
     times.erase(
         std::remove_if(times.begin(), times.end(), [](double t) { return !std::isfinite(t); }),
         times.end());
@@ -159,8 +162,13 @@ std::string Evidence(const std::vector<std::string>& evidence) {
 
 }  // namespace
 
-std::string RenderTimelineSvg(const CaseTimeline& tl) {
-  const Axis axis(tl);
+std::string RenderTimelineSvg(const CaseTimeline& tl) { return RenderTimelineSvg(tl, {&tl}); }
+
+std::string RenderTimelineSvg(const CaseTimeline& tl,
+                              const std::vector<const CaseTimeline*>& axis_of) {
+  std::vector<const CaseTimeline*> all = axis_of;
+  if (std::find(all.begin(), all.end(), &tl) == all.end()) all.push_back(&tl);
+  const Axis axis(all);
   std::string out = "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
                     Num(kWidth) + " " + Num(kHeight) + "\" role=\"img\" aria-label=\"case " +
                     XmlEscape(tl.id) + " timeline\">";
@@ -174,6 +182,7 @@ std::string RenderTimelineSvg(const CaseTimeline& tl) {
 
   // Packets first, so the call bars and their labels sit on top.
   double last_ack_x[2] = {-100, -100};
+  double last_label_end = -100, last_label_y = 0;  // FIN/RST labels: the previous one
   for (const TimelinePacket& p : tl.packets) {
     const double x = axis.X(p.t);
     const bool cited = !p.evidence.empty();
@@ -200,9 +209,21 @@ std::string RenderTimelineSvg(const CaseTimeline& tl) {
     const double dir = p.s2c ? 1 : -1;
     out += "<path d=\"M" + Num(x - 3.5) + " " + Num(y_to - 5 * dir) + " L" + Num(x) + " " +
            Num(y_to + dir) + " L" + Num(x + 3.5) + " " + Num(y_to - 5 * dir) + "Z\"/>";
-    if (p.kind == SegmentKind::kRst || p.kind == SegmentKind::kFin)
-      out += "<text x=\"" + Num(x + 3) + "\" y=\"" + Num((y_from + y_to) / 2 + 4) + "\">" +
+    if (p.kind == SegmentKind::kRst || p.kind == SegmentKind::kFin) {
+      // Right of the arrow, or left of it where the text would pass the
+      // figure's right edge (a FIN at the end of the axis was cut off).
+      const bool left = x + 3 + 3 * kCharW > kWidth - 2;
+      const double lx0 = left ? x - 3 - 3 * kCharW : x + 3;
+      // A label that would overlap the previous one (FINs both ways within
+      // a few pixels) goes a line lower.
+      double y = (y_from + y_to) / 2 + 4;
+      if (lx0 < last_label_end + 2 && std::fabs(y - last_label_y) < 12) y = last_label_y + 12;
+      last_label_end = lx0 + 3 * kCharW;
+      last_label_y = y;
+      out += "<text x=\"" + Num(left ? x - 3 : x + 3) + "\" y=\"" + Num(y) + "\"" +
+             (left ? " text-anchor=\"end\"" : "") + ">" +
              (p.kind == SegmentKind::kRst ? "RST" : "FIN") + "</text>";
+    }
     out += "</g>";
   }
 

@@ -14,9 +14,14 @@
 // max(kMinCompressedGapS, kCompressedGapFraction of the case) is drawn as a
 // fixed-width break, marked with a zigzag and its length ("+4.20 s") —
 // compressed visibly, never hidden. Rendering cannot fail.
+//
+// Figures of one case in several runs share an axis (the second overload):
+// built from every moment of all of them, so the same time is at the same
+// x in each figure and a silence is compressed only where all are silent.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "suite/report/case_timeline.h"
 
@@ -26,5 +31,8 @@ inline constexpr double kMinCompressedGapS = 1.0;
 inline constexpr double kCompressedGapFraction = 0.2;
 
 std::string RenderTimelineSvg(const CaseTimeline& timeline);
+// `timeline` drawn on the axis of `axis_of` (which it is added to if absent).
+std::string RenderTimelineSvg(const CaseTimeline& timeline,
+                              const std::vector<const CaseTimeline*>& axis_of);
 
 }  // namespace lingerlab
