@@ -19,7 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kInstallHint = "apt-get install runsc (or run tools/install-deps.sh)";
+constexpr const char* kInstallHint = "tools/install-deps.sh gvisor (or apt-get install runsc)";
 
 // This process's sanitizer settings (see SanitizerPassthrough).
 std::map<std::string, std::string> SanitizerEnvironment() {

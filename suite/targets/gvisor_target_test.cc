@@ -129,6 +129,7 @@ TEST(GvisorTargetTest, WithoutRunscCheckUsableIsNotFoundNamingThePackage) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), ErrorCode::kNotFound);
   EXPECT_NE(s.message().find("apt-get install runsc"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("tools/install-deps.sh gvisor"), std::string::npos) << s.message();
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ class LwipStack final : public PairStack {
       return MakeError(ErrorCode::kNotFound,
                        "the lwip target needs " + lwip_agent_ +
                            ", which is built only where liblwip-dev is installed: apt-get "
-                           "install liblwip-dev (or run tools/install-deps.sh), then rebuild");
+                           "install liblwip-dev (or tools/install-deps.sh lwip), then rebuild");
     if (::access("/dev/net/tun", R_OK | W_OK) != 0)
       return MakeError(ErrorCode::kNotFound,
                        "the lwip target needs /dev/net/tun (modprobe tun) for its tap devices");

@@ -73,7 +73,7 @@ class PairTarget final : public Target {
     if (RunCommand({"ip", "-V"}).exit_code != 0)
       return MakeError(ErrorCode::kNotFound, "the " + name +
                                                  " target needs iproute2's 'ip' command: apt-get "
-                                                 "install iproute2 (or run tools/install-deps.sh)");
+                                                 "install iproute2 (or tools/install-deps.sh)");
     if (::access(config_.agent_path.c_str(), X_OK) != 0)
       return MakeError(ErrorCode::kNotFound, "agent binary not found at " + config_.agent_path +
                                                  " (build it, or pass --agent PATH)");

@@ -181,14 +181,14 @@ class QemuTarget final : public Target {
                        "--target qemu puts its clients in network namespaces: " + s.message());
     if (RunCommand({kQemuBinary, "--version"}).exit_code != 0)
       return MakeError(ErrorCode::kNotFound,
-                       "the qemu target needs qemu-system-x86_64: apt-get install qemu-system-x86 "
-                       "(or run tools/install-deps.sh)");
+                       "the qemu target needs qemu-system-x86_64: tools/install-deps.sh qemu "
+                       "(or apt-get install qemu-system-x86)");
     const QemuConfig& q = config_.qemu;
     kernel_ = q.kernel.empty() ? NewestKernel() : q.kernel;
     if (kernel_.empty())
       return MakeError(ErrorCode::kNotFound,
-                       "the qemu target needs a Linux kernel image: none in /boot (apt-get "
-                       "install linux-image-amd64, or tools/install-deps.sh), or pass --kernel");
+                       "the qemu target needs a Linux kernel image: none in /boot "
+                       "(tools/install-deps.sh qemu installs Debian's 6.1), or pass --kernel");
     if (::access(kernel_.c_str(), R_OK) != 0)
       return MakeError(ErrorCode::kNotFound, "--kernel " + kernel_ + ": " + std::strerror(errno));
     guest_agent_ = q.guest_agent.empty() ? config_.agent_path + "-static" : q.guest_agent;

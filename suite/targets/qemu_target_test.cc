@@ -185,6 +185,7 @@ TEST_F(QemuUsableTest, MissingQemuNamesItsPackage) {
   fs::remove_all(bin);
   EXPECT_EQ(s.code(), ErrorCode::kNotFound);
   EXPECT_NE(s.message().find("apt-get install qemu-system-x86"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("tools/install-deps.sh qemu"), std::string::npos) << s.message();
 }
 
 }  // namespace
