@@ -17,7 +17,11 @@
 # Exit 0 all good, 1 a check failed, 2 bad usage, 77 cannot check here
 # (not root, no dpkg-shlibdeps or file for cpack).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+# Paths as given are relative to the caller's directory.
+args=()
+for a in "$@"; do if [ -e "$a" ]; then args+=("$(readlink -f "$a")"); else args+=("$a"); fi; done
+set -- "${args[@]}"
+cd "$(dirname "$0")/.." || exit 2
 src=$PWD
 if [ "${1:-}" = "--build" ] && [ -n "${2:-}" ]; then
   for tool in dpkg-shlibdeps file; do
@@ -48,11 +52,16 @@ bad() { echo "check-deb.sh: FAIL: $*" >&2; fail=1; }
 
 dpkg -x "$deb" "$tmp/unpacked" || { echo "check-deb.sh: dpkg -x $deb failed" >&2; exit 1; }
 marker="installed copy $$"
-sed -i "s/\"title\": \"/\"title\": \"[$marker] /" "$tmp/unpacked/usr/share/lingerlab/matrix/so_linger.json"
+shipped=$tmp/unpacked/usr/share/lingerlab/matrix/so_linger.json
+if [ -f "$shipped" ]; then
+  sed -i "s/\"title\": \"/\"title\": \"[$marker] /" "$shipped"
+else
+  bad "the package has no /usr/share/lingerlab/matrix/so_linger.json"
+fi
 cp -a "$tmp/unpacked" "$tmp/moved" && rm -rf "$tmp/unpacked"
 bin=$tmp/moved/usr/bin
 mkdir -p "$tmp/cwd"
-cd "$tmp/cwd"  # no matrix/ here: the binary must find its own
+cd "$tmp/cwd" || exit 1  # no matrix/ here: the binary must find its own
 
 out=$("$bin/lingerlab" list 2>&1)
 rc=$?
@@ -67,7 +76,7 @@ rc=$?
 [ -s "$tmp/netns/results.json" ] || bad "lingerlab run (netns) wrote no results.json"
 
 # The remote lab's agents are the package's static agent.
-cd "$src"
+cd "$src" || exit 1
 if LINGERLAB_LAB_AGENT=$bin/lingerlab-agent-static LINGERLAB_LAB_BIN=$bin/lingerlab \
   tools/remote-lab.sh up >"$tmp/lab.log" 2>&1; then
   lab_up=1
