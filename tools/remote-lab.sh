@@ -12,6 +12,10 @@
 #   tools/remote-lab.sh down --wine  # (build-windows/bin/lingerlab-agent.exe)
 #                                    # under Wine: a lab of its own (doc/windows.md)
 #
+#   LINGERLAB_LAB_AGENT=build/bin/lingerlab-agent-static tools/remote-lab.sh up
+#                                    # both agents are that binary (the static
+#                                    # one a machine under test gets, doc/remote.md)
+#
 # State (key, pids, agent logs) lives in /run/lingerlab/remote-lab/ (or
 # remote-lab-wine/). Needs root and a build (tools/build.sh; for --wine also
 # tools/build-windows.sh and wine).
@@ -37,11 +41,11 @@ else
   net=198.19.253
 fi
 port=7200
-agent=$PWD/build/bin/lingerlab-agent
+agent=${LINGERLAB_LAB_AGENT:-$PWD/build/bin/lingerlab-agent}  # e.g. build/bin/lingerlab-agent-static
 server_agent=("$agent")
 exe=$PWD/build-windows/bin/lingerlab-agent.exe
 if ((wine_lab)); then server_agent=(wine "$exe"); fi
-bin=$PWD/build/bin/lingerlab
+bin=${LINGERLAB_LAB_BIN:-$PWD/build/bin/lingerlab}  # makes the key
 
 down() {
   if [ -d "$state" ]; then

@@ -6,24 +6,12 @@
 #include <random>
 
 #include "suite/coordinator/results_writer.h"
-
-#ifndef LINGERLAB_SOURCE_DIR
-#define LINGERLAB_SOURCE_DIR "."
-#endif
+#include "suite/run/data_paths.h"
 
 namespace lingerlab {
 namespace fs = std::filesystem;
 
-std::string RepoPath(const std::string& relative) {
-  // symlink_status: a path that exists in any form (a symlink loop too) is
-  // the user's, and the loader says what is wrong with it.
-  std::error_code ec;
-  if (relative.empty() || fs::path(relative).is_absolute() ||
-      fs::exists(fs::symlink_status(relative, ec)))
-    return relative;
-  fs::path in_source = fs::path(LINGERLAB_SOURCE_DIR) / relative;
-  return fs::exists(fs::symlink_status(in_source, ec)) ? in_source.string() : relative;
-}
+std::string RepoPath(const std::string& relative) { return FindDataPath(relative); }
 
 std::string ExpectedDirFor(const std::string& option, const Matrix& matrix) {
   return option.empty() ? matrix.expected_dir : RepoPath(option);

@@ -1,5 +1,5 @@
 // What a run takes when the command line leaves it out: repository files
-// found from the source tree, the agent binary beside lingerlab, a random run
+// found from the install or the source tree, the agent binary beside lingerlab, a random run
 // id, a fresh results/run-<time> directory. Shared by the run pipeline and
 // the other subcommands; nothing here keeps state.
 #pragma once
@@ -12,7 +12,8 @@
 namespace lingerlab {
 
 // A repository path (matrix/..., matrix/expected): relative to the working
-// directory if it exists there, else to the source tree lingerlab was built from.
+// directory if it exists there, else to the installed data beside the binary,
+// else to the source tree lingerlab was built from (data_paths.h).
 std::string RepoPath(const std::string& relative);
 
 // --expected-dir as given (through RepoPath), or the matrix's own directory of tables.
