@@ -6,12 +6,12 @@
 
 #include <gtest/gtest.h>
 
-#include <dirent.h>
 #include <atomic>
 #include <thread>
 #include <vector>
 
 #include "agents/base/clock.h"
+#include "suite/capture/test_netns.h"
 
 namespace lingerlab {
 namespace {
@@ -40,15 +40,6 @@ bool WaitFor(Pred pred, int64_t timeout_ns = 2 * kNsPerSec) {
     SleepNs(kNsPerMs);
   }
   return true;
-}
-
-int ThreadsOfThisProcess() {
-  int n = 0;
-  DIR* d = opendir("/proc/self/task");
-  if (!d) return -1;
-  while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
-  closedir(d);
-  return n;
 }
 
 TEST(CapturePollerTest, CallsTheHandlerWhenReadableAndNeverAfterUnregister) {

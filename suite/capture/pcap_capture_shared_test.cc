@@ -1,7 +1,6 @@
 // Live captures sharing the process's CapturePoller: many at once, each
 // seeing exactly its own packets; Start() and Stop() racing from many
 // threads; Stop() while the poller is busy with a flood of frames.
-#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -32,15 +31,6 @@ constexpr int64_t kStopBudgetNs = 200 * kNsPerMs;
 constexpr int64_t kFloodedStopBudgetNs = 400 * kNsPerMs;
 // Frames a flood must have delivered before Stop() is called.
 constexpr size_t kFloodFrames = 200;
-
-int ThreadsOfThisProcess() {
-  int n = 0;
-  DIR* d = opendir("/proc/self/task");
-  if (!d) return -1;
-  while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
-  closedir(d);
-  return n;
-}
 
 struct Totals {
   uint64_t to_port_bytes = 0;  // payload sent to kPort

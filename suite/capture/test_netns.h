@@ -1,9 +1,11 @@
-// Test-only: network namespaces and TCP traffic for the live capture tests.
+// Test-only: network namespaces and TCP traffic for the live capture tests,
+// and the process's thread count (what the shared poller saves).
 // A NetnsGuard owns the namespace it made and deletes it when the test ends,
 // pass or fail; the sockets a helper makes are closed before it returns.
 #pragma once
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -143,6 +145,16 @@ inline std::string ExchangeBetween(const std::string& server_ns, const std::stri
 // Over 127.0.0.1:port in the current thread's namespace.
 inline std::string Exchange(int port, size_t bytes) {
   return ExchangeBetween("", "", "127.0.0.1", port, bytes);
+}
+
+// Threads of this process now (entries of /proc/self/task), -1 if unknown.
+inline int ThreadsOfThisProcess() {
+  int n = 0;
+  DIR* d = opendir("/proc/self/task");
+  if (!d) return -1;
+  while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
+  closedir(d);
+  return n;
 }
 
 }  // namespace lingerlab
