@@ -37,11 +37,26 @@ CapturePoller& CapturePoller::Shared() {
 }
 
 CapturePoller::~CapturePoller() {
-  if (!thread_.joinable()) return;
+  std::lock_guard threads(thread_mu_);
+  if (thread_.joinable()) StopThread();
+}
+
+void CapturePoller::StopThread() {
   const uint64_t one = 1;
   // Cannot fail short of a bug (the counter is far from overflowing).
   (void)!write(wake_fd_.get(), &one, sizeof(one));
   thread_.join();
+  tid_.store(0);
+}
+
+void CapturePoller::StopIfIdle() {
+  std::lock_guard threads(thread_mu_);
+  {
+    std::lock_guard lock(mu_);
+    if (!entries_.empty() || !thread_.joinable()) return;
+  }
+  // No Register() can come in between: it takes thread_mu_ first.
+  StopThread();
 }
 
 Status CapturePoller::EnsureStarted() {
@@ -68,6 +83,7 @@ Status CapturePoller::EnsureStarted() {
 
 Result<std::unique_ptr<CapturePoller::Registration>> CapturePoller::Register(int fd,
                                                                              Handler handler) {
+  std::lock_guard threads(thread_mu_);
   std::lock_guard lock(mu_);
   if (Status s = EnsureStarted(); !s.ok()) return s.error();
   const uint64_t id = next_id_++;
@@ -103,11 +119,14 @@ void CapturePoller::Remove(uint64_t id) {
 void CapturePoller::Registration::Unregister() {
   if (!entry_) return;
   poller_->Remove(id_);
-  // Waits for a handler call in progress; none starts after this.
-  std::lock_guard lock(entry_->mu);
-  entry_->alive = false;
-  entry_->handler = nullptr;  // drops what it captured, here, not on the poller
-  entry_.reset();
+  {
+    // Waits for a handler call in progress; none starts after this.
+    std::lock_guard lock(entry_->mu);
+    entry_->alive = false;
+    entry_->handler = nullptr;  // drops what it captured, here, not on the poller
+  }
+  entry_.reset();  // after the unlock: this may be the entry's last owner
+  poller_->StopIfIdle();
 }
 
 void CapturePoller::Run() {
@@ -124,7 +143,7 @@ void CapturePoller::Run() {
     }
     for (int i = 0; i < n; ++i) {
       const uint64_t id = events[i].data.u64;
-      if (id == kWakeId) return;  // the destructor
+      if (id == kWakeId) return;  // StopThread()
       std::shared_ptr<Entry> entry;
       {
         std::lock_guard lock(mu_);

@@ -44,11 +44,14 @@ class CapturePoller {
   CapturePoller& operator=(const CapturePoller&) = delete;
 
   // The process's poller, shared by every live capture. Never destroyed: a
-  // capture may be stopped from a static destructor; its thread only waits.
+  // capture may be stopped from a static destructor.
   static CapturePoller& Shared();
 
   // Starts polling `fd` (level-triggered) and calls `handler` whenever it is
-  // readable or has an error. Starts the thread on first use. Fails with
+  // readable or has an error. The thread runs only while something is
+  // registered: it starts with the first registration and ends with the last
+  // Unregister(), so a process without running captures has no poller
+  // thread (and forks single-threaded if it has no other). Fails with
   // kFailed if the thread or the epoll descriptor cannot be created, or the
   // descriptor cannot be polled (epoll_ctl's error).
   Result<std::unique_ptr<Registration>> Register(int fd, Handler handler);
@@ -61,13 +64,17 @@ class CapturePoller {
  private:
   struct Entry;
   void Run();
-  Status EnsureStarted();  // mu_ held
+  Status EnsureStarted();  // thread_mu_ and mu_ held
   void Remove(uint64_t id);
+  void StopIfIdle();
+  void StopThread();  // thread_mu_ held, the thread running
 
+  std::mutex thread_mu_;  // serialises starting and stopping the thread; taken before mu_
   mutable std::mutex mu_;
-  UniqueFd epoll_fd_;  // guarded by mu_ until the thread starts; then read-only
-  UniqueFd wake_fd_;   // eventfd: the destructor ends the thread
-  std::thread thread_;
+  // Made afresh for each thread; changed only while no thread runs.
+  UniqueFd epoll_fd_;
+  UniqueFd wake_fd_;    // eventfd: StopThread() ends the thread
+  std::thread thread_;  // guarded by thread_mu_
   std::atomic<pid_t> tid_{0};
   uint64_t next_id_ = 1;                                // guarded by mu_
   std::map<uint64_t, std::shared_ptr<Entry>> entries_;  // guarded by mu_
@@ -81,7 +88,8 @@ class CapturePoller::Registration {
   Registration& operator=(const Registration&) = delete;
 
   // Stops polling and waits for a handler call in progress to return
-  // (idempotent). Must not be called from the handler itself.
+  // (idempotent); the last one also ends the poller's thread. Must not be
+  // called from a handler (on the poller thread).
   void Unregister();
 
  private:

@@ -145,6 +145,29 @@ TEST(CapturePollerTest, ManyDescriptorsShareOneThread) {
   EXPECT_EQ(wrong_thread.load(), 0);
   regs.clear();
   EXPECT_EQ(poller.size(), 0u);
+  EXPECT_EQ(poller.thread_tid(), 0) << "the thread ends with the last registration";
+  EXPECT_EQ(ThreadsOfThisProcess(), threads_before);
+}
+
+// The thread ends with the last registration and starts again with the next.
+TEST(CapturePollerTest, TheThreadRunsOnlyWhileSomethingIsRegistered) {
+  CapturePoller poller;
+  EXPECT_EQ(poller.thread_tid(), 0);
+  for (int round = 0; round < 3; ++round) {
+    TestFd fd;
+    std::atomic<int> calls{0};
+    auto reg = poller.Register(fd.fd.get(), [&](uint32_t) {
+      fd.Consume();
+      ++calls;
+      return true;
+    });
+    ASSERT_TRUE(reg.ok()) << reg.error().message;
+    ASSERT_TRUE(WaitFor([&] { return poller.thread_tid() != 0; }));
+    fd.Signal();
+    ASSERT_TRUE(WaitFor([&] { return calls.load() == 1; })) << "round " << round;
+    (*reg)->Unregister();
+    EXPECT_EQ(poller.thread_tid(), 0);
+  }
 }
 
 // Registrations come and go from several threads while the poller is busy

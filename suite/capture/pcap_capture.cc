@@ -261,7 +261,7 @@ Result<int> PcapCapture::Dispatch(int max_frames) {
 Status PcapCapture::Drain() {
   const int64_t deadline = MonotonicNs() + kMaxDrainNs;
   while (MonotonicNs() < deadline) {
-    auto frames = Dispatch(-1);
+    auto frames = Dispatch(kFramesPerBatch);  // in batches, so the deadline holds
     if (!frames.ok()) return frames.status();
     if (*frames == 0) break;
   }
