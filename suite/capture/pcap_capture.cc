@@ -1,15 +1,13 @@
 #include "suite/capture/pcap_capture.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
-#include <sys/eventfd.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
-#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -18,6 +16,7 @@
 
 #include "agents/base/clock.h"
 #include "agents/platform/unique_fd.h"
+#include "suite/capture/capture_poller.h"
 #include "suite/capture/pcap_handle.h"
 
 namespace lingerlab {
@@ -27,10 +26,10 @@ using capture_internal::DumperPtr;
 using capture_internal::PcapPtr;
 using capture_internal::TimestampNs;
 
-// How long the capture thread sleeps in poll() at most: a fallback only.
-// Stop() wakes the thread through an eventfd, and Dropped() is refreshed
-// after every batch of packets, so nothing waits for this.
-constexpr int kPollIntervalMs = 1000;
+// Frames handled per call from the poller: every other capture waits while
+// one is dispatched, and Stop() waits for at most one batch. Level-triggered
+// polling brings a capture with more frames back in the next round.
+constexpr int kFramesPerBatch = 64;
 // Stop() drains the kernel buffer for at most this long, so a flood of
 // matching packets cannot keep it from returning.
 constexpr int64_t kMaxDrainNs = 100 * kNsPerMs;
@@ -39,13 +38,13 @@ std::string Errno(int err) { return std::strerror(err); }
 
 class PcapCapture final : public CaptureSource {
  public:
-  explicit PcapCapture(PcapCaptureOptions options) : options_(std::move(options)) {}
+  PcapCapture(PcapCaptureOptions options, CapturePoller& poller)
+      : options_(std::move(options)), poller_(poller) {}
   ~PcapCapture() override { (void)Stop(); }
   PcapCapture(const PcapCapture&) = delete;
   PcapCapture& operator=(const PcapCapture&) = delete;
 
-  // Starts the capture thread and waits until it has opened everything (or
-  // failed to; then the thread has exited).
+  // Opens the handle (inside the namespace) and the file.
   Status Open();
 
   Status Start() override;
@@ -54,16 +53,16 @@ class PcapCapture final : public CaptureSource {
   uint64_t Dropped() const override { return dropped_.load(); }
 
  private:
-  // The capture thread's body and its steps.
-  void Run();
-  Status OpenOnThread();
+  Status OpenHandleWhereAsked();
   Status EnterNetns();
   Status OpenHandle();
   Status OpenFile();
-  Status Loop();
-  Status Dispatch();
+  // The poller's handler: a batch of frames, or the handle's error.
+  bool OnReady(uint32_t events);
+  // Frames handled (0: the ring is empty), or libpcap's error.
+  Result<int> Dispatch(int max_frames);
   Status Drain();
-  Status Finish(Status loop_status);
+  Status Finish(Status status);
   void UpdateDropped();
   void OnFrame(const pcap_pkthdr* header, const u_char* bytes);
   static void OnFrameThunk(u_char* self, const pcap_pkthdr* header, const u_char* bytes) {
@@ -71,50 +70,39 @@ class PcapCapture final : public CaptureSource {
   }
 
   const PcapCaptureOptions options_;
-  UniqueFd wake_fd_;  // eventfd: Stop() wakes the capture thread's poll()
-  std::thread thread_;
+  CapturePoller& poller_;
 
-  // Used only by the capture thread once Open() has returned.
+  // Used by the poller's handler while registered, and by Stop() once it
+  // has unregistered (Unregister() orders the two).
   pcap_live::LiveHandle live_;  // the handle and its filter
-  PcapPtr dead_;  // the dumper's handle: fixes the file's precision to nanoseconds
+  PcapPtr dead_;                // the dumper's handle: fixes the file's precision to nanoseconds
   DumperPtr dumper_;
   int linktype_ = 0;
   int precision_ = PCAP_TSTAMP_PRECISION_MICRO;
-  Status final_status_;  // read by Stop() after join()
   int write_errno_ = 0;  // first error writing the pcap file; 0 if none
+  Status poll_status_;   // the handle's error, which ended polling
 
-  std::mutex control_mu_;  // serialises Start() and Stop()
-  bool stopped_ = false;   // guarded by control_mu_
-  Status stop_status_;     // guarded by control_mu_
+  std::mutex control_mu_;                                      // serialises Start() and Stop()
+  std::unique_ptr<CapturePoller::Registration> registration_;  // guarded by control_mu_
+  bool stopped_ = false;                                       // guarded by control_mu_
+  Status stop_status_;                                         // guarded by control_mu_
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::optional<Status> open_status_;  // guarded by mu_
-  bool start_requested_ = false;       // guarded by mu_
-  bool stop_requested_ = false;        // guarded by mu_
-  std::vector<TcpPacket> packets_;     // guarded by mu_
+  std::vector<TcpPacket> packets_;  // guarded by mu_
   std::atomic<uint64_t> dropped_{0};
 };
 
 Status PcapCapture::Open() {
-  const int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (efd < 0) return MakeError(ErrorCode::kFailed, "eventfd: " + Errno(errno));
-  wake_fd_.reset(efd);
-  try {
-    thread_ = std::thread([this] { Run(); });
-  } catch (const std::system_error& e) {
-    return MakeError(ErrorCode::kFailed, std::string("cannot start capture thread: ") + e.what());
-  }
   Status status;
-  {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return open_status_.has_value(); });
-    status = *open_status_;
+  if (options_.interface.empty()) {
+    status = MakeError(ErrorCode::kInvalidInput, "no capture interface given");
+  } else {
+    status = OpenHandleWhereAsked();
+    if (status.ok()) status = OpenFile();
   }
   if (!status.ok()) {
-    thread_.join();
     std::lock_guard lock(control_mu_);
-    stopped_ = true;
+    stopped_ = true;  // nothing to drain or flush
     stop_status_ = status;
   }
   return status;
@@ -123,29 +111,33 @@ Status PcapCapture::Open() {
 Status PcapCapture::Start() {
   std::lock_guard control(control_mu_);
   if (stopped_) return MakeError(ErrorCode::kFailed, "capture already stopped");
-  std::lock_guard lock(mu_);
-  start_requested_ = true;
-  cv_.notify_all();
+  if (registration_) return Status::Ok();
   // The handle has been active (and its filter installed) since Open(), so
-  // every packet from here on is in the kernel buffer already.
+  // every packet from then on is in the kernel buffer already.
+  const int fd = pcap_get_selectable_fd(live_.pcap.get());
+  if (fd < 0)
+    return MakeError(ErrorCode::kUnsupported,
+                     "capture on " + options_.interface + " has no descriptor to poll");
+  auto reg = poller_.Register(fd, [this](uint32_t events) { return OnReady(events); });
+  if (!reg.ok()) return reg.status();
+  registration_ = std::move(*reg);
   return Status::Ok();
 }
 
 Status PcapCapture::Stop() {
   std::lock_guard control(control_mu_);
   if (stopped_) return stop_status_;
-  {
-    std::lock_guard lock(mu_);
-    stop_requested_ = true;
-    cv_.notify_all();
-  }
-  const uint64_t one = 1;
-  // Cannot fail short of a bug: the counter is far from overflowing. Even
-  // then the thread would notice stop_requested_ within kPollIntervalMs.
-  (void)!write(wake_fd_.get(), &one, sizeof(one));
-  if (thread_.joinable()) thread_.join();
   stopped_ = true;
-  stop_status_ = final_status_;
+  // After this the poller never touches the handle again, so what is left
+  // is done here, on the caller's thread: the drain, and the flush and
+  // fsync, which must not hold up every other capture.
+  if (registration_) registration_->Unregister();
+  registration_.reset();
+  Status status = poll_status_;
+  // Even when stopped without being started, whatever the kernel buffered is
+  // written out: Stop() always drains.
+  if (status.ok()) status = Drain();
+  stop_status_ = Finish(std::move(status));
   return stop_status_;
 }
 
@@ -154,36 +146,24 @@ std::vector<TcpPacket> PcapCapture::Packets() const {
   return packets_;
 }
 
-void PcapCapture::Run() {
-  const std::string name = ("llcap-" + options_.interface).substr(0, 15);
-  pthread_setname_np(pthread_self(), name.c_str());
-
-  Status opened = OpenOnThread();
-  {
-    std::lock_guard lock(mu_);
-    open_status_ = opened;
-    cv_.notify_all();
+// setns() moves only the calling thread, so the handle is opened on a thread
+// of its own that ends once it is open: a packet socket stays bound to the
+// namespace it was created in, whichever thread reads it later.
+Status PcapCapture::OpenHandleWhereAsked() {
+  if (options_.netns_path.empty()) return OpenHandle();
+  Status status;
+  try {
+    std::thread opener([this, &status] {
+      pthread_setname_np(pthread_self(), "llcap-open");
+      status = EnterNetns();
+      if (status.ok()) status = OpenHandle();
+    });
+    opener.join();
+  } catch (const std::system_error& e) {
+    return MakeError(ErrorCode::kFailed, std::string("cannot start a thread to enter ") +
+                                             options_.netns_path + ": " + e.what());
   }
-  if (!opened.ok()) {
-    (void)Finish(Status::Ok());
-    return;
-  }
-  {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return start_requested_ || stop_requested_; });
-  }
-  // Even when stopped without being started, whatever the kernel buffered is
-  // written out: Stop() always drains.
-  final_status_ = Finish(Loop());
-}
-
-Status PcapCapture::OpenOnThread() {
-  if (options_.interface.empty()) {
-    return MakeError(ErrorCode::kInvalidInput, "no capture interface given");
-  }
-  if (Status s = EnterNetns(); !s.ok()) return s;
-  if (Status s = OpenHandle(); !s.ok()) return s;
-  return OpenFile();
+  return status;
 }
 
 Status PcapCapture::EnterNetns() {
@@ -249,61 +229,47 @@ Status PcapCapture::OpenFile() {
   return Status::Ok();
 }
 
-Status PcapCapture::Loop() {
-  pollfd fds[2] = {{pcap_get_selectable_fd(live_.pcap.get()), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
-  while (true) {
-    {
-      std::lock_guard lock(mu_);
-      if (stop_requested_) break;
-    }
-    const int n = poll(fds, 2, kPollIntervalMs);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return MakeError(ErrorCode::kFailed, "capture poll: " + Errno(errno));
-    }
-    if (fds[1].revents != 0) break;  // Stop()
-    if (fds[0].revents & POLLIN) {
-      if (Status s = Dispatch(); !s.ok()) return s;
-    } else if (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-      // Typically the interface went away (namespace or veth deleted before
-      // Stop()); libpcap usually reports why when asked to read.
-      if (Status s = Dispatch(); !s.ok()) return s;
-      return MakeError(ErrorCode::kFailed,
-                       "capture on " + options_.interface + " failed: socket error");
-    }
-    UpdateDropped();
+bool PcapCapture::OnReady(uint32_t events) {
+  Status status;
+  if (events & EPOLLIN) {
+    status = Dispatch(kFramesPerBatch).status();
+  } else if (events & (EPOLLERR | EPOLLHUP)) {
+    // Typically the interface went away (namespace or veth deleted before
+    // Stop()); libpcap usually reports why when asked to read.
+    status = Dispatch(kFramesPerBatch).status();
+    if (status.ok())
+      status = MakeError(ErrorCode::kFailed,
+                         "capture on " + options_.interface + " failed: socket error");
   }
-  return Drain();
+  UpdateDropped();
+  if (status.ok()) return true;
+  poll_status_ = std::move(status);
+  return false;  // the poller drops this handle; Stop() reports why
 }
 
-Status PcapCapture::Dispatch() {
+Result<int> PcapCapture::Dispatch(int max_frames) {
   // Nonblocking: processes what the ring holds, returns 0 when it is empty.
-  const int rc =
-      pcap_dispatch(live_.pcap.get(), -1, &PcapCapture::OnFrameThunk, reinterpret_cast<u_char*>(this));
+  const int rc = pcap_dispatch(live_.pcap.get(), max_frames, &PcapCapture::OnFrameThunk,
+                               reinterpret_cast<u_char*>(this));
   if (rc < 0) {
-    return MakeError(ErrorCode::kFailed,
-                     "capture on " + options_.interface + " failed: " + pcap_geterr(live_.pcap.get()));
+    return MakeError(ErrorCode::kFailed, "capture on " + options_.interface +
+                                             " failed: " + pcap_geterr(live_.pcap.get()));
   }
-  return Status::Ok();
+  return rc;
 }
 
 Status PcapCapture::Drain() {
   const int64_t deadline = MonotonicNs() + kMaxDrainNs;
   while (MonotonicNs() < deadline) {
-    const int rc =
-        pcap_dispatch(live_.pcap.get(), -1, &PcapCapture::OnFrameThunk, reinterpret_cast<u_char*>(this));
-    if (rc < 0) {
-      return MakeError(ErrorCode::kFailed,
-                       "capture on " + options_.interface + " failed: " + pcap_geterr(live_.pcap.get()));
-    }
-    if (rc == 0) break;
+    auto frames = Dispatch(kFramesPerBatch);  // in batches, so the deadline holds
+    if (!frames.ok()) return frames.status();
+    if (*frames == 0) break;
   }
   return Status::Ok();
 }
 
-Status PcapCapture::Finish(Status loop_status) {
+Status PcapCapture::Finish(Status status) {
   if (live_.pcap) UpdateDropped();
-  Status status = std::move(loop_status);
   if (dumper_) {
     // pcap_dump() cannot report a failed write and pcap_dump_close() cannot
     // report a failed close; a write that failed while the stdio buffer
@@ -356,7 +322,7 @@ void PcapCapture::OnFrame(const pcap_pkthdr* header, const u_char* bytes) {
 }  // namespace
 
 Result<std::unique_ptr<CaptureSource>> OpenPcapCapture(const PcapCaptureOptions& options) {
-  auto capture = std::make_unique<PcapCapture>(options);
+  auto capture = std::make_unique<PcapCapture>(options, CapturePoller::Shared());
   if (Status s = capture->Open(); !s.ok()) return s.error();
   return std::unique_ptr<CaptureSource>(std::move(capture));
 }

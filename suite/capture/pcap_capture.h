@@ -10,16 +10,19 @@
 namespace lingerlab {
 
 // Opens and activates a live capture on options.interface, with
-// options.bpf_filter installed, and opens options.pcap_path for writing. The
-// handle is opened on a dedicated thread that first setns()es into
-// options.netns_path, and that thread keeps running there until Stop(); the
+// options.bpf_filter installed, and opens options.pcap_path for writing. When
+// options.netns_path is given the handle is opened on a short-lived thread
+// that setns()es there (the packet socket stays in that namespace); the
 // caller's own namespace is never changed. The kernel buffers matching
-// packets from the moment this returns; Start() begins consuming them (and
-// keeps those that arrived in between).
+// packets from the moment this returns; Start() hands the handle to the
+// process's CapturePoller (capture_poller.h), whose one thread consumes the
+// packets of every started capture, and keeps those that arrived in between.
+// Stop() takes the handle back (waiting for at most one batch of frames),
+// drains the kernel buffer, and flushes the file on the caller's thread.
 //
-// Uses immediate mode, nanosecond timestamps where the kernel offers them
-// (the file is always written with nanosecond precision), and a poll() loop
-// so Stop() returns within a few milliseconds.
+// Uses immediate mode (the kernel hands each frame over as it comes, so none
+// waits in a half-filled block at Stop()) and nanosecond timestamps where the
+// kernel offers them (the file is always written with nanosecond precision).
 //
 // Fails with: kPermission (no CAP_NET_RAW, or no CAP_SYS_ADMIN to enter the
 // namespace: run as root), kNotFound (no such interface or namespace),

@@ -1,11 +1,8 @@
 #include "suite/capture/pcap_capture.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <sched.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,7 +13,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -24,6 +20,7 @@
 #include "agents/platform/unique_fd.h"
 #include "suite/capture/connection_view.h"
 #include "suite/capture/pcap_file.h"
+#include "suite/capture/test_netns.h"
 #include "suite/capture/test_temp_dir.h"
 
 namespace lingerlab {
@@ -33,101 +30,6 @@ constexpr int kPort = 5001;
 constexpr size_t kPayload = 3000;
 // Stop() must return within this (the brief: < 200 ms).
 constexpr int64_t kStopBudgetNs = 200 * kNsPerMs;
-
-bool IsRoot() { return geteuid() == 0; }
-#define SKIP_UNLESS_ROOT() \
-  if (!IsRoot())           \
-  GTEST_SKIP() << "needs root: CAP_NET_ADMIN for a test namespace, CAP_NET_RAW to capture"
-
-// Runs a command line quietly; true if it exited 0.
-bool RunQuiet(const std::string& command) {
-  const int rc = std::system((command + " >/dev/null 2>&1").c_str());
-  return rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0;
-}
-
-// A fresh network namespace with lo up, deleted when the guard goes out of
-// scope, whether the test passed or not.
-class NetnsGuard {
- public:
-  NetnsGuard() {
-    static std::atomic<int> counter{0};
-    name_ = "llcap-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
-    created_ = RunQuiet("ip netns add " + name_);
-    up_ = created_ && RunQuiet("ip -n " + name_ + " link set lo up");
-  }
-  ~NetnsGuard() {
-    if (created_ && !RunQuiet("ip netns del " + name_))
-      ADD_FAILURE() << "could not delete " << name_;
-  }
-  NetnsGuard(const NetnsGuard&) = delete;
-  NetnsGuard& operator=(const NetnsGuard&) = delete;
-
-  bool ok() const { return up_; }
-  const std::string& name() const { return name_; }
-  std::string path() const { return "/run/netns/" + name_; }
-
- private:
-  std::string name_;
-  bool created_ = false;
-  bool up_ = false;
-};
-
-std::string ErrnoText(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
-
-// Runs `fn` on a thread that has entered the namespace at `netns_path`
-// (setns() affects only that thread); returns fn's error text, "" if none.
-std::string RunInNetns(const std::string& netns_path, const std::function<std::string()>& fn) {
-  std::string result;
-  std::thread t([&] {
-    UniqueFd ns(open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!ns.valid()) {
-      result = ErrnoText("open netns");
-      return;
-    }
-    if (setns(ns.get(), CLONE_NEWNET) != 0) {
-      result = ErrnoText("setns");
-      return;
-    }
-    result = fn();
-  });
-  t.join();
-  return result;
-}
-
-// Over 127.0.0.1:port in the current thread's namespace: a client connects,
-// writes `bytes`, closes; the server reads them all, reads EOF, closes.
-std::string Exchange(int port, size_t bytes) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  auto* sa = reinterpret_cast<sockaddr*>(&addr);
-  UniqueFd listener(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!listener.valid()) return ErrnoText("socket");
-  const int one = 1;
-  setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (bind(listener.get(), sa, sizeof(addr)) != 0) return ErrnoText("bind");
-  if (listen(listener.get(), 1) != 0) return ErrnoText("listen");
-  UniqueFd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (connect(client.get(), sa, sizeof(addr)) != 0) return ErrnoText("connect");
-  UniqueFd server(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  if (!server.valid()) return ErrnoText("accept");
-  const std::string data(bytes, 'd');
-  if (write(client.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size())) {
-    return ErrnoText("write");
-  }
-  client.reset();  // close: the client's FIN
-  size_t got = 0;
-  char buf[4096];
-  while (true) {
-    const ssize_t n = read(server.get(), buf, sizeof(buf));
-    if (n < 0) return ErrnoText("read");
-    if (n == 0) break;
-    got += static_cast<size_t>(n);
-  }
-  if (got != bytes) return "server read " + std::to_string(got) + " bytes";
-  return "";  // the server's close (its FIN) happens as `server` goes out of scope
-}
 
 std::string NetnsOfThisThread() {
   char buf[64] = {};
