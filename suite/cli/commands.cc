@@ -16,18 +16,12 @@
 #include "suite/cli/exit_codes.h"
 #include "suite/cli/progress.h"
 #include "suite/coordinator/results_writer.h"
-#include "suite/coordinator/run.h"
-#include "suite/expect/expected_table.h"
-#include "suite/expect/results_doc.h"
 #include "suite/expect/run_diff.h"
 #include "suite/matrix/matrix.h"
-#include "suite/report/case_timeline.h"
-#include "suite/report/html_report.h"
-#include "suite/report/markdown_report.h"
-#include "suite/run/analyzer.h"
 #include "suite/run/defaults.h"
 #include "suite/run/junit_file.h"
 #include "suite/run/pipeline.h"
+#include "suite/run/saved_results.h"
 #include "suite/targets/target.h"
 
 namespace lingerlab {
@@ -147,22 +141,6 @@ class RunPrinter final : public RunObserver {
   std::optional<RunProgress> progress_;
 };
 
-// A completed case whose analysis failed (verdict "error": the Analyzer
-// caught an exception) has content CheckResultsDoc did not foresee: a bad
-// input file (exit 2), not a verdict that would leave `check` at exit 0.
-Status CheckAnalysed(const json& doc, const std::string& path) {
-  for (size_t i = 0; i < doc["cases"].size(); ++i) {
-    const json& c = doc["cases"][i];
-    if (c["status"] == "completed" && c.contains("verdict") && c["verdict"].is_object() &&
-        c["verdict"].value("status", json()) == json("error"))
-      return MakeError(ErrorCode::kInvalidInput,
-                       path + ": cases[" + std::to_string(i) + "] (case " +
-                           c["id"].get<std::string>() +
-                           "): " + c["verdict"].value("reason", json("cannot be analysed")).dump());
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 std::string VersionString() {
@@ -232,86 +210,39 @@ int CmdRun(const RunArgs& args) {
 }
 
 int CmdCheck(const CheckArgs& args) {
-  auto matrix = LoadMatrix(RepoPath(args.matrix));
-  if (!matrix.ok()) {
-    spdlog::error("{}", matrix.error().message);
+  auto checked = CheckResults(args);
+  if (!checked.ok()) {
+    spdlog::error("{}", checked.error().message);
     return kExitUsage;
   }
-  auto doc = LoadResultsFile(args.results, *matrix);
-  if (!doc.ok()) {
-    spdlog::error("{}", doc.error().message);
-    return kExitUsage;
-  }
-  auto analyzer = MakeAnalyzer(args.expected_dir, args.expect_family, *matrix);
-  if (!analyzer.ok()) {
-    spdlog::error("{}", analyzer.error().message);
-    return kExitUsage;
-  }
-  const double scale = RunTimeScale(*doc);
-  for (json& c : (*doc)["cases"]) analyzer->Analyze(c, scale);
-  if (Status s = CheckAnalysed(*doc, args.results); !s.ok()) {
-    spdlog::error("{}", s.message());
-    return kExitUsage;
-  }
-  SummarizeResults(*doc);
+  const json& doc = checked->doc;
   if (!args.write_back.empty()) {
-    if (Status s = WriteJsonAtomically(args.write_back, *doc); !s.ok()) {
+    if (Status s = WriteJsonAtomically(args.write_back, doc); !s.ok()) {
       spdlog::error("{}", s.message());
       return ExitCodeForWrite(s);
     }
   }
-  PrintSummary(*doc, args.write_back.empty() ? args.results : args.write_back);
+  PrintSummary(doc, args.write_back.empty() ? args.results : args.write_back);
   if (!args.junit.empty()) {
-    if (Status j = WriteJunit(args.junit, *doc, *matrix); !j.ok()) {
+    if (Status j = WriteJunit(args.junit, doc, checked->matrix); !j.ok()) {
       spdlog::error("{}", j.message());
       return ExitCodeForWrite(j);
     }
   }
-  const json& s = (*doc)["summary"];
+  const json& s = doc["summary"];
   if (s.value("error", 0) > 0) return kExitCaseError;
   return s.value("deviation", 0) > 0 ? kExitDeviation : kExitOk;
 }
 
 int CmdReport(const ReportArgs& args) {
-  auto matrix = LoadMatrix(RepoPath(args.matrix));
-  if (!matrix.ok()) {
-    spdlog::error("{}", matrix.error().message);
+  auto text = RenderReport(args);
+  if (!text.ok()) {
+    spdlog::error("{}", text.error().message);
     return kExitUsage;
-  }
-  auto tables = LoadExpectedDir(ExpectedDirFor(args.expected_dir, *matrix), *matrix);
-  if (!tables.ok()) {
-    spdlog::error("{}", tables.error().message);
-    return kExitUsage;
-  }
-  std::vector<json> docs;
-  for (const std::string& p : args.results) {
-    auto d = LoadResultsFile(p, *matrix);
-    if (!d.ok()) {
-      spdlog::error("{}", d.error().message);
-      return kExitUsage;
-    }
-    docs.push_back(std::move(*d));
-  }
-  std::string text;
-  if (args.format == "html") {
-    // Pcap links relative to the page: from the output's directory (or the
-    // working directory for stdout) to each results file's.
-    std::error_code ec;
-    const fs::path page_dir =
-        fs::absolute(args.out.empty() ? fs::path(".") : fs::path(args.out).parent_path(), ec);
-    std::vector<std::string> pcap_dirs;
-    for (const std::string& p : args.results) {
-      fs::path rel = fs::absolute(fs::path(p), ec).parent_path().lexically_relative(page_dir);
-      std::string dir = rel.empty() || rel == "." ? "" : rel.generic_string() + "/";
-      pcap_dirs.push_back(dir);
-    }
-    text = RenderHtmlReport(*matrix, *tables, docs, pcap_dirs);
-  } else {
-    text = RenderMarkdownReport(*matrix, *tables, docs);
   }
   if (args.out.empty()) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-  } else if (Status s = WriteTextAtomically(args.out, text); !s.ok()) {
+    std::fwrite(text->data(), 1, text->size(), stdout);
+  } else if (Status s = WriteTextAtomically(args.out, *text); !s.ok()) {
     spdlog::error("{}", s.message());
     return ExitCodeForWrite(s);
   }
@@ -320,86 +251,32 @@ int CmdReport(const ReportArgs& args) {
 
 int CmdShow(const std::string& results, const std::string& case_id,
             const std::string& matrix_path) {
-  auto matrix = LoadMatrix(RepoPath(matrix_path));
-  if (!matrix.ok()) {
-    spdlog::error("{}", matrix.error().message);
+  auto text = CaseTimelineText(results, case_id, matrix_path);
+  if (!text.ok()) {
+    spdlog::error("{}", text.error().message);
     return kExitUsage;
   }
-  auto doc = LoadResultsFile(results, *matrix);
-  if (!doc.ok()) {
-    spdlog::error("{}", doc.error().message);
-    return kExitUsage;
-  }
-  std::string ids;
-  for (const json& c : (*doc)["cases"]) {
-    const std::string id = c["id"].get<std::string>();
-    const std::string stem = id + "__" + c.value("name", "");
-    if (case_id == id || case_id == stem) {
-      PrintLines(RenderTimelineText(BuildCaseTimeline(c)));
-      return kExitOk;
-    }
-    ids += (ids.empty() ? "" : " ") + id;
-  }
-  spdlog::error("{} has no case '{}' (it has: {})", results, case_id, ids);
-  return kExitUsage;
+  PrintLines(*text);
+  return kExitOk;
 }
 
 int CmdDiff(const DiffArgs& args) {
-  auto matrix = LoadMatrix(RepoPath(args.matrix));
-  if (!matrix.ok()) {
-    spdlog::error("{}", matrix.error().message);
+  auto diff = DiffResults(args);
+  if (!diff.ok()) {
+    spdlog::error("{}", diff.error().message);
     return kExitUsage;
   }
-  auto analyzer = MakeAnalyzer(args.expected_dir, args.expect_family, *matrix);
-  if (!analyzer.ok()) {
-    spdlog::error("{}", analyzer.error().message);
-    return kExitUsage;
-  }
-  // Both sides are classified and compared by this version (as `check`
-  // does), so a classifier change between the two runs is not a change of
-  // the stack's behaviour.
-  std::vector<json> docs;
-  for (const std::string& path : {args.base, args.now}) {
-    auto doc = LoadResultsFile(path, *matrix);
-    if (!doc.ok()) {
-      spdlog::error("{}", doc.error().message);
-      return kExitUsage;
-    }
-    const double scale = RunTimeScale(*doc);
-    for (json& c : (*doc)["cases"]) analyzer->Analyze(c, scale);
-    docs.push_back(std::move(*doc));
-  }
-  if (RunTimeScale(docs[0]) != RunTimeScale(docs[1]))
-    spdlog::warn("the runs have different time scales ({} and {}): times differ by design",
-                 RunTimeScale(docs[0]), RunTimeScale(docs[1]));
-  auto selected = SelectCases(*matrix, args.cases);
-  if (!selected.ok()) {
-    spdlog::error("--cases: {}", selected.error().message);
-    return kExitUsage;
-  }
-  std::vector<std::string> order;
-  for (const MatrixCase& c : *selected) order.push_back(c.id);
-  if (!args.cases.empty()) {
-    for (json& doc : docs) {
-      json kept = json::array();
-      for (json& c : doc["cases"])
-        if (std::find(order.begin(), order.end(), c.value("id", "")) != order.end())
-          kept.push_back(std::move(c));
-      doc["cases"] = std::move(kept);
-    }
-  }
-  const std::vector<ClaimChange> changes = DiffRuns(docs[0], docs[1], order);
   std::set<std::string> changed_cases;
-  for (const ClaimChange& c : changes) {
+  for (const ClaimChange& c : diff->changes) {
     PrintLine("%s", FormatChange(c).c_str());
     changed_cases.insert(c.case_id);
   }
-  const size_t compared = std::max(docs[0]["cases"].size(), docs[1]["cases"].size());
-  if (changes.empty()) {
-    PrintLine("no change in %zu case(s)", compared);
+  if (diff->changes.empty()) {
+    PrintLine("no change in %zu case(s)", diff->compared);
     return kExitOk;
   }
-  PrintLine("%zu change(s) in %zu of %zu case(s)", changes.size(), changed_cases.size(), compared);
+  PrintLine("%zu change(s) in %zu of %zu case(s)", diff->changes.size(), changed_cases.size(),
+            diff->compared);
   return kExitDeviation;
 }
 

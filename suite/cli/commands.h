@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "suite/run/pipeline.h"
+#include "suite/run/saved_results.h"
 
 namespace lingerlab {
 
@@ -21,29 +22,14 @@ struct RunArgs : RunRequest {
   // -q); null: progress as plain log lines.
   std::shared_ptr<StatusLineSink> status_line;
 };
-struct CheckArgs {
-  std::string results;
-  std::string matrix = "matrix/so_linger.json";
-  std::string expect_family;
-  std::string expected_dir;  // "": the matrix's own (Matrix::expected_dir)
+// `lingerlab check`: the re-analysis (suite/run/saved_results.h) and where
+// its product is written.
+struct CheckArgs : CheckRequest {
   std::string write_back;
   std::string junit;
 };
-struct DiffArgs {
-  std::string base, now;  // two results files of the same matrix
-  std::string matrix = "matrix/so_linger.json";
-  std::string
-      cases;  // "": every case; else only these ids (a run of a few cases against a full one)
-  std::string expect_family;
-  std::string expected_dir;  // "": the matrix's own (Matrix::expected_dir)
-};
-struct ReportArgs {
-  std::vector<std::string> results;
-  std::string matrix = "matrix/so_linger.json";
-  std::string format = "md";
-  std::string expected_dir;  // "": the matrix's own (Matrix::expected_dir)
-  std::string out;
-};
+using DiffArgs = DiffRequest;
+using ReportArgs = ReportRequest;
 
 int CmdRun(const RunArgs& args);
 int CmdList(const std::string& matrix);

@@ -1,0 +1,134 @@
+#include "suite/run/saved_results.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "suite/coordinator/run.h"
+#include "suite/expect/expected_table.h"
+#include "suite/expect/results_doc.h"
+#include "suite/report/case_timeline.h"
+#include "suite/report/html_report.h"
+#include "suite/report/markdown_report.h"
+#include "suite/run/analyzer.h"
+#include "suite/run/defaults.h"
+
+namespace lingerlab {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// A completed case whose analysis failed (verdict "error": the Analyzer
+// caught an exception) has content CheckResultsDoc did not foresee: a bad
+// input file (exit 2), not a verdict that would leave `check` at exit 0.
+Status CheckAnalysed(const json& doc, const std::string& path) {
+  for (size_t i = 0; i < doc["cases"].size(); ++i) {
+    const json& c = doc["cases"][i];
+    if (c["status"] == "completed" && c.contains("verdict") && c["verdict"].is_object() &&
+        c["verdict"].value("status", json()) == json("error"))
+      return MakeError(ErrorCode::kInvalidInput,
+                       path + ": cases[" + std::to_string(i) + "] (case " +
+                           c["id"].get<std::string>() +
+                           "): " + c["verdict"].value("reason", json("cannot be analysed")).dump());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<CheckedResults> CheckResults(const CheckRequest& request) {
+  auto matrix = LoadMatrix(RepoPath(request.matrix));
+  if (!matrix.ok()) return matrix.error();
+  auto doc = LoadResultsFile(request.results, *matrix);
+  if (!doc.ok()) return doc.error();
+  auto analyzer = MakeAnalyzer(request.expected_dir, request.expect_family, *matrix);
+  if (!analyzer.ok()) return analyzer.error();
+  const double scale = RunTimeScale(*doc);
+  for (json& c : (*doc)["cases"]) analyzer->Analyze(c, scale);
+  if (Status s = CheckAnalysed(*doc, request.results); !s.ok()) return s.error();
+  SummarizeResults(*doc);
+  return CheckedResults{std::move(*matrix), std::move(*doc)};
+}
+
+Result<RunsDiff> DiffResults(const DiffRequest& request) {
+  auto matrix = LoadMatrix(RepoPath(request.matrix));
+  if (!matrix.ok()) return matrix.error();
+  auto analyzer = MakeAnalyzer(request.expected_dir, request.expect_family, *matrix);
+  if (!analyzer.ok()) return analyzer.error();
+  std::vector<json> docs;
+  for (const std::string& path : {request.base, request.now}) {
+    auto doc = LoadResultsFile(path, *matrix);
+    if (!doc.ok()) return doc.error();
+    const double scale = RunTimeScale(*doc);
+    for (json& c : (*doc)["cases"]) analyzer->Analyze(c, scale);
+    docs.push_back(std::move(*doc));
+  }
+  if (RunTimeScale(docs[0]) != RunTimeScale(docs[1]))
+    spdlog::warn("the runs have different time scales ({} and {}): times differ by design",
+                 RunTimeScale(docs[0]), RunTimeScale(docs[1]));
+  auto selected = SelectCases(*matrix, request.cases);
+  if (!selected.ok())
+    return MakeError(selected.error().code, "--cases: " + selected.error().message);
+  std::vector<std::string> order;
+  for (const MatrixCase& c : *selected) order.push_back(c.id);
+  if (!request.cases.empty()) {
+    for (json& doc : docs) {
+      json kept = json::array();
+      for (json& c : doc["cases"])
+        if (std::find(order.begin(), order.end(), c.value("id", "")) != order.end())
+          kept.push_back(std::move(c));
+      doc["cases"] = std::move(kept);
+    }
+  }
+  RunsDiff diff;
+  diff.changes = DiffRuns(docs[0], docs[1], order);
+  diff.compared = std::max(docs[0]["cases"].size(), docs[1]["cases"].size());
+  return diff;
+}
+
+Result<std::string> RenderReport(const ReportRequest& request) {
+  auto matrix = LoadMatrix(RepoPath(request.matrix));
+  if (!matrix.ok()) return matrix.error();
+  auto tables = LoadExpectedDir(ExpectedDirFor(request.expected_dir, *matrix), *matrix);
+  if (!tables.ok()) return tables.error();
+  std::vector<json> docs;
+  for (const std::string& p : request.results) {
+    auto d = LoadResultsFile(p, *matrix);
+    if (!d.ok()) return d.error();
+    docs.push_back(std::move(*d));
+  }
+  if (request.format != "html") return RenderMarkdownReport(*matrix, *tables, docs);
+  // Pcap links relative to the page: from the output's directory (or the
+  // working directory for stdout) to each results file's.
+  std::error_code ec;
+  const fs::path page_dir =
+      fs::absolute(request.out.empty() ? fs::path(".") : fs::path(request.out).parent_path(), ec);
+  std::vector<std::string> pcap_dirs;
+  for (const std::string& p : request.results) {
+    fs::path rel = fs::absolute(fs::path(p), ec).parent_path().lexically_relative(page_dir);
+    std::string dir = rel.empty() || rel == "." ? "" : rel.generic_string() + "/";
+    pcap_dirs.push_back(dir);
+  }
+  return RenderHtmlReport(*matrix, *tables, docs, pcap_dirs);
+}
+
+Result<std::string> CaseTimelineText(const std::string& results, const std::string& case_id,
+                                     const std::string& matrix_path) {
+  auto matrix = LoadMatrix(RepoPath(matrix_path));
+  if (!matrix.ok()) return matrix.error();
+  auto doc = LoadResultsFile(results, *matrix);
+  if (!doc.ok()) return doc.error();
+  std::string ids;
+  for (const json& c : (*doc)["cases"]) {
+    const std::string id = c["id"].get<std::string>();
+    const std::string stem = id + "__" + c.value("name", "");
+    if (case_id == id || case_id == stem) return RenderTimelineText(BuildCaseTimeline(c));
+    ids += (ids.empty() ? "" : " ") + id;
+  }
+  return MakeError(ErrorCode::kNotFound,
+                   results + " has no case '" + case_id + "' (it has: " + ids + ")");
+}
+
+}  // namespace lingerlab
