@@ -191,8 +191,7 @@ int CmdClean(const std::string& target_name) {
 
 int CmdRun(const RunArgs& args) {
   RunPrinter printer(args.status_line);
-  RunPipeline pipeline(args, printer);
-  const RunOutcome outcome = pipeline.Run();
+  const RunOutcome outcome = RunPipeline(args, printer);
   switch (outcome.end) {
     case RunEnd::kCompleted:
       return ExitCodeFor(outcome.results);

@@ -41,15 +41,8 @@ bool HoldsResults(const std::string& dir) {
   return fs::exists(fs::symlink_status(fs::path(dir) / "results.json", ec));
 }
 
-}  // namespace
-
 // What the stages hand on to each other.
-struct RunPipeline::State {
-  State(const RunRequest& r, RunObserver& o) : request(r), observer(o) {}
-
-  const RunRequest& request;
-  RunObserver& observer;
-
+struct RunState {
   // prepare
   std::optional<Matrix> matrix;
   std::vector<MatrixCase> cases;
@@ -60,46 +53,46 @@ struct RunPipeline::State {
   // execute
   bool default_out = false;
   std::string out_dir;
-  std::optional<OutputDirLock> out_lock;  // held until the pipeline ends: one run per directory
+  std::optional<OutputDirLock> out_lock;  // held until the run returns: one run per directory
   RunOptions options;
   std::atomic<bool> cancelled{false};
   json results;
-
-  StageResult Prepare();
-  StageResult Probe();
-  // execute, in two parts: the output directory before signals are caught,
-  // the cases after.
-  StageResult OpenOutput();
-  void RunCases();
-  void Analyze();
-  StageResult Persist();
 };
 
-RunPipeline::RunPipeline(const RunRequest& request, RunObserver& observer)
-    : state_(std::make_unique<State>(request, observer)) {}
+StageResult Prepare(const RunRequest& request, RunState& run);
+StageResult Probe(RunState& run);
+// Execute, in two parts: the output directory before signals are caught,
+// the cases after.
+StageResult OpenOutput(const RunRequest& request, RunState& run);
+void RunCases(RunState& run, RunObserver& observer);
+void Analyze(const RunRequest& request, RunState& run);
+StageResult Persist(const RunRequest& request, RunState& run, RunObserver& observer);
 
-RunPipeline::~RunPipeline() = default;
+RunOutcome Stopped(const Stop& stop, json results = nullptr) {
+  return RunOutcome{stop.end, stop.error, std::move(results)};
+}
 
-RunOutcome RunPipeline::Run() {
-  State& s = *state_;
-  auto stopped = [](const Stop& stop, json results = nullptr) {
-    return RunOutcome{stop.end, stop.error, std::move(results)};
-  };
-  if (StageResult stop = s.Prepare()) return stopped(*stop);
-  if (StageResult stop = s.Probe()) return stopped(*stop);
-  if (StageResult stop = s.OpenOutput()) return stopped(*stop);
+}  // namespace
+
+RunOutcome RunPipeline(const RunRequest& request, RunObserver& observer) {
+  RunState run;
+  if (StageResult stop = Prepare(request, run)) return Stopped(*stop);
+  if (StageResult stop = Probe(run)) return Stopped(*stop);
+  if (StageResult stop = OpenOutput(request, run)) return Stopped(*stop);
   {
     // Signals stay caught until the results are written and the target has
     // removed what is left: a second Ctrl-C must not cost the results file.
-    SignalWatcher signals(s.cancelled);
-    s.RunCases();
-    s.Analyze();
-    if (StageResult stop = s.Persist()) return stopped(*stop, s.results);
+    SignalWatcher signals(run.cancelled);
+    RunCases(run, observer);
+    Analyze(request, run);
+    if (StageResult stop = Persist(request, run, observer)) return Stopped(*stop, run.results);
   }
-  return RunOutcome{RunEnd::kCompleted, "", s.results};
+  return RunOutcome{RunEnd::kCompleted, "", run.results};
 }
 
-StageResult RunPipeline::State::Prepare() {
+namespace {
+
+StageResult Prepare(const RunRequest& request, RunState& run) {
   // Only the netns lab chooses its own addresses; the others' are IPv4 by
   // construction (gvisor, qemu) or whatever the user gave (remote).
   if (request.ip != 4 && request.target != "netns")
@@ -110,13 +103,13 @@ StageResult RunPipeline::State::Prepare() {
                            : ""));
   auto loaded = LoadMatrix(RepoPath(request.matrix));
   if (!loaded.ok()) return BadRequest(loaded.error().message);
-  matrix = std::move(*loaded);
-  auto selected = SelectCases(*matrix, request.cases);
+  run.matrix = std::move(*loaded);
+  auto selected = SelectCases(*run.matrix, request.cases);
   if (!selected.ok()) return BadRequest(selected.error().message);
-  cases = std::move(*selected);
-  auto made = MakeAnalyzer(request.expected_dir, request.expect_family, *matrix);
+  run.cases = std::move(*selected);
+  auto made = MakeAnalyzer(request.expected_dir, request.expect_family, *run.matrix);
   if (!made.ok()) return BadRequest(made.error().message);
-  analyzer = std::move(*made);
+  run.analyzer = std::move(*made);
   // An explicit --out that already holds results is refused unless
   // --overwrite says replacing them is intended (checked again under the
   // directory's lock, in OpenOutput: another run may be writing it now).
@@ -136,8 +129,8 @@ StageResult RunPipeline::State::Prepare() {
   config.qemu = request.qemu;
   auto made_target = MakeTarget(request.target, config);
   if (!made_target.ok()) return BadRequest(made_target.error().message);
-  target = std::move(*made_target);
-  if (Status s = target->CheckUsable(); !s.ok()) {
+  run.target = std::move(*made_target);
+  if (Status s = run.target->CheckUsable(); !s.ok()) {
     // A target's options that are missing or malformed (--target remote
     // without --server-agent, a port that is not a number) are a bad
     // request; the rest is this machine or the agents.
@@ -147,14 +140,14 @@ StageResult RunPipeline::State::Prepare() {
   return std::nullopt;
 }
 
-StageResult RunPipeline::State::Probe() {
-  if (target->ProbeAgentsBeforeRun()) {
-    auto probed = ProbeAgents(*target);
+StageResult Probe(RunState& run) {
+  if (run.target->ProbeAgentsBeforeRun()) {
+    auto probed = ProbeAgents(*run.target);
     if (!probed.ok())
       return Stop{RunEnd::kEnvironment, "cannot use the agents: " + probed.error().message};
-    probed_agents = *probed;
+    run.probed_agents = *probed;
     for (const char* role : {"server", "client"}) {
-      const json& a = probed_agents[role];
+      const json& a = run.probed_agents[role];
       const json& p = a["platform"];
       spdlog::info("{} agent {}: {} {} ({}), clock offset {:.3f} ms, round trip {:.3f} ms", role,
                    a.value("endpoint", ""), p.value("os", "?"), p.value("release", "?"),
@@ -163,7 +156,7 @@ StageResult RunPipeline::State::Probe() {
                    static_cast<double>(a.value("clock_rtt_ns", int64_t{0})) / 1e6);
     }
   }
-  if (auto swept = target->SweepStale(); swept.ok()) {
+  if (auto swept = run.target->SweepStale(); swept.ok()) {
     for (const std::string& line : *swept) spdlog::warn("removed leftover of a dead run: {}", line);
   } else {
     spdlog::warn("could not sweep leftovers of earlier runs: {}", swept.error().message);
@@ -171,60 +164,61 @@ StageResult RunPipeline::State::Probe() {
   return std::nullopt;
 }
 
-StageResult RunPipeline::State::OpenOutput() {
-  default_out = request.out.empty();
-  out_dir = request.out;
-  if (default_out) {
+StageResult OpenOutput(const RunRequest& request, RunState& run) {
+  run.default_out = request.out.empty();
+  run.out_dir = request.out;
+  if (run.default_out) {
     auto created = CreateDefaultOutDir();
     if (!created.ok())
       return BadRequest("cannot create output directory: " + created.error().message);
-    out_dir = *created;
+    run.out_dir = *created;
   } else {
     std::error_code ec;
-    fs::create_directories(out_dir, ec);
-    if (ec) return BadRequest("cannot create output directory " + out_dir + ": " + ec.message());
+    fs::create_directories(run.out_dir, ec);
+    if (ec)
+      return BadRequest("cannot create output directory " + run.out_dir + ": " + ec.message());
   }
-  auto lock = OutputDirLock::Acquire(out_dir);
+  auto lock = OutputDirLock::Acquire(run.out_dir);
   if (!lock.ok()) return BadRequest(lock.error().message + "; choose another --out");
-  out_lock.emplace(std::move(*lock));
-  if (!default_out && !request.overwrite && HoldsResults(out_dir))
-    return BadRequest(out_dir + " already holds results.json (written while this run started)");
+  run.out_lock.emplace(std::move(*lock));
+  if (!run.default_out && !request.overwrite && HoldsResults(run.out_dir))
+    return BadRequest(run.out_dir + " already holds results.json (written while this run started)");
 
-  options.time_scale = request.time_scale;
-  options.jobs = request.jobs;
-  if (const int most = target->MaxParallelCases(); most > 0 &&
-                                                   (options.jobs == 0 || options.jobs > most) &&
-                                                   static_cast<int>(cases.size()) > most) {
+  run.options.time_scale = request.time_scale;
+  run.options.jobs = request.jobs;
+  if (const int most = run.target->MaxParallelCases();
+      most > 0 && (run.options.jobs == 0 || run.options.jobs > most) &&
+      static_cast<int>(run.cases.size()) > most) {
     spdlog::info("target {} runs at most {} cases at once (--jobs {})", request.target, most, most);
-    options.jobs = most;
+    run.options.jobs = most;
   }
-  options.case_timeout_s = request.case_timeout_s;
-  options.out_dir = out_dir;
-  options.matrix_path = request.matrix;
-  options.variant =
+  run.options.case_timeout_s = request.case_timeout_s;
+  run.options.out_dir = run.out_dir;
+  run.options.matrix_path = request.matrix;
+  run.options.variant =
       request.close_mode == "nonblocking" ? kVariantNonblockingClose : kVariantBlockingClose;
-  options.version = LINGERLAB_VERSION;
-  options.commit = LINGERLAB_GIT_COMMIT;
-  options.probed_agents = probed_agents;
+  run.options.version = LINGERLAB_VERSION;
+  run.options.commit = LINGERLAB_GIT_COMMIT;
+  run.options.probed_agents = run.probed_agents;
   // One time scale for the run: RunMatrix writes options.time_scale into
   // environment.time_scale and every case's parameters, and analysis uses it.
-  const double scale = options.time_scale;
-  options.post_process = [this, scale](json& c) { analyzer->Analyze(c, scale); };
-  spdlog::info("running {} case(s) of {} at time scale {} on target {}; output in {}", cases.size(),
-               matrix->name, request.time_scale, request.target, out_dir);
+  const double scale = run.options.time_scale;
+  run.options.post_process = [&run, scale](json& c) { run.analyzer->Analyze(c, scale); };
+  spdlog::info("running {} case(s) of {} at time scale {} on target {}; output in {}",
+               run.cases.size(), run.matrix->name, request.time_scale, request.target, run.out_dir);
   return std::nullopt;
 }
 
-void RunPipeline::State::RunCases() {
-  observer.CasesStarting(cases, options.time_scale, static_cast<size_t>(options.jobs));
-  options.on_progress = [this](const CaseProgress& e) { observer.CaseEvent(e); };
-  results = RunMatrix(cases, *target, options, cancelled);
-  options.on_progress = nullptr;
+void RunCases(RunState& run, RunObserver& observer) {
+  observer.CasesStarting(run.cases, run.options.time_scale, static_cast<size_t>(run.options.jobs));
+  run.options.on_progress = [&observer](const CaseProgress& e) { observer.CaseEvent(e); };
+  run.results = RunMatrix(run.cases, *run.target, run.options, run.cancelled);
+  run.options.on_progress = nullptr;
   observer.CasesEnded();
   // Every case has ended: agents that serve other coordinators too may be
   // freed for the next run now rather than after the lease's grace time.
-  if (target->ProbeAgentsBeforeRun()) {
-    if (Status r = ReleaseAgents(*target); !r.ok())
+  if (run.target->ProbeAgentsBeforeRun()) {
+    if (Status r = ReleaseAgents(*run.target); !r.ok())
       spdlog::warn(
           "could not tell the agents the run is over ({}); they stay reserved for "
           "this run for {} s",
@@ -232,35 +226,38 @@ void RunPipeline::State::RunCases() {
   }
 }
 
-void RunPipeline::State::Analyze() {
-  for (json& c : results["cases"])
-    if (!c.contains("verdict")) analyzer->Analyze(c, options.time_scale);
-  SummarizeResults(results);
+void Analyze(const RunRequest& request, RunState& run) {
+  for (json& c : run.results["cases"])
+    if (!c.contains("verdict")) run.analyzer->Analyze(c, run.options.time_scale);
+  SummarizeResults(run.results);
   if (!request.expect_family.empty())
-    results["environment"]["expect_family"] = request.expect_family;
+    run.results["environment"]["expect_family"] = request.expect_family;
 }
 
-StageResult RunPipeline::State::Persist() {
-  const std::string path = (fs::path(out_dir) / "results.json").string();
-  if (Status s = WriteJsonAtomically(path, results); !s.ok()) {
-    target.reset();
-    observer.ResultsReady(results, path + " (NOT WRITTEN)");
+StageResult Persist(const RunRequest& request, RunState& run, RunObserver& observer) {
+  const std::string path = (fs::path(run.out_dir) / "results.json").string();
+  if (Status s = WriteJsonAtomically(path, run.results); !s.ok()) {
+    run.target.reset();
+    observer.ResultsReady(run.results, path + " (NOT WRITTEN)");
     return Stop{RunEnd::kResultsLost, "the run finished but its results file was not written: " +
                                           s.message() + ". Each finished case's document is in " +
-                                          out_dir + "/cases/ (if that could be written)."};
+                                          run.out_dir + "/cases/ (if that could be written)."};
   }
-  if (default_out) {
-    if (Status l = ReplaceSymlink("results/latest", fs::path(out_dir).filename().string()); !l.ok())
+  if (run.default_out) {
+    if (Status l = ReplaceSymlink("results/latest", fs::path(run.out_dir).filename().string());
+        !l.ok())
       spdlog::warn("{}", l.message());
   }
-  target.reset();  // removes anything of this run still left, releases the run lock
-  observer.ResultsReady(results, path);
+  run.target.reset();  // removes anything of this run still left, releases the run lock
+  observer.ResultsReady(run.results, path);
   if (!request.junit.empty()) {
-    if (Status j = WriteJunit(request.junit, results, *matrix); !j.ok())
+    if (Status j = WriteJunit(request.junit, run.results, *run.matrix); !j.ok())
       return Stop{RunEnd::kResultsLost, "the results are in " + path +
                                             " but the JUnit file was not written: " + j.message()};
   }
   return std::nullopt;
 }
+
+}  // namespace
 
 }  // namespace lingerlab

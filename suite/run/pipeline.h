@@ -11,16 +11,16 @@
 //   persist  write results.json (and results/latest), remove what is left
 //            of the run on the target, write the JUnit file
 //
-// The pipeline owns the target and the output directory's lock for its
-// lifetime; SIGINT/SIGTERM/SIGHUP are caught from execute to persist, so an
-// interrupted run still tears down and writes its results. It logs what a
-// person watching wants to know (agents found, leftovers swept, the run
-// starting) and tells a RunObserver about progress and the final results;
-// it prints nothing itself and knows no exit code (suite/cli maps RunEnd).
+// The pipeline owns the target and the output directory's lock while it
+// runs; SIGINT/SIGTERM/SIGHUP are caught from the first case to the end of
+// persist, so an interrupted run still tears down and writes its results.
+// It logs what a person watching wants to know (agents found, leftovers
+// swept, the run starting) and tells a RunObserver about progress and the
+// final results; it prints nothing itself and knows no exit code (the
+// caller maps RunEnd).
 #pragma once
 
 #include <cstddef>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -84,20 +84,9 @@ struct RunOutcome {
   nlohmann::json results;  // kCompleted, kResultsLost: the analysed results document
 };
 
-class RunPipeline {
- public:
-  // Both are kept by reference and must outlive the pipeline.
-  RunPipeline(const RunRequest& request, RunObserver& observer);
-  ~RunPipeline();
-  RunPipeline(const RunPipeline&) = delete;
-  RunPipeline& operator=(const RunPipeline&) = delete;
-
-  // Runs the stages in order; stops at the first that fails.
-  RunOutcome Run();
-
- private:
-  struct State;  // what the stages hand on to each other (pipeline.cc)
-  std::unique_ptr<State> state_;
-};
+// Runs the stages in order and stops at the first that fails. Whatever the
+// run made (the target's labs and agents, the output directory's lock) is
+// released before it returns.
+RunOutcome RunPipeline(const RunRequest& request, RunObserver& observer);
 
 }  // namespace lingerlab

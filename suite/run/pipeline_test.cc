@@ -36,7 +36,7 @@ RunRequest Request() {
 
 RunOutcome Run(const RunRequest& request) {
   CountingObserver observer;
-  RunOutcome outcome = RunPipeline(request, observer).Run();
+  RunOutcome outcome = RunPipeline(request, observer);
   EXPECT_EQ(observer.calls, 0);
   return outcome;
 }
