@@ -28,6 +28,7 @@
 #include "suite/run/defaults.h"
 #include "suite/run/junit_file.h"
 #include "suite/run/pipeline.h"
+#include "suite/run/tap_file.h"
 #include "suite/targets/target.h"
 
 namespace lingerlab {
@@ -35,6 +36,10 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+// Where PrintLine writes: stdout, or stderr when `--tap -` gives stdout to
+// the TAP stream (PrintLinesToStderr).
+FILE* g_printed_lines = stdout;
 
 // Every line a command prints on stdout goes through here. Names, errors
 // and platform strings come from files and agents: a control character in
@@ -51,7 +56,7 @@ namespace {
   if (n > 0) std::vsnprintf(line.data(), line.size() + 1, format, again);
   va_end(again);
   const std::string shown = TerminalSafe(line) + "\n";
-  std::fwrite(shown.data(), 1, shown.size(), stdout);
+  std::fwrite(shown.data(), 1, shown.size(), g_printed_lines);
 }
 
 // PrintLine for each line of a multi-line text (`show`).
@@ -165,6 +170,8 @@ Status CheckAnalysed(const json& doc, const std::string& path) {
 
 }  // namespace
 
+void PrintLinesToStderr() { g_printed_lines = stderr; }
+
 std::string VersionString() {
   return std::string(LINGERLAB_VERSION) + " (" + LINGERLAB_GIT_COMMIT + ")";
 }
@@ -266,6 +273,10 @@ int CmdCheck(const CheckArgs& args) {
       spdlog::error("{}", j.message());
       return ExitCodeForWrite(j);
     }
+  }
+  if (Status t = WriteTap(args.tap, *doc, *matrix); !t.ok()) {
+    spdlog::error("{}", t.message());
+    return ExitCodeForWrite(t);
   }
   const json& s = (*doc)["summary"];
   if (s.value("error", 0) > 0) return kExitCaseError;

@@ -13,6 +13,9 @@ namespace lingerlab {
 class StatusLineSink;  // progress.h
 
 std::string VersionString();
+// `--tap -`: TAP owns stdout, so the lines commands print there (the
+// summary of run and check) go to stderr instead.
+void PrintLinesToStderr();
 
 // `lingerlab run`'s options: the pipeline's request (suite/run/pipeline.h)
 // and how progress is shown.
@@ -28,6 +31,7 @@ struct CheckArgs {
   std::string expected_dir;  // "": the matrix's own (Matrix::expected_dir)
   std::string write_back;
   std::string junit;
+  std::string tap;  // "-": stdout
 };
 struct DiffArgs {
   std::string base, now;  // two results files of the same matrix

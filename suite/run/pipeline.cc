@@ -12,6 +12,7 @@
 #include "suite/run/analyzer.h"
 #include "suite/run/defaults.h"
 #include "suite/run/junit_file.h"
+#include "suite/run/tap_file.h"
 #include "suite/run/signal_watcher.h"
 
 #ifndef LINGERLAB_VERSION
@@ -260,6 +261,9 @@ StageResult RunPipeline::State::Persist() {
       return Stop{RunEnd::kResultsLost, "the results are in " + path +
                                             " but the JUnit file was not written: " + j.message()};
   }
+  if (Status t = WriteTap(request.tap, results, *matrix); !t.ok())
+    return Stop{RunEnd::kResultsLost,
+                "the results are in " + path + " but the TAP was not written: " + t.message()};
   return std::nullopt;
 }
 
