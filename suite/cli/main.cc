@@ -16,8 +16,8 @@
 #include "suite/cli/exit_codes.h"
 #include "suite/cli/log_format.h"
 #include "suite/cli/progress.h"
-#include "suite/coordinator/results_writer.h"
 #include "suite/cli/usage_hint.h"
+#include "suite/coordinator/results_writer.h"
 
 namespace {
 

@@ -12,8 +12,8 @@
 #include "suite/run/analyzer.h"
 #include "suite/run/defaults.h"
 #include "suite/run/junit_file.h"
-#include "suite/run/tap_file.h"
 #include "suite/run/signal_watcher.h"
+#include "suite/run/tap_file.h"
 
 #ifndef LINGERLAB_VERSION
 #define LINGERLAB_VERSION "unknown"
