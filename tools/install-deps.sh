@@ -33,6 +33,7 @@ add_group() {
       libxml2-utils    # xmllint: junit_report_test checks doc/junit.xsd
       tshark           # tests check that tshark reads our pcaps
       python3          # bench and check scripts
+      python3-junitparser  # check-ci-formats.sh merges JUnit files with it (npm's readers need Node >= 20)
       clang-format help2man file) ;;  # help2man: man pages; file: cpack -G DEB (check-deb.sh)
     report) packages+=(chromium) ;;         # html_report_test opens the HTML report headless
     gvisor) packages+=(runsc) ;;            # --target gvisor (doc/gvisor.md)

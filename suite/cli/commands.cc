@@ -22,6 +22,7 @@
 #include "suite/run/junit_file.h"
 #include "suite/run/pipeline.h"
 #include "suite/run/saved_results.h"
+#include "suite/run/tap_file.h"
 #include "suite/targets/target.h"
 
 namespace lingerlab {
@@ -29,6 +30,10 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+// Where PrintLine writes: stdout, or stderr when `--tap -` gives stdout to
+// the TAP stream (PrintLinesToStderr).
+FILE* g_printed_lines = stdout;
 
 // Every line a command prints on stdout goes through here. Names, errors
 // and platform strings come from files and agents: a control character in
@@ -45,7 +50,7 @@ namespace {
   if (n > 0) std::vsnprintf(line.data(), line.size() + 1, format, again);
   va_end(again);
   const std::string shown = TerminalSafe(line) + "\n";
-  std::fwrite(shown.data(), 1, shown.size(), stdout);
+  std::fwrite(shown.data(), 1, shown.size(), g_printed_lines);
 }
 
 // PrintLine for each line of a multi-line text (`show`).
@@ -143,6 +148,8 @@ class RunPrinter final : public RunObserver {
 
 }  // namespace
 
+void PrintLinesToStderr() { g_printed_lines = stderr; }
+
 std::string VersionString() {
   return std::string(LINGERLAB_VERSION) + " (" + LINGERLAB_GIT_COMMIT + ")";
 }
@@ -227,6 +234,10 @@ int CmdCheck(const CheckArgs& args) {
       spdlog::error("{}", j.message());
       return ExitCodeForWrite(j);
     }
+  }
+  if (Status t = WriteTap(args.tap, doc, checked->matrix); !t.ok()) {
+    spdlog::error("{}", t.message());
+    return ExitCodeForWrite(t);
   }
   const json& s = doc["summary"];
   if (s.value("error", 0) > 0) return kExitCaseError;

@@ -14,6 +14,9 @@ namespace lingerlab {
 class StatusLineSink;  // progress.h
 
 std::string VersionString();
+// `--tap -`: TAP owns stdout, so the lines commands print there (the
+// summary of run and check) go to stderr instead.
+void PrintLinesToStderr();
 
 // `lingerlab run`'s options: the pipeline's request (suite/run/pipeline.h)
 // and how progress is shown.
@@ -27,6 +30,7 @@ struct RunArgs : RunRequest {
 struct CheckArgs : CheckRequest {
   std::string write_back;
   std::string junit;
+  std::string tap;  // "-": stdout
 };
 using DiffArgs = DiffRequest;
 using ReportArgs = ReportRequest;

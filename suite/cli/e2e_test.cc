@@ -156,8 +156,9 @@ TEST_F(EndToEndTest, RunOfCase04ExitsZeroAndPassesAgainstTheAgentsFamily) {
   std::string out;
   const std::string run_id = RunId("ok");
   const std::string junit = (out_ / "junit.xml").string();
+  const std::string tap = (out_ / "run.tap").string();
   ASSERT_EQ(RunBinary({"run", "--cases", "04", "--time-scale", "0.05", "--run-id", run_id, "--out",
-                       out_.string(), "--junit", junit},
+                       out_.string(), "--junit", junit, "--tap", tap},
                       &out),
             0)
       << out;
@@ -172,7 +173,17 @@ TEST_F(EndToEndTest, RunOfCase04ExitsZeroAndPassesAgainstTheAgentsFamily) {
     EXPECT_NE(xml.find("tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\""),
               std::string::npos)
         << xml;
-    EXPECT_NE(xml.find("name=\"04__slow-client__linger-csock-0\""), std::string::npos) << xml;
+    EXPECT_NE(xml.find("<testsuite name=\"lingerlab.so_linger[netns/host-kernel]\""),
+              std::string::npos)
+        << xml;
+    EXPECT_NE(xml.find("name=\"04 slow-client__linger-csock-0 [netns/host-kernel]\""),
+              std::string::npos);
+    std::ifstream tap_in(tap);
+    const std::string text((std::istreambuf_iterator<char>(tap_in)),
+                           std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("\n1..1\nok 1 - 04 slow-client__linger-csock-0 [netns/host-kernel]\n"),
+              std::string::npos)
+        << text;
   }
   auto doc = ReadJsonFile((out_ / "results.json").string());
   ASSERT_TRUE(doc.ok()) << doc.error().message;
@@ -366,7 +377,8 @@ TEST(CheckCommandTest, JunitOutputNamesTheDeviationAndValidates) {
   std::ifstream in(xml);
   std::stringstream text;
   text << in.rdbuf();
-  EXPECT_NE(text.str().find("<testcase classname=\"bsd\" name=\"03__slow-client__linger-lsock-0\""
+  EXPECT_NE(text.str().find("<testcase classname=\"lingerlab.so_linger.03\" "
+                            "name=\"03 slow-client__linger-lsock-0 [netns]\""
                             " time=\"6.211\">\n      <failure type=\"deviation\""),
             std::string::npos)
       << text.str().substr(0, 3000);
@@ -378,6 +390,31 @@ TEST(CheckCommandTest, JunitOutputNamesTheDeviationAndValidates) {
   EXPECT_EQ(RunBinary({"check", ref, "--junit", unwritable}, &out), 3) << out;
   EXPECT_NE(out.find(unwritable), std::string::npos) << out;
   std::remove(xml.c_str());
+}
+
+// `check --tap -`: stdout is the TAP stream alone (the summary goes to
+// stderr), and the exit status is check's own.
+TEST(CheckCommandTest, TapOnStdoutIsTapAlone) {
+  const std::string src = LINGERLAB_SOURCE_DIR;
+  const std::string ref = src + "/results/reference-gvisor-scale0.05/results.json";
+  const std::string base = ::testing::TempDir() + "/check_tap_" + std::to_string(::getpid());
+  const int status = std::system((std::string(LINGERLAB_BIN) + " check " + ref + " --tap - >" +
+                                  base + ".out 2>" + base + ".err")
+                                     .c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);  // gVisor deviates from Linux's table
+  std::ifstream out(base + ".out"), err(base + ".err");
+  std::stringstream tap, log;
+  tap << out.rdbuf();
+  log << err.rdbuf();
+  EXPECT_EQ(tap.str().rfind("TAP version 13\n", 0), 0u) << tap.str().substr(0, 300);
+  EXPECT_NE(tap.str().find("\nnot ok 3 - 03 slow-client__linger-lsock-0 [gvisor]\n"),
+            std::string::npos);
+  EXPECT_TRUE(tap.str().ends_with("# Totals: pass:6 fail:6 xfail:0 xpass:0 skip:22 error:0\n"));
+  EXPECT_EQ(tap.str().find("summary:"), std::string::npos);
+  EXPECT_NE(log.str().find("summary:"), std::string::npos) << log.str();
+  std::remove((base + ".out").c_str());
+  std::remove((base + ".err").c_str());
 }
 
 // `lingerlab diff`: two reference runs of one kernel are the same; an edited

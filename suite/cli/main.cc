@@ -17,6 +17,7 @@
 #include "suite/cli/log_format.h"
 #include "suite/cli/progress.h"
 #include "suite/cli/usage_hint.h"
+#include "suite/coordinator/results_writer.h"
 
 namespace {
 
@@ -38,6 +39,22 @@ CLI::Validator FiniteIn(double min, double max) {
         return std::string();
       },
       "NUMBER in [" + std::to_string(min) + " - " + std::to_string(max) + "]");
+}
+
+constexpr const char* kTapHelp =
+    "also write the verdicts as TAP 13 (kselftest style, doc/tap.md) to this file; - for stdout "
+    "(the summary then goes to stderr)";
+
+// --tap: "-", or a path the results writer accepts, checked before a run
+// starts so a refused path costs no run.
+CLI::Validator TapPath() {
+  return CLI::Validator(
+      [](std::string& v) {
+        if (v == "-") return std::string();
+        lingerlab::Status s = lingerlab::CheckOutputPath(v);
+        return s.ok() ? std::string() : s.message();
+      },
+      "FILE|-");
 }
 
 }  // namespace
@@ -124,6 +141,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 65280));
   run_cmd->add_option("--junit", run.junit,
                       "also write the verdicts as JUnit XML to this file (doc/junit.xsd)");
+  run_cmd->add_option("--tap", run.tap, kTapHelp)->check(TapPath());
   run_cmd->add_option("--kernel", run.qemu.kernel,
                       "qemu: the guest kernel (default: the newest /boot/vmlinuz-*)");
   CLI::Option* modules_opt = run_cmd->add_option(
@@ -189,6 +207,7 @@ int main(int argc, char** argv) {
                         "write the re-classified results to this file");
   check_cmd->add_option("--junit", check.junit,
                         "also write the verdicts as JUnit XML to this file (doc/junit.xsd)");
+  check_cmd->add_option("--tap", check.tap, kTapHelp)->check(TapPath());
 
   DiffArgs diff;
   auto* diff_cmd = app.add_subcommand(
@@ -271,6 +290,7 @@ int main(int argc, char** argv) {
                     : verbosity == 1 ? spdlog::level::debug
                                      : spdlog::level::info);
 
+  if (run.tap == "-" || check.tap == "-") PrintLinesToStderr();
   if (*run_cmd) return CmdRun(run);
   if (*list_cmd) return CmdList(list_matrix);
   if (*clean_cmd) return CmdClean(clean_target);

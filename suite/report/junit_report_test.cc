@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 
 const std::string kSource = LINGERLAB_SOURCE_DIR;
 
-json LoadReference() {
-  std::ifstream in(kSource + "/results/reference-scale0.05/results.json");
+json LoadReference(const std::string& run = "reference-scale0.05") {
+  std::ifstream in(kSource + "/results/" + run + "/results.json");
   std::stringstream s;
   s << in.rdbuf();
   return json::parse(s.str());
@@ -66,13 +66,53 @@ TEST_F(JunitTest, AReferenceRunIsValidWithOneTestcasePerCase) {
   std::string log;
   EXPECT_TRUE(Valid(xml, &log)) << log << xml.substr(0, 2000);
   EXPECT_EQ(Count(xml, "<testcase "), 34u);
-  EXPECT_NE(xml.find("classname=\"linux\" name=\"04__slow-client__linger-csock-0\""),
+  // Written before runs recorded their stack: the label is the target alone.
+  EXPECT_NE(xml.find("<testsuite name=\"lingerlab.so_linger[netns]\""), std::string::npos);
+  EXPECT_NE(xml.find("<testcase classname=\"lingerlab.so_linger.04\" "
+                     "name=\"04 slow-client__linger-csock-0 [netns]\" time=\""),
             std::string::npos);
   // The reference run has 12 passes and 22 cases the Linux table is silent on.
   EXPECT_EQ(Count(xml, "<skipped "), 22u);
   EXPECT_EQ(Count(xml, "<failure "), 0u);
   EXPECT_NE(xml.find("tests=\"34\" failures=\"0\" errors=\"0\" skipped=\"22\""), std::string::npos);
   EXPECT_NE(xml.find("<property name=\"target\" value=\"netns\"/>"), std::string::npos);
+  // Times in milliseconds: no float noise for merging tools to sum.
+  EXPECT_NE(xml.find("time=\"16.950\""), std::string::npos);
+  EXPECT_EQ(xml.find("999999"), std::string::npos);
+}
+
+// Each run is a suite of its own, and each test's name says its run, so
+// files of several stacks merge without one run's verdicts replacing
+// another's; the classname follows a case across runs.
+TEST_F(JunitTest, TargetAndStackNameTheSuiteAndTheTests) {
+  const std::string xml =
+      RenderJunitXml(LoadReference("reference-gvisor-scale0.05"), "lingerlab.so_linger");
+  std::string log;
+  EXPECT_TRUE(Valid(xml, &log)) << log;
+  EXPECT_NE(xml.find("<testsuite name=\"lingerlab.so_linger[gvisor]\" tests=\"34\" "
+                     "failures=\"6\" errors=\"0\" skipped=\"22\""),
+            std::string::npos)
+      << xml.substr(0, 800);
+  EXPECT_NE(xml.find("<testcase classname=\"lingerlab.so_linger.03\" "
+                     "name=\"03 slow-client__linger-lsock-0 [gvisor]\""),
+            std::string::npos);
+  EXPECT_NE(xml.find("<property name=\"label\" value=\"gvisor\"/>"), std::string::npos);
+  EXPECT_EQ(Count(xml, "[gvisor]\""), 35u);  // the suite and its 34 tests
+  // A claim in seconds to milliseconds (it was observed 0.0005488029999999866).
+  EXPECT_NE(xml.find("close_blocked_s: expected 1.000, observed 0.001 (source: "),
+            std::string::npos);
+
+  json doc = LoadReference();
+  doc["environment"]["stack"] = "host-kernel";
+  doc["environment"]["ip"] = 6;
+  doc["cases"][0]["parameters"]["variant"] = "nonblocking-close";
+  EXPECT_NE(RenderJunitXml(doc, "p").find("<testsuite name=\"p[netns/host-kernel ipv6 "
+                                          "nonblocking-close]\""),
+            std::string::npos);
+  // A remote run's stack is the server's family.
+  const std::string wine = RenderJunitXml(LoadReference("reference-wine-scale0.05"), "p");
+  EXPECT_NE(wine.find("<testsuite name=\"p[remote/windows-native]\""), std::string::npos)
+      << wine.substr(0, 400);
 }
 
 TEST_F(JunitTest, DeviationErrorAndNotComparableCarryTheirReasons) {
@@ -137,7 +177,7 @@ TEST_F(JunitTest, TheSchemaRejectsWhatCiSystemsReject) {
     EXPECT_NE(at, std::string::npos) << from;
     return at == std::string::npos ? good : x.replace(at, from.size(), to);
   };
-  EXPECT_FALSE(Valid(broken(" classname=\"linux\"", ""), &log));
+  EXPECT_FALSE(Valid(broken(" classname=\"lingerlab.so_linger.01\"", ""), &log));
   EXPECT_FALSE(Valid(broken(" failures=\"0\"", " failures=\"many\""), &log));
   EXPECT_FALSE(Valid(broken("<system-out/>", ""), &log));
   EXPECT_FALSE(Valid(broken(" timestamp=\"", " timestamp=\"Z"), &log));

@@ -13,6 +13,7 @@
 #include "suite/run/defaults.h"
 #include "suite/run/junit_file.h"
 #include "suite/run/signal_watcher.h"
+#include "suite/run/tap_file.h"
 
 #ifndef LINGERLAB_VERSION
 #define LINGERLAB_VERSION "unknown"
@@ -255,6 +256,9 @@ StageResult Persist(const RunRequest& request, RunState& run, RunObserver& obser
       return Stop{RunEnd::kResultsLost, "the results are in " + path +
                                             " but the JUnit file was not written: " + j.message()};
   }
+  if (Status t = WriteTap(request.tap, results, *matrix); !t.ok())
+    return Stop{RunEnd::kResultsLost,
+                "the results are in " + path + " but the TAP was not written: " + t.message()};
   return std::nullopt;
 }
 

@@ -9,7 +9,8 @@
 //            analysed and written to cases/ as it ends), release the agents
 //   analyze  analyse what is left unanalysed, summarise
 //   persist  write results.json (and results/latest), remove what is left
-//            of the run on the target, write the JUnit file
+//            of the run on the target, write the JUnit and TAP files (TAP
+//            on stdout for `--tap -`, the one thing the pipeline prints)
 //
 // The pipeline owns the target and the output directory's lock while it
 // runs; SIGINT/SIGTERM/SIGHUP are caught from the first case to the end of
@@ -49,6 +50,7 @@ struct RunRequest {
   std::string run_id;         // "" = random
   bool overwrite = false;     // replace results.json in an existing --out
   std::string junit;          // also write JUnit XML here (doc/junit.xsd)
+  std::string tap;            // also write TAP here, "-": stdout (doc/tap.md)
   RemoteAgentsConfig remote;  // --target remote
   QemuConfig qemu;            // --target qemu
 };
@@ -75,7 +77,7 @@ enum class RunEnd {
   kCompleted,
   kBadRequest,   // bad request, matrix, expected table or output path
   kEnvironment,  // cannot run here: privileges, tools, agents
-  kResultsLost,  // the cases ran but results.json or the JUnit file was not written
+  kResultsLost,  // the cases ran but results.json, the JUnit or TAP file was not written
 };
 
 struct RunOutcome {
