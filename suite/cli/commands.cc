@@ -18,6 +18,7 @@
 #include "suite/coordinator/results_writer.h"
 #include "suite/expect/run_diff.h"
 #include "suite/matrix/matrix.h"
+#include "suite/report/json_output.h"
 #include "suite/run/defaults.h"
 #include "suite/run/junit_file.h"
 #include "suite/run/pipeline.h"
@@ -62,6 +63,15 @@ void PrintLines(const std::string& text) {
     PrintLine("%s", text.substr(start, end - start).c_str());
     start = end + 1;
   }
+}
+
+// `--json`: one document on stdout. Every non-ASCII character is a \u
+// escape and every control character already is one in JSON, so nothing
+// taken from a file reaches the terminal raw (as PrintLine promises).
+void PrintJson(const json& doc) {
+  const std::string text =
+      doc.dump(2, ' ', /*ensure_ascii=*/true, json::error_handler_t::replace) + "\n";
+  std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
 std::string ClaimsLine(const json& c) {
@@ -154,11 +164,15 @@ std::string VersionString() {
   return std::string(LINGERLAB_VERSION) + " (" + LINGERLAB_GIT_COMMIT + ")";
 }
 
-int CmdList(const std::string& matrix_path) {
+int CmdList(const std::string& matrix_path, bool as_json) {
   auto m = LoadMatrix(RepoPath(matrix_path));
   if (!m.ok()) {
     spdlog::error("{}", m.error().message);
     return kExitUsage;
+  }
+  if (as_json) {
+    PrintJson(ListJson(*m));
+    return kExitOk;
   }
   PrintLine("%s — %s (%zu cases)", m->name.c_str(), m->title.c_str(), m->cases.size());
   for (const MatrixCase& c : m->cases) {
@@ -228,7 +242,10 @@ int CmdCheck(const CheckArgs& args) {
       return ExitCodeForWrite(s);
     }
   }
-  PrintSummary(doc, args.write_back.empty() ? args.results : args.write_back);
+  if (args.json)
+    PrintJson(CheckJson(doc, args.write_back.empty() ? args.results : args.write_back));
+  else
+    PrintSummary(doc, args.write_back.empty() ? args.results : args.write_back);
   if (!args.junit.empty()) {
     if (Status j = WriteJunit(args.junit, doc, checked->matrix); !j.ok()) {
       spdlog::error("{}", j.message());
@@ -275,6 +292,10 @@ int CmdDiff(const DiffArgs& args) {
   if (!diff.ok()) {
     spdlog::error("{}", diff.error().message);
     return kExitUsage;
+  }
+  if (args.json) {
+    PrintJson(DiffJson(diff->changes, args.base, args.now, diff->compared));
+    return diff->changes.empty() ? kExitOk : kExitDeviation;
   }
   std::set<std::string> changed_cases;
   for (const ClaimChange& c : diff->changes) {

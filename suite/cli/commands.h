@@ -30,13 +30,17 @@ struct RunArgs : RunRequest {
 struct CheckArgs : CheckRequest {
   std::string write_back;
   std::string junit;
-  std::string tap;  // "-": stdout
+  std::string tap;    // "-": stdout
+  bool json = false;  // print CheckJson (doc/json-output.md) instead of the case lines
 };
-using DiffArgs = DiffRequest;
+struct DiffArgs : DiffRequest {
+  bool json = false;  // print DiffJson instead of the change lines
+};
 using ReportArgs = ReportRequest;
 
 int CmdRun(const RunArgs& args);
-int CmdList(const std::string& matrix);
+// `json`: ListJson (doc/json-output.md) instead of a line per case.
+int CmdList(const std::string& matrix, bool as_json);
 int CmdClean(const std::string& target);
 int CmdCheck(const CheckArgs& args);
 int CmdReport(const ReportArgs& args);

@@ -419,6 +419,42 @@ TEST(CheckCommandTest, TapOnStdoutIsTapAlone) {
 
 // `lingerlab diff`: two reference runs of one kernel are the same; an edited
 // claim is reported and exits 1; bad files are exit 2.
+// --json on list, check and diff: one document on stdout (-q: no log lines),
+// the exit codes of the plain commands (doc/json-output.md).
+TEST(JsonOutputCommandTest, ListCheckAndDiffPrintOneDocumentWithTheirExitCodes) {
+  const std::string src = LINGERLAB_SOURCE_DIR;
+  const std::string host = src + "/results/reference-scale0.05/results.json";
+  const std::string gvisor = src + "/results/reference-gvisor-scale0.05/results.json";
+  std::string out;
+  ASSERT_EQ(RunBinary({"-q", "list", "--json"}, &out), 0) << out;
+  nlohmann::json doc = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << out;
+  EXPECT_EQ(doc["format"], "lingerlab-list/1");
+  EXPECT_EQ(doc["cases"].size(), 34u);
+
+  ASSERT_EQ(RunBinary({"-q", "check", host, "--expect", "bsd", "--json"}, &out), 1) << out;
+  doc = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << out;
+  EXPECT_EQ(doc["format"], "lingerlab-check/1");
+  EXPECT_GT(doc["summary"]["deviation"].get<int>(), 0);
+  EXPECT_EQ(doc["cases"][2]["id"], "03");
+  EXPECT_EQ(doc["cases"][2]["verdict"], "deviation");
+  EXPECT_EQ(doc["cases"][2]["not_passed"][0]["claim"], "abort_on_close");
+
+  ASSERT_EQ(RunBinary({"-q", "diff", host, gvisor, "--json"}, &out), 1) << out;
+  doc = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << out;
+  EXPECT_EQ(doc["format"], "lingerlab-diff/1");
+  EXPECT_EQ(doc["compared_cases"], 34);
+  EXPECT_EQ(doc["changed_cases"], 10);  // issue 19: host -> gVisor
+  ASSERT_EQ(RunBinary({"-q", "diff", host, host, "--json"}, &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["changes"].size(), 0u);
+
+  // Both on stdout: refused before anything is read.
+  EXPECT_EQ(RunBinary({"check", host, "--json", "--tap", "-"}, &out), 2);
+  EXPECT_NE(out.find("both want stdout"), std::string::npos) << out;
+}
+
 TEST(DiffCommandTest, SameKernelIsNoChangeAnEditedClaimIsExit1) {
   const std::string src = LINGERLAB_SOURCE_DIR;
   const std::string base = src + "/results/reference-scale0.05/results.json";

@@ -182,6 +182,8 @@ int main(int argc, char** argv) {
   auto* list_cmd = app.add_subcommand("list", "list the cases of a matrix");
   std::string list_matrix = run.matrix;
   list_cmd->add_option("--matrix", list_matrix, "matrix file")->capture_default_str();
+  bool list_json = false;
+  list_cmd->add_flag("--json", list_json, "print the cases as JSON (doc/json-output.md)");
 
   auto* clean_cmd = app.add_subcommand(
       "clean", "remove namespaces and agents left by runs that died (never a live run's)");
@@ -208,6 +210,8 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--junit", check.junit,
                         "also write the verdicts as JUnit XML to this file (doc/junit.xsd)");
   check_cmd->add_option("--tap", check.tap, kTapHelp)->check(TapPath());
+  check_cmd->add_flag("--json", check.json,
+                      "print the verdicts as JSON instead of a line per case (doc/json-output.md)");
 
   DiffArgs diff;
   auto* diff_cmd = app.add_subcommand(
@@ -222,6 +226,8 @@ int main(int argc, char** argv) {
   diff_cmd->add_option("--matrix", diff.matrix, "the matrix both runs are of")
       ->capture_default_str();
   diff_cmd->add_option("--expect", diff.expect_family, "family to compare verdicts with");
+  diff_cmd->add_flag("--json", diff.json,
+                     "print the changes as JSON instead of a line each (doc/json-output.md)");
   diff_cmd
       ->add_option("--expected-dir", diff.expected_dir,
                    "directory of expected tables (default: the matrix's, matrix/expected for "
@@ -290,9 +296,13 @@ int main(int argc, char** argv) {
                     : verbosity == 1 ? spdlog::level::debug
                                      : spdlog::level::info);
 
+  if (*check_cmd && check.json && check.tap == "-") {
+    spdlog::error("check: --json and --tap - both want stdout; write the TAP to a file");
+    return kExitUsage;
+  }
   if (run.tap == "-" || check.tap == "-") PrintLinesToStderr();
   if (*run_cmd) return CmdRun(run);
-  if (*list_cmd) return CmdList(list_matrix);
+  if (*list_cmd) return CmdList(list_matrix, list_json);
   if (*clean_cmd) return CmdClean(clean_target);
   if (*check_cmd) return CmdCheck(check);
   if (*report_cmd) return CmdReport(report);

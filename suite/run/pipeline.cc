@@ -256,7 +256,7 @@ StageResult Persist(const RunRequest& request, RunState& run, RunObserver& obser
       return Stop{RunEnd::kResultsLost, "the results are in " + path +
                                             " but the JUnit file was not written: " + j.message()};
   }
-  if (Status t = WriteTap(request.tap, results, *matrix); !t.ok())
+  if (Status t = WriteTap(request.tap, run.results, *run.matrix); !t.ok())
     return Stop{RunEnd::kResultsLost,
                 "the results are in " + path + " but the TAP was not written: " + t.message()};
   return std::nullopt;

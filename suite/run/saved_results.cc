@@ -70,7 +70,7 @@ Result<RunsDiff> DiffResults(const DiffRequest& request) {
                  RunTimeScale(docs[0]), RunTimeScale(docs[1]));
   auto selected = SelectCases(*matrix, request.cases);
   if (!selected.ok())
-    return MakeError(selected.error().code, "--cases: " + selected.error().message);
+    return selected.error();  // says "--cases: ..." itself
   std::vector<std::string> order;
   for (const MatrixCase& c : *selected) order.push_back(c.id);
   if (!request.cases.empty()) {
