@@ -20,6 +20,7 @@
 #include "suite/expect/expected_table.h"
 #include "suite/expect/results_doc.h"
 #include "suite/expect/run_diff.h"
+#include "suite/expect/stability.h"
 #include "suite/matrix/matrix.h"
 #include "suite/report/case_timeline.h"
 #include "suite/report/html_report.h"
@@ -98,9 +99,11 @@ void PrintSummary(const json& results, const std::string& path) {
     std::string verdict = c.contains("verdict") ? c["verdict"].value("status", "") : "";
     const std::string detail = c["status"] == "error" ? " " + c.value("error", json("")).dump()
                                                       : ClaimsLine(c) + WarningsTag(c);
-    PrintLine("%-3s %-48s %-9s %-15s%s", c["id"].get<std::string>().c_str(),
-              c["name"].get<std::string>().c_str(), c["status"].get<std::string>().c_str(),
-              verdict.c_str(), detail.c_str());
+    // A --repeat run's repetition K: "04 r3".
+    const std::string id = c["id"].get<std::string>() +
+                           (c.contains("repetition") ? " r" + c["repetition"].dump() : "");
+    PrintLine("%-3s %-48s %-9s %-15s%s", id.c_str(), c["name"].get<std::string>().c_str(),
+              c["status"].get<std::string>().c_str(), verdict.c_str(), detail.c_str());
     if (verdict == "deviation")
       for (const json& ch : c["verdict"].value("checks", json::array()))
         if (ch.value("result", "") == "deviation")
@@ -108,6 +111,11 @@ void PrintSummary(const json& results, const std::string& path) {
                     ch.value("claim", "").c_str(), ch.value("expected", json()).dump().c_str(),
                     ch.value("observed", json()).dump().c_str(), ch.value("source", "").c_str());
   }
+  if (RunRepeat(results) > 1)
+    for (const CaseStability& st : RunStability(results))
+      for (const std::string& line : VariationLines(st, /*durations=*/false))
+        PrintLine("%-3s varies over %d repetition(s): %s", st.id.c_str(), st.completed,
+                  line.c_str());
   PrintLine("summary: %s", results["summary"].dump().c_str());
   PrintLine("results: %s", path.c_str());
 }
@@ -116,7 +124,9 @@ int ExitCodeFor(const json& results) {
   if (results["environment"].value("interrupted", false)) return kExitInterrupted;
   const json& s = results["summary"];
   if (s.value("error", 0) > 0) return kExitCaseError;
-  if (s.value("deviation", 0) > 0) return kExitDeviation;
+  // A case whose repetitions disagree on a compared claim fails like a
+  // deviation (doc/results-format.md "Repetitions").
+  if (s.value("deviation", 0) > 0 || s.value("unstable", 0) > 0) return kExitDeviation;
   return kExitOk;
 }
 
@@ -254,6 +264,7 @@ int CmdCheck(const CheckArgs& args) {
     return kExitUsage;
   }
   SummarizeResults(*doc);
+  AddStabilitySummary(*doc);
   if (!args.write_back.empty()) {
     if (Status s = WriteJsonAtomically(args.write_back, *doc); !s.ok()) {
       spdlog::error("{}", s.message());
@@ -269,7 +280,7 @@ int CmdCheck(const CheckArgs& args) {
   }
   const json& s = (*doc)["summary"];
   if (s.value("error", 0) > 0) return kExitCaseError;
-  return s.value("deviation", 0) > 0 ? kExitDeviation : kExitOk;
+  return s.value("deviation", 0) > 0 || s.value("unstable", 0) > 0 ? kExitDeviation : kExitOk;
 }
 
 int CmdReport(const ReportArgs& args) {
@@ -318,8 +329,8 @@ int CmdReport(const ReportArgs& args) {
   return kExitOk;
 }
 
-int CmdShow(const std::string& results, const std::string& case_id,
-            const std::string& matrix_path) {
+int CmdShow(const std::string& results, const std::string& case_id, const std::string& matrix_path,
+            int repetition) {
   auto matrix = LoadMatrix(RepoPath(matrix_path));
   if (!matrix.ok()) {
     spdlog::error("{}", matrix.error().message);
@@ -330,15 +341,37 @@ int CmdShow(const std::string& results, const std::string& case_id,
     spdlog::error("{}", doc.error().message);
     return kExitUsage;
   }
+  // A --repeat run's documents carry "repetition": K; the stem of
+  // repetition K ends in "__r<K>" (CaseStem).
   std::string ids;
+  const json* first = nullptr;
+  int of_case = 0;
   for (const json& c : (*doc)["cases"]) {
     const std::string id = c["id"].get<std::string>();
+    const int k = c.value("repetition", 0);
     const std::string stem = id + "__" + c.value("name", "");
-    if (case_id == id || case_id == stem) {
-      PrintLines(RenderTimelineText(BuildCaseTimeline(c)));
-      return kExitOk;
+    const bool this_case = case_id == id || case_id == stem;
+    const bool by_stem = k > 0 && case_id == stem + "__r" + std::to_string(k);
+    if (by_stem || (this_case && (repetition == 0 || repetition == k))) {
+      if (!first) first = &c;
+      if (by_stem || repetition > 0 || k == 0) {
+        PrintLines(RenderTimelineText(BuildCaseTimeline(c)));
+        return kExitOk;
+      }
     }
-    ids += (ids.empty() ? "" : " ") + id;
+    if (this_case) ++of_case;
+    if (ids.empty() || ids.substr(ids.rfind(' ') + 1) != id) ids += (ids.empty() ? "" : " ") + id;
+  }
+  if (first) {  // a repeated case, no repetition asked for: its first
+    spdlog::info("case {} has {} repetitions; showing repetition {} (--repetition K for another)",
+                 case_id, of_case, first->value("repetition", 0));
+    PrintLines(RenderTimelineText(BuildCaseTimeline(*first)));
+    return kExitOk;
+  }
+  if (of_case > 0) {
+    spdlog::error("{}: case '{}' has no repetition {} (it has {})", results, case_id, repetition,
+                  of_case);
+    return kExitUsage;
   }
   spdlog::error("{} has no case '{}' (it has: {})", results, case_id, ids);
   return kExitUsage;

@@ -148,7 +148,10 @@ std::string RenderJunitXml(const json& doc, const std::string& suite_name) {
       if (family.empty()) family = CaseFamily(c);
       if (family.empty()) family = "unknown";
       body << "    <testcase" << Attr("classname", family)
-           << Attr("name", Str(Field(c, "id")) + "__" + Str(Field(c, "name")))
+           << Attr("name", Str(Field(c, "id")) + "__" + Str(Field(c, "name")) +
+                               (Field(c, "repetition").is_number_integer()
+                                    ? "__r" + Field(c, "repetition").dump()  // a --repeat run
+                                    : ""))
            << Attr("time", Seconds(Field(c, "duration_s")));
       if (status == "deviation") {
         ++failures;

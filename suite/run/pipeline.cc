@@ -9,6 +9,7 @@
 #include "agents/base/clock.h"
 #include "agents/protocol/protocol.h"
 #include "suite/coordinator/results_writer.h"
+#include "suite/expect/stability.h"
 #include "suite/run/analyzer.h"
 #include "suite/run/defaults.h"
 #include "suite/run/junit_file.h"
@@ -191,10 +192,11 @@ StageResult RunPipeline::State::OpenOutput() {
     return BadRequest(out_dir + " already holds results.json (written while this run started)");
 
   options.time_scale = request.time_scale;
+  options.repeat = request.repeat;
   options.jobs = request.jobs;
-  if (const int most = target->MaxParallelCases(); most > 0 &&
-                                                   (options.jobs == 0 || options.jobs > most) &&
-                                                   static_cast<int>(cases.size()) > most) {
+  if (const int most = target->MaxParallelCases();
+      most > 0 && (options.jobs == 0 || options.jobs > most) &&
+      static_cast<int>(cases.size()) * request.repeat > most) {
     spdlog::info("target {} runs at most {} cases at once (--jobs {})", request.target, most, most);
     options.jobs = most;
   }
@@ -210,13 +212,17 @@ StageResult RunPipeline::State::OpenOutput() {
   // environment.time_scale and every case's parameters, and analysis uses it.
   const double scale = options.time_scale;
   options.post_process = [this, scale](json& c) { analyzer->Analyze(c, scale); };
-  spdlog::info("running {} case(s) of {} at time scale {} on target {}; output in {}", cases.size(),
+  spdlog::info("running {} case(s){} of {} at time scale {} on target {}; output in {}",
+               cases.size(),
+               request.repeat > 1 ? " " + std::to_string(request.repeat) + " times each" : "",
                matrix->name, request.time_scale, request.target, out_dir);
   return std::nullopt;
 }
 
 void RunPipeline::State::RunCases() {
-  observer.CasesStarting(cases, options.time_scale, static_cast<size_t>(options.jobs));
+  std::vector<MatrixCase> each;  // one entry per repetition: what the observer counts
+  for (const RunItem& item : ExpandRepetitions(cases, options.repeat)) each.push_back(*item.c);
+  observer.CasesStarting(each, options.time_scale, static_cast<size_t>(options.jobs));
   options.on_progress = [this](const CaseProgress& e) { observer.CaseEvent(e); };
   results = RunMatrix(cases, *target, options, cancelled);
   options.on_progress = nullptr;
@@ -236,6 +242,7 @@ void RunPipeline::State::Analyze() {
   for (json& c : results["cases"])
     if (!c.contains("verdict")) analyzer->Analyze(c, options.time_scale);
   SummarizeResults(results);
+  AddStabilitySummary(results);  // summary.unstable of a --repeat run
   if (!request.expect_family.empty())
     results["environment"]["expect_family"] = request.expect_family;
 }
