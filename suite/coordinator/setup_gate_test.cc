@@ -18,7 +18,7 @@ TEST(SetupGateTest, WaitersAreServedLowestKeyFirst) {
   std::mutex mu;
   std::vector<int64_t> order;
   std::vector<std::thread> threads;
-  for (int64_t key : {5, 3, 9, SetupGate::kTeardownKey, 1}) {
+  for (int64_t key : std::vector<int64_t>{5, 3, 9, SetupGate::kTeardownKey, 1}) {
     threads.emplace_back([&, key] {
       ASSERT_TRUE(gate.Acquire(key, nullptr));
       {

@@ -22,7 +22,7 @@ json Rep(const std::string& id, int k, json claims, const std::string& verdict =
           {"verdict", {{"status", verdict}}}};
 }
 
-json Run(std::vector<json> cases, int repeat) {
+json RunDoc(std::vector<json> cases, int repeat) {
   return {{"environment", {{"repeat", repeat}}},
           {"summary", json::object()},
           {"cases", std::move(cases)}};
@@ -145,9 +145,9 @@ TEST(StabilityTest, DifferentVerdictsAreAFindingAndErrorsAreNotCompared) {
 
 TEST(StabilityTest, RunSummaryCountsUnstableCasesOnlyForRepeatedRuns) {
   json run =
-      Run({Rep("01", 1, {{"abort_on_close", false}}), Rep("01", 2, {{"abort_on_close", true}}),
-           Rep("03", 1, {{"client_bytes", 100}}), Rep("03", 2, {{"client_bytes", 200}})},
-          2);
+      RunDoc({Rep("01", 1, {{"abort_on_close", false}}), Rep("01", 2, {{"abort_on_close", true}}),
+              Rep("03", 1, {{"client_bytes", 100}}), Rep("03", 2, {{"client_bytes", 200}})},
+             2);
   const std::vector<CaseStability> all = RunStability(run);
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].id, "01");
@@ -156,7 +156,7 @@ TEST(StabilityTest, RunSummaryCountsUnstableCasesOnlyForRepeatedRuns) {
   AddStabilitySummary(run);
   EXPECT_EQ(run["summary"]["unstable"], 1);
 
-  json once = Run({Rep("01", 1, {{"abort_on_close", false}})}, 1);
+  json once = RunDoc({Rep("01", 1, {{"abort_on_close", false}})}, 1);
   once["environment"].erase("repeat");
   EXPECT_EQ(RunRepeat(once), 1);
   AddStabilitySummary(once);
