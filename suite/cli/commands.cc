@@ -17,6 +17,7 @@
 #include "suite/cli/progress.h"
 #include "suite/coordinator/results_writer.h"
 #include "suite/expect/run_diff.h"
+#include "suite/expect/stability.h"
 #include "suite/matrix/matrix.h"
 #include "suite/report/json_output.h"
 #include "suite/run/defaults.h"
@@ -107,9 +108,11 @@ void PrintSummary(const json& results, const std::string& path) {
     std::string verdict = c.contains("verdict") ? c["verdict"].value("status", "") : "";
     const std::string detail = c["status"] == "error" ? " " + c.value("error", json("")).dump()
                                                       : ClaimsLine(c) + WarningsTag(c);
-    PrintLine("%-3s %-48s %-9s %-15s%s", c["id"].get<std::string>().c_str(),
-              c["name"].get<std::string>().c_str(), c["status"].get<std::string>().c_str(),
-              verdict.c_str(), detail.c_str());
+    // A --repeat run's repetition K: "04 r3".
+    const std::string id = c["id"].get<std::string>() +
+                           (c.contains("repetition") ? " r" + c["repetition"].dump() : "");
+    PrintLine("%-3s %-48s %-9s %-15s%s", id.c_str(), c["name"].get<std::string>().c_str(),
+              c["status"].get<std::string>().c_str(), verdict.c_str(), detail.c_str());
     if (verdict == "deviation")
       for (const json& ch : c["verdict"].value("checks", json::array()))
         if (ch.value("result", "") == "deviation")
@@ -117,6 +120,11 @@ void PrintSummary(const json& results, const std::string& path) {
                     ch.value("claim", "").c_str(), ch.value("expected", json()).dump().c_str(),
                     ch.value("observed", json()).dump().c_str(), ch.value("source", "").c_str());
   }
+  if (RunRepeat(results) > 1)
+    for (const CaseStability& st : RunStability(results))
+      for (const std::string& line : VariationLines(st, /*durations=*/false))
+        PrintLine("%-3s varies over %d repetition(s): %s", st.id.c_str(), st.completed,
+                  line.c_str());
   PrintLine("summary: %s", results["summary"].dump().c_str());
   PrintLine("results: %s", path.c_str());
 }
@@ -125,7 +133,9 @@ int ExitCodeFor(const json& results) {
   if (results["environment"].value("interrupted", false)) return kExitInterrupted;
   const json& s = results["summary"];
   if (s.value("error", 0) > 0) return kExitCaseError;
-  if (s.value("deviation", 0) > 0) return kExitDeviation;
+  // A case whose repetitions disagree on a compared claim fails like a
+  // deviation (doc/results-format.md "Repetitions").
+  if (s.value("deviation", 0) > 0 || s.value("unstable", 0) > 0) return kExitDeviation;
   return kExitOk;
 }
 
@@ -258,7 +268,7 @@ int CmdCheck(const CheckArgs& args) {
   }
   const json& s = doc["summary"];
   if (s.value("error", 0) > 0) return kExitCaseError;
-  return s.value("deviation", 0) > 0 ? kExitDeviation : kExitOk;
+  return s.value("deviation", 0) > 0 || s.value("unstable", 0) > 0 ? kExitDeviation : kExitOk;
 }
 
 int CmdReport(const ReportArgs& args) {
@@ -276,9 +286,9 @@ int CmdReport(const ReportArgs& args) {
   return kExitOk;
 }
 
-int CmdShow(const std::string& results, const std::string& case_id,
-            const std::string& matrix_path) {
-  auto text = CaseTimelineText(results, case_id, matrix_path);
+int CmdShow(const std::string& results, const std::string& case_id, const std::string& matrix_path,
+            int repetition) {
+  auto text = CaseTimelineText(results, case_id, matrix_path, repetition);
   if (!text.ok()) {
     spdlog::error("{}", text.error().message);
     return kExitUsage;

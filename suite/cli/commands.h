@@ -46,7 +46,9 @@ int CmdCheck(const CheckArgs& args);
 int CmdReport(const ReportArgs& args);
 // One case of a results file as a timeline on the terminal (calls and
 // packets in time order, suite/report/case_timeline.h); 2 if it is not there.
-int CmdShow(const std::string& results, const std::string& case_id, const std::string& matrix);
+// A --repeat run: `repetition` K (or the stem's "__r<K>"), 0 for the first.
+int CmdShow(const std::string& results, const std::string& case_id, const std::string& matrix,
+            int repetition = 0);
 // Per case, the claims that changed from BASE to NEW (suite/expect/run_diff.h);
 // exit 1 when any did, 0 when none, 2 for a bad file.
 int CmdDiff(const DiffArgs& args);

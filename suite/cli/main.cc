@@ -18,6 +18,7 @@
 #include "suite/cli/progress.h"
 #include "suite/cli/usage_hint.h"
 #include "suite/coordinator/results_writer.h"
+#include "suite/expect/results_doc.h"  // kMaxRepeat
 
 namespace {
 
@@ -95,6 +96,13 @@ int main(int argc, char** argv) {
                    "O_NONBLOCK set right before the server's close() (no published expectations: "
                    "verdicts are no-expectation)")
       ->check(CLI::IsMember({"blocking", "nonblocking"}))
+      ->capture_default_str();
+  run_cmd
+      ->add_option("--repeat", run.repeat,
+                   "run every selected case N times in this one run; the results hold each "
+                   "repetition, and check and report show each claim's stability "
+                   "(doc/results-format.md \"Repetitions\")")
+      ->check(CLI::Range(1, lingerlab::kMaxRepeat))
       ->capture_default_str();
   run_cmd
       ->add_option(
@@ -253,11 +261,19 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--out,-o", report.out, "write to this file instead of stdout");
 
   std::string show_results, show_case, show_matrix = run.matrix;
+  int show_repetition = 0;
   auto* show_cmd = app.add_subcommand(
       "show", "one case's timeline: socket calls and packets in time order, evidence marked");
   show_cmd->add_option("results", show_results, "results JSON")->required();
-  show_cmd->add_option("case", show_case, "case id (04) or name (04__slow-client__linger-csock-0)")
+  show_cmd
+      ->add_option("case", show_case,
+                   "case id (04) or name (04__slow-client__linger-csock-0; a --repeat run's "
+                   "repetition 3: 04__slow-client__linger-csock-0__r3)")
       ->required();
+  show_cmd
+      ->add_option("--repetition", show_repetition,
+                   "a --repeat run: which repetition of the case (default: the first)")
+      ->check(CLI::Range(1, lingerlab::kMaxRepeat));
   show_cmd->add_option("--matrix", show_matrix, "the matrix the results are about")
       ->capture_default_str();
 
@@ -307,7 +323,7 @@ int main(int argc, char** argv) {
   if (*check_cmd) return CmdCheck(check);
   if (*report_cmd) return CmdReport(report);
   if (*diff_cmd) return CmdDiff(diff);
-  if (*show_cmd) return CmdShow(show_results, show_case, show_matrix);
+  if (*show_cmd) return CmdShow(show_results, show_case, show_matrix, show_repetition);
   if (*keygen_cmd) return CmdKeygen(keygen_path);
   return kExitUsage;
 }

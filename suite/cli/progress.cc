@@ -110,10 +110,11 @@ void RunProgress::OnEvent(const CaseProgress& e) {
     const double budget = budget_s_.count(e.id) ? budget_s_[e.id] : 0;
     if (e.kind == CaseProgress::kStarted) {
       ++counts_.running;
-      running_start_s_[e.id] = now_s;
+      running_start_s_[{e.id, e.repetition}] = now_s;
       queued_budget_s_ = std::max(0.0, queued_budget_s_ - budget);
     } else {
-      if (running_start_s_.erase(e.id) > 0 && counts_.running > 0) --counts_.running;
+      if (running_start_s_.erase({e.id, e.repetition}) > 0 && counts_.running > 0)
+        --counts_.running;
       ++counts_.done;
       if (e.failed) ++counts_.failed;
     }
@@ -125,7 +126,7 @@ std::string RunProgress::Text() {
   std::lock_guard<std::mutex> lock(mu_);
   const double now_s = static_cast<double>(MonotonicNs() - started_ns_) / 1e9;
   std::multimap<double, double> running;
-  for (const auto& [id, start] : running_start_s_) running.emplace(start, budget_s_[id]);
+  for (const auto& [key, start] : running_start_s_) running.emplace(start, budget_s_[key.first]);
   return ProgressText(counts_, now_s, EstimateSecondsLeft(now_s, running, queued_budget_s_, jobs_));
 }
 

@@ -98,8 +98,9 @@ class RunProgress {
   std::condition_variable wake_;
   bool stop_ = false;
   ProgressCounts counts_;
-  std::map<std::string, double> budget_s_;         // by case id
-  std::map<std::string, double> running_start_s_;  // by case id
+  std::map<std::string, double> budget_s_;  // by case id
+  // By case id and repetition (CaseProgress::repetition).
+  std::map<std::pair<std::string, int>, double> running_start_s_;
   double queued_budget_s_ = 0;
   std::thread thread_;
 };

@@ -324,14 +324,11 @@ void CaseDriver::AgentGone(Side& side, const std::string& what) {
 // "interrupted" first).
 class SetupSlot {
  public:
-  SetupSlot(SetupGate* gate, const std::atomic<bool>* cancelled) {
-    if (!gate) return;
-    while (!gate->try_acquire_for(std::chrono::milliseconds(50)))
-      if (cancelled && cancelled->load()) return;
-    held_ = gate;
+  SetupSlot(SetupGate* gate, int64_t key, const std::atomic<bool>* cancelled) {
+    if (gate && gate->Acquire(key, cancelled)) held_ = gate;
   }
   ~SetupSlot() {
-    if (held_) held_->release();
+    if (held_) held_->Release();
   }
   SetupSlot(const SetupSlot&) = delete;
   SetupSlot& operator=(const SetupSlot&) = delete;
@@ -342,7 +339,7 @@ class SetupSlot {
 
 void CaseDriver::SetUp() {
   if (Failed()) return;
-  auto lab = ctx_.target->Provision(c_.id, ctx_.slot);
+  auto lab = ctx_.target->Provision(CaseLabName(c_, ctx_.repetition), ctx_.slot);
   if (!lab.ok()) {
     FailUnlessInterrupted(lab.error().message);
     return;
@@ -377,7 +374,7 @@ void CaseDriver::SetUp() {
 json CaseDriver::Run() {
   const int64_t started = MonotonicNs();
   {
-    SetupSlot slot(ctx_.setup_gate, ctx_.cancelled);
+    SetupSlot slot(ctx_.setup_gate, ctx_.setup_order, ctx_.cancelled);
     SetUp();
   }
   setup_s_ = static_cast<double>(MonotonicNs() - started) / 1e9;
@@ -388,7 +385,7 @@ json CaseDriver::Run() {
   spdlog::debug("case {}: hosts {} ({}) and {} ({})", c_.id, server_host.address, server_host.netns,
                 client_host.address, client_host.netns);
   port_ = lab_->TestPort(applied_.params.port);
-  const std::string pcap_rel = "pcaps/" + CaseStem(c_) + ".pcap";
+  const std::string pcap_rel = "pcaps/" + CaseStem(c_, ctx_.repetition) + ".pcap";
   auto pcap_path = PathInside(ctx_.out_dir, pcap_rel);
   if (!pcap_path.ok()) Fail(pcap_path.error().message);
   std::error_code ec;
@@ -457,7 +454,8 @@ json CaseDriver::Run() {
   for (Side* s : {&server_, &client_})
     if (s->agent) s->agent->Bye();
   {
-    SetupSlot slot(ctx_.setup_gate, nullptr);  // teardown forks too; never skipped
+    // Teardown forks too; never skipped, and ahead of waiting set-ups.
+    SetupSlot slot(ctx_.setup_gate, SetupGate::kTeardownKey, nullptr);
     if (Status s = lab_->Teardown(kAgentStopGraceNs); !s.ok()) Fail("teardown: " + s.message());
   }
   spdlog::debug("case {}: torn down", c_.id);
@@ -487,20 +485,22 @@ json CaseDriver::CaseJson(json packets, json capture_info, double duration_s) {
                 {"clock_rtt_ns", s.offset.rtt_ns}};
   };
   std::lock_guard<std::mutex> lock(mu_);
-  return {{"id", c_.id},
-          {"name", c_.name},
-          {"parameters", ParametersJson(c_, ctx_.time_scale, ctx_.variant)},
-          {"status", error_.empty() ? "completed" : "error"},
-          {"error", error_.empty() ? json(nullptr) : json(error_)},
-          {"warnings", warnings_},
-          {"duration_s", duration_s},
-          {"setup_s", setup_s_},
-          {"hosts", hosts},
-          {"agents", {{"server", agent_info(server_)}, {"client", agent_info(client_)}}},
-          {"t0_real_ns", t0_real_},
-          {"events", {{"server", server_.events}, {"client", client_.events}}},
-          {"packets", std::move(packets)},
-          {"capture", std::move(capture_info)}};
+  json doc = {{"id", c_.id},
+              {"name", c_.name},
+              {"parameters", ParametersJson(c_, ctx_.time_scale, ctx_.variant)},
+              {"status", error_.empty() ? "completed" : "error"},
+              {"error", error_.empty() ? json(nullptr) : json(error_)},
+              {"warnings", warnings_},
+              {"duration_s", duration_s},
+              {"setup_s", setup_s_},
+              {"hosts", hosts},
+              {"agents", {{"server", agent_info(server_)}, {"client", agent_info(client_)}}},
+              {"t0_real_ns", t0_real_},
+              {"events", {{"server", server_.events}, {"client", client_.events}}},
+              {"packets", std::move(packets)},
+              {"capture", std::move(capture_info)}};
+  if (ctx_.repetition > 0) doc["repetition"] = ctx_.repetition;
+  return doc;
 }
 
 }  // namespace
@@ -516,7 +516,13 @@ double CaseBudgetSeconds(const MatrixCase& c, const AppliedParams& a) {
   return t;
 }
 
-std::string CaseStem(const MatrixCase& c) { return c.id + "__" + c.name; }
+std::string CaseStem(const MatrixCase& c, int repetition) {
+  return c.id + "__" + c.name + (repetition > 0 ? "__r" + std::to_string(repetition) : "");
+}
+
+std::string CaseLabName(const MatrixCase& c, int repetition) {
+  return repetition > 0 ? c.id + "r" + std::to_string(repetition) : c.id;
+}
 
 json RunCase(const MatrixCase& c, const CaseContext& ctx) {
   CaseDriver d(c, ctx);

@@ -8,12 +8,12 @@
 
 #include <atomic>
 #include <functional>
-#include <semaphore>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "agents/base/clock.h"
+#include "suite/coordinator/setup_gate.h"
 #include "suite/matrix/matrix.h"
 #include "suite/targets/target.h"
 
@@ -29,13 +29,17 @@ constexpr int64_t kQuickStepTimeoutNs = 5 * kNsPerSec;
 // Set-up and teardown (namespaces, links, agents, handshakes) share the
 // machine's cores with every running case; a run lets this many cases set
 // up or tear down at once, and the rest wait their turn before their clock
-// starts (SetupSlots in run.h). Far above 2 on a 2-core machine let 340
-// cases' set-ups push load to 12 and running cases past their deadlines.
-using SetupGate = std::counting_semaphore<>;
+// starts (SetupSlots in run.h; the gate: setup_gate.h). Far above 2 on a
+// 2-core machine let 340 cases' set-ups push load to 12 and running cases
+// past their deadlines.
 
 struct CaseContext {
   Target* target = nullptr;
   int slot = 0;  // unique within the run: picks the addresses
+  // 0: the run has no --repeat (names and document as without one); K >= 1:
+  // repetition K of a `run --repeat N` run, which names the case's lab,
+  // files and document after it (CaseStem, CaseLabName; doc/results-format.md).
+  int repetition = 0;
   double time_scale = 1.0;
   double case_timeout_s = 0;                    // 0: the case's budget + kCaseSlackS
   std::string out_dir;                          // results directory; pcaps go to out_dir/pcaps/
@@ -45,6 +49,8 @@ struct CaseContext {
   // Held while the case sets up (until both agents have answered) and while
   // it tears down; null: no limit.
   SetupGate* setup_gate = nullptr;
+  // This case's place in the gate's queue: lower sets up first.
+  int64_t setup_order = 0;
   // Called with the lab once it exists and with nullptr when it is gone, so
   // an interrupted run can kill the case's agents from another thread.
   std::function<void(CaseLab*)> on_lab;
@@ -58,7 +64,12 @@ double CaseBudgetSeconds(const MatrixCase& c, const AppliedParams& a);
 
 nlohmann::json RunCase(const MatrixCase& c, const CaseContext& ctx);
 
-// "04__slow-client__linger-csock-0": file stem for the case's pcap.
-std::string CaseStem(const MatrixCase& c);
+// "04__slow-client__linger-csock-0": file stem for the case's pcap and
+// document; repetition K >= 1 appends "__r<K>" (IsSafeName characters only).
+std::string CaseStem(const MatrixCase& c, int repetition = 0);
+// The name the case's lab is provisioned under (namespaces ll-<run>-<name>-s):
+// the case id, or "<id>r<K>" for repetition K, so repetitions of one case
+// running at once never share a namespace (still [A-Za-z0-9]+ for the sweep).
+std::string CaseLabName(const MatrixCase& c, int repetition = 0);
 
 }  // namespace lingerlab

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -36,16 +37,19 @@ namespace {
 
 // The document of a case that produced none of its own: interrupted before
 // it started, or lost to an internal error.
-json ErrorCaseDoc(const MatrixCase& c, double time_scale, const std::string& error) {
-  return {{"id", c.id},
-          {"name", c.name},
-          {"parameters", ParametersJson(c, time_scale)},
-          {"status", "error"},
-          {"error", error},
-          {"warnings", json::array()},
-          {"duration_s", 0.0},
-          {"events", {{"server", json::array()}, {"client", json::array()}}},
-          {"packets", json::array()}};
+json ErrorCaseDoc(const MatrixCase& c, int repetition, double time_scale,
+                  const std::string& error) {
+  json doc = {{"id", c.id},
+              {"name", c.name},
+              {"parameters", ParametersJson(c, time_scale)},
+              {"status", "error"},
+              {"error", error},
+              {"warnings", json::array()},
+              {"duration_s", 0.0},
+              {"events", {{"server", json::array()}, {"client", json::array()}}},
+              {"packets", json::array()}};
+  if (repetition > 0) doc["repetition"] = repetition;
+  return doc;
 }
 
 // environment.agents from a case document: what its agents said.
@@ -126,8 +130,20 @@ Status ReleaseAgents(Target& target) {
   });
 }
 
-Result<std::string> CaseDocPath(const std::string& out_dir, const MatrixCase& c) {
-  return PathInside(out_dir, "cases/" + CaseStem(c) + ".json");
+Result<std::string> CaseDocPath(const std::string& out_dir, const MatrixCase& c, int repetition) {
+  return PathInside(out_dir, "cases/" + CaseStem(c, repetition) + ".json");
+}
+
+std::vector<RunItem> ExpandRepetitions(const std::vector<MatrixCase>& cases, int repeat) {
+  std::vector<RunItem> items;
+  for (const MatrixCase& c : cases) {
+    if (repeat <= 1) {
+      items.push_back({&c, 0});
+      continue;
+    }
+    for (int k = 1; k <= repeat; ++k) items.push_back({&c, k});
+  }
+  return items;
 }
 
 void SummarizeResults(json& results) {
@@ -161,7 +177,21 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
                std::atomic<bool>& cancelled) {
   const int64_t started_real = RealtimeNs();
   const int64_t started_mono = MonotonicNs();
-  std::vector<json> docs(cases.size());
+  const std::vector<RunItem> items = ExpandRepetitions(cases, options.repeat);
+  std::vector<json> docs(items.size());
+  // Cases are claimed, and set up through the gate, longest budget first:
+  // with 340 cases queueing for two set-up slots, a long case set up last
+  // would end the run late, while a short one set up last costs little.
+  // Documents stay in `items` order, and a case's addresses (its slot) too.
+  std::vector<size_t> order(items.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  {
+    std::vector<double> budget;
+    for (const RunItem& item : items)
+      budget.push_back(CaseBudgetSeconds(*item.c, ApplyTimeScale(*item.c, options.time_scale)));
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return budget[a] > budget[b]; });
+  }
   std::mutex mu;
   std::map<size_t, CaseLab*> live_labs;  // for killing agents on interruption
   SetupGate setup_gate(options.setup_slots > 0 ? options.setup_slots : DefaultSetupSlots());
@@ -169,15 +199,22 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
 
   auto worker = [&] {
     for (;;) {
-      size_t i;
+      size_t i, place;
       {
         std::lock_guard<std::mutex> lock(mu);
-        if (next >= cases.size() || cancelled.load()) return;
-        i = next++;
+        if (next >= items.size() || cancelled.load()) return;
+        place = next++;
+        i = order[place];
       }
+      const MatrixCase& c = *items[i].c;
+      const int repetition = items[i].repetition;
+      // "04" or "04 (repetition 3)" in log lines.
+      const std::string label =
+          repetition > 0 ? c.id + " (repetition " + std::to_string(repetition) + ")" : c.id;
       CaseContext ctx;
       ctx.target = &target;
       ctx.slot = static_cast<int>(i);
+      ctx.repetition = repetition;
       ctx.time_scale = options.time_scale;
       ctx.case_timeout_s = options.case_timeout_s;
       ctx.out_dir = options.out_dir;
@@ -185,6 +222,7 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
       ctx.variant = options.variant;
       ctx.cancelled = &cancelled;
       ctx.setup_gate = &setup_gate;
+      ctx.setup_order = static_cast<int64_t>(place);
       ctx.on_settle = options.on_settle;
       ctx.on_lab = [&, i](CaseLab* lab) {
         std::lock_guard<std::mutex> lock(mu);
@@ -193,19 +231,20 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
         else
           live_labs.erase(i);
       };
-      spdlog::info("case {} {}: started", cases[i].id, cases[i].name);
-      if (options.on_progress) options.on_progress({CaseProgress::kStarted, cases[i].id, false});
+      spdlog::info("case {} {}: started", label, c.name);
+      if (options.on_progress)
+        options.on_progress({CaseProgress::kStarted, c.id, false, repetition});
       json doc;
       try {
-        doc = RunCase(cases[i], ctx);
+        doc = RunCase(c, ctx);
       } catch (const std::exception& e) {
         // Last resort: RunCase handles agent input itself; a bug here must
         // cost one case, not the run and its results file.
-        doc =
-            ErrorCaseDoc(cases[i], options.time_scale, std::string("internal error: ") + e.what());
+        doc = ErrorCaseDoc(c, repetition, options.time_scale,
+                           std::string("internal error: ") + e.what());
       }
       if (options.post_process) options.post_process(doc);
-      spdlog::info("case {}: {} in {:.2f} s{}{}", cases[i].id, doc["status"].get<std::string>(),
+      spdlog::info("case {}: {} in {:.2f} s{}{}", label, doc["status"].get<std::string>(),
                    doc["duration_s"].get<double>(),
                    doc["error"].is_string() ? " (" + doc["error"].get<std::string>() + ")" : "",
                    doc.value("warnings", json::array()).empty()
@@ -215,12 +254,12 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
         const bool failed = doc.value("status", "") != "completed" ||
                             (doc.contains("verdict") && doc["verdict"].is_object() &&
                              doc["verdict"].value("status", "") == "deviation");
-        options.on_progress({CaseProgress::kFinished, cases[i].id, failed});
+        options.on_progress({CaseProgress::kFinished, c.id, failed, repetition});
       }
       if (!options.out_dir.empty()) {
-        auto path = CaseDocPath(options.out_dir, cases[i]);
+        auto path = CaseDocPath(options.out_dir, c, repetition);
         if (Status s = path.ok() ? WriteJsonAtomically(*path, doc) : path.status(); !s.ok())
-          spdlog::error("case {}: cannot keep its result: {}", cases[i].id, s.message());
+          spdlog::error("case {}: cannot keep its result: {}", label, s.message());
       }
       std::lock_guard<std::mutex> lock(mu);
       docs[i] = std::move(doc);
@@ -228,7 +267,7 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
   };
 
   const size_t jobs =
-      options.jobs > 0 ? std::min<size_t>(options.jobs, cases.size()) : DefaultJobs(cases.size());
+      options.jobs > 0 ? std::min<size_t>(options.jobs, items.size()) : DefaultJobs(items.size());
   std::vector<std::thread> threads;
   for (size_t j = 0; j < jobs; ++j) threads.emplace_back(worker);
 
@@ -255,10 +294,11 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
   json out_cases = json::array();
   json agent_platform = nullptr;
   json agents = options.probed_agents;
-  for (size_t i = 0; i < cases.size(); ++i) {
+  for (size_t i = 0; i < items.size(); ++i) {
     json& d = docs[i];
     if (d.is_null())
-      d = ErrorCaseDoc(cases[i], options.time_scale, "interrupted before it started");
+      d = ErrorCaseDoc(*items[i].c, items[i].repetition, options.time_scale,
+                       "interrupted before it started");
     if (agents.is_null()) agents = AgentsOfCase(d);
     out_cases.push_back(std::move(d));
   }
@@ -282,10 +322,14 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
               {"started_at", IsoTimeUtc(started_real)},
               {"finished_at", IsoTimeUtc(finished_real)},
               {"wall_s", static_cast<double>(MonotonicNs() - started_mono) / 1e9}};
+  if (options.repeat > 1) env["repeat"] = options.repeat;  // absent: 1 (doc/results-format.md)
   json results = {{"format", "lingerlab-results/1"},
                   {"environment", env},
                   {"summary", nullptr},  // keeps the documented key order
-                  {"cases", out_cases}};
+                  {"cases", nullptr}};
+  // Moved, not copied in the initializer list: the case documents are most
+  // of a run's memory (340 of them in a --repeat 10 run).
+  results["cases"] = std::move(out_cases);
   SummarizeResults(results);
   return results;
 }

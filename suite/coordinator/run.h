@@ -23,10 +23,15 @@ struct CaseProgress {
   enum Kind { kStarted, kFinished } kind = kStarted;
   std::string id;
   bool failed = false;  // kFinished: the case errored or deviates from its expected table
+  int repetition = 0;   // CaseContext::repetition: 0 without --repeat
 };
 
 struct RunOptions {
   double time_scale = 1.0;
+  // `run --repeat N`: every case runs N times in this one run, each
+  // repetition its own case document ("repetition": K, doc/results-format.md).
+  // 1: as without --repeat (no repetition fields, today's names).
+  int repeat = 1;
   int jobs = 0;               // 0: DefaultJobs(cases)
   int setup_slots = 0;        // cases setting up or tearing down at once; 0: DefaultSetupSlots()
   double case_timeout_s = 0;  // 0: each case's budget + kCaseSlackS
@@ -52,7 +57,20 @@ struct RunOptions {
 // <out_dir>/cases/<id>__<name>.json as soon as the case has finished (after
 // post_process), so a run whose results.json cannot be written, or that is
 // killed, loses no finished case.
-Result<std::string> CaseDocPath(const std::string& out_dir, const MatrixCase& c);
+// Repetition K >= 1 of a --repeat run: <id>__<name>__r<K>.json (CaseStem).
+Result<std::string> CaseDocPath(const std::string& out_dir, const MatrixCase& c,
+                                int repetition = 0);
+
+// One unit of work of a run: a case, and which repetition of it (0: the run
+// has no --repeat).
+struct RunItem {
+  const MatrixCase* c = nullptr;
+  int repetition = 0;
+};
+// The run's work in document order: each case's repetitions 1..repeat
+// together, cases in the given order; repeat <= 1 gives each case once with
+// repetition 0.
+std::vector<RunItem> ExpandRepetitions(const std::vector<MatrixCase>& cases, int repeat);
 
 // --jobs 0: as many cases at once as this machine holds. A running case is
 // mostly waiting (its scenario's pauses and reads), so cores do not bound

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 
 namespace lingerlab {
 
@@ -73,6 +74,16 @@ std::string CheckClaimValue(const ClaimInfo& info, const nlohmann::json& value) 
       return "be \"eof\", \"limit\" or an errno name";
   }
   return "have a known type";
+}
+
+std::string ClaimValueText(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", v.get<double>());
+    return buf;
+  }
+  return v.dump();
 }
 
 }  // namespace lingerlab

@@ -46,6 +46,10 @@ bool IsKnownClaim(const std::string& claim);
 // The values close_ended_by may take.
 const std::vector<std::string>& CloseEndedByValues();
 
+// A claim value as text (reports, stability): strings bare, floats to 3
+// significant digits, anything else as JSON.
+std::string ClaimValueText(const nlohmann::json& value);
+
 // Empty if `value` has the type `info` demands, else the reason, phrased to
 // follow "value must ..." ("be a boolean").
 std::string CheckClaimValue(const ClaimInfo& info, const nlohmann::json& value);

@@ -70,7 +70,7 @@ Status CheckPlatform(const Checker& ck, const json& platform, const std::string&
 }
 
 Status CheckCase(const Checker& ck, const json& c, const std::string& where, const Matrix& matrix,
-                 double time_scale) {
+                 double time_scale, int64_t repeat) {
   if (!c.is_object()) return ck.Bad(where, "must be an object");
   for (const char* key : {"id", "name", "status"}) {
     const json* v = Member(c, key);
@@ -86,6 +86,11 @@ Status CheckCase(const Checker& ck, const json& c, const std::string& where, con
   if (status != "completed" && status != "error")
     return ck.Bad(where + ".status", "must be \"completed\" or \"error\"");
   if (Status s = ck.OptionalString(c, "error", where, true); !s.ok()) return s;
+  if (const json* k = Member(c, "repetition")) {
+    if (!k->is_number_integer() || k->get<int64_t>() < 1 || k->get<int64_t>() > repeat)
+      return ck.Bad(where + ".repetition", "must be an integer from 1 to environment.repeat (" +
+                                               std::to_string(repeat) + ")");
+  }
 
   if (Status s = ck.OptionalObject(c, "parameters", where, true); !s.ok()) return s;
   if (const json* p = Member(c, "parameters"); p && p->is_object()) {
@@ -112,7 +117,7 @@ Status CheckCase(const Checker& ck, const json& c, const std::string& where, con
           IsSafeRelativePath(pcap->get_ref<const std::string&>(), kMaxRunPathBytes)))
       return ck.Bad(where + ".capture.pcap",
                     "must be null or a relative path under the run's directory "
-                    "(\"pcaps/<id>__<name>.pcap\")");
+                    "(\"pcaps/<id>__<name>.pcap\", or <id>__<name>__r<K>.pcap)");
   }
 
   if (Status s = ck.OptionalObject(c, "agents", where, true); !s.ok()) return s;
@@ -253,11 +258,18 @@ Status CheckResultsDoc(const json& doc, const std::string& path, const Matrix& m
   for (const char* key : {"expect_family", "target", "matrix"})
     if (Status s = ck.OptionalString(*env, key, "environment"); !s.ok()) return s;
   if (Status s = ck.OptionalObject(*env, "host", "environment", true); !s.ok()) return s;
+  int64_t repeat = 1;  // absent: a run without --repeat
+  if (const json* r = Member(*env, "repeat")) {
+    if (!r->is_number_integer() || r->get<int64_t>() < 1 || r->get<int64_t>() > kMaxRepeat)
+      return ck.Bad("environment.repeat",
+                    "must be an integer from 1 to " + std::to_string(kMaxRepeat));
+    repeat = r->get<int64_t>();
+  }
   const json* cases = Member(doc, "cases");
   if (!cases || !cases->is_array()) return ck.Bad("cases", "must be an array");
   for (size_t i = 0; i < cases->size(); ++i) {
-    Status s =
-        CheckCase(ck, (*cases)[i], "cases[" + std::to_string(i) + "]", matrix, ts->get<double>());
+    Status s = CheckCase(ck, (*cases)[i], "cases[" + std::to_string(i) + "]", matrix,
+                         ts->get<double>(), repeat);
     if (!s.ok()) return s;
   }
   return Status::Ok();

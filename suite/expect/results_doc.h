@@ -48,12 +48,16 @@ std::string RunFamily(const nlohmann::json& results_doc);
 // always has it).
 double RunTimeScale(const nlohmann::json& results_doc);
 
+// `run --repeat N` runs every case at most this many times; environment.repeat
+// and a case's "repetition" are checked against it.
+constexpr int kMaxRepeat = 1000;
+
 // Checks every field `check` and `report` read, before they read it: format,
 // environment (an object with a finite time_scale in (0, 100], optional
-// string expect_family, target), cases (objects with a string id that is a
-// case of `matrix`, name, status "completed" or "error", error string or
-// null, parameters whose time_scale equals the environment's, agents'
-// platform fields as strings, event lists of objects with a string step,
+// string expect_family, target, optional integer repeat in [1, kMaxRepeat]), cases (objects with a
+// string id that is a case of `matrix`, name, status "completed" or "error", error string or null,
+// optional integer repetition in [1, environment.repeat], parameters whose time_scale equals the
+// environment's, agents' platform fields as strings, event lists of objects with a string step,
 // packets with t, dir, flags, seq, ack and len, outcome claims of the
 // vocabulary with values of their type). kInvalidInput "<path>: <field>: <what>" on the first
 // problem.

@@ -46,6 +46,31 @@ TEST(ResultsDocTest, FamilyAndOsComeFromTheServerAgentNotTheHost) {
 
 TEST(ResultsDocTest, AWellFormedDocumentPasses) { EXPECT_EQ(Problem(Doc()), ""); }
 
+// A --repeat run: environment.repeat and each case's repetition are
+// checked; a document without them (every run before --repeat) passes.
+TEST(ResultsDocTest, RepeatAndRepetitionAreCheckedWhenPresent) {
+  json doc = Doc();
+  doc["environment"]["repeat"] = 2;
+  doc["cases"][0]["repetition"] = 1;
+  doc["cases"][1]["repetition"] = 2;
+  EXPECT_EQ(Problem(doc), "");
+  doc["cases"][1]["repetition"] = 3;
+  EXPECT_EQ(Problem(doc),
+            "r.json: cases[1].repetition: must be an integer from 1 to environment.repeat (2)");
+  doc["cases"][1]["repetition"] = "2";
+  EXPECT_NE(Problem(doc), "");
+  doc = Doc();
+  doc["cases"][0]["repetition"] = 1;  // no environment.repeat: 1
+  EXPECT_EQ(Problem(doc), "");
+  doc["cases"][0]["repetition"] = 0;
+  EXPECT_NE(Problem(doc), "");
+  doc = Doc();
+  for (const json& bad : {json(0), json(1001), json(2.5), json("10")}) {
+    doc["environment"]["repeat"] = bad;
+    EXPECT_EQ(Problem(doc), "r.json: environment.repeat: must be an integer from 1 to 1000") << bad;
+  }
+}
+
 // Was: `check` on a file without environment aborted (134).
 TEST(ResultsDocTest, EnvironmentAndTimeScaleAreRequired) {
   json doc = Doc();

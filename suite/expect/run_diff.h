@@ -36,6 +36,11 @@ struct ClaimChange {
 // runs: the race classes above, else the value itself (null when absent).
 nlohmann::json RaceClass(const nlohmann::json& case_doc, const std::string& claim);
 
+// Whether two durations are the same within the comparison's tolerance,
+// which it stores in *tolerance: max(kLingerToleranceMinS,
+// kLingerToleranceFraction * the larger value).
+bool SameTimeValue(double a, double b, double* tolerance);
+
 // Whether `claim` is the same in two case documents: equal values, or the
 // same race class. (Time-valued claims: DiffCase compares them within the
 // tolerance instead.)
@@ -47,7 +52,13 @@ bool SameClaimValue(const nlohmann::json& base, const nlohmann::json& now,
 std::vector<ClaimChange> DiffCase(const nlohmann::json& base, const nlohmann::json& now);
 
 // The changes over two results documents, in `order` (the matrix's case
-// ids); a case in one document only is a change "case".
+// ids); a case in one document only is a change "case". A case with one
+// document on each side is compared by DiffCase; one with several on either
+// side (`run --repeat`; the counts may differ) by the sets of values its
+// completed repetitions gave: a claim changed when the sets differ and so do
+// their race classes, a duration when the two ranges are apart by more than
+// the tolerance, the verdict or status when their sets differ. Such a
+// change's base/now are the sets (durations: [min, max]).
 std::vector<ClaimChange> DiffRuns(const nlohmann::json& base_doc, const nlohmann::json& new_doc,
                                   const std::vector<std::string>& order);
 

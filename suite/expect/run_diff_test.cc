@@ -139,6 +139,53 @@ TEST_F(RunDiffTest, VerdictStatusAndMissingClaimsAndCasesAreChanges) {
   EXPECT_NE(all.find("34 case: \"present\" -> (absent)"), std::string::npos) << all;
 }
 
+// Repeated runs (`run --repeat`), with different repeat counts: the same
+// reference run as 3 repetitions against it as 2 is no change, races
+// included; a decided claim that appears in one repetition is.
+json Repeated(const json& once, int n) {
+  json doc = once;
+  doc["environment"]["repeat"] = n;
+  doc["cases"] = json::array();
+  for (const json& c : once["cases"])
+    for (int k = 1; k <= n; ++k) {
+      json r = c;
+      r["repetition"] = k;
+      doc["cases"].push_back(std::move(r));
+    }
+  return doc;
+}
+
+TEST_F(RunDiffTest, RepeatedRunsWithDifferentCountsCompareBySets) {
+  base_ = Repeated(base_, 3);
+  now_ = Repeated(now_, 2);
+  EXPECT_EQ(All(Diff()), "");
+  // A race within one repetition (other bytes before the RST of case 03) is
+  // no change; RST against FIN in one repetition of case 03 is.
+  for (json& c : now_["cases"])
+    if (c["id"] == "03" && c["repetition"] == 2) {
+      c["outcome"]["claims"]["client_bytes"] = 4444;
+      EXPECT_EQ(All(Diff()), "");
+      c["outcome"]["claims"]["abort_on_close"] = false;
+    }
+  const std::string all = All(Diff());
+  EXPECT_NE(all.find("03 abort_on_close: [true] -> [false,true] (over 3 and 2 repetitions)"),
+            std::string::npos)
+      << all;
+  // A run of one document per case against a repeated one: the same too.
+  now_ = Load("reference-scale0.05/results.json");
+  EXPECT_EQ(All(Diff()), "");
+}
+
+TEST_F(RunDiffTest, RepeatedDurationsCompareAsRanges) {
+  base_ = Repeated(base_, 2);
+  now_ = Repeated(now_, 2);
+  for (json& c : now_["cases"])
+    if (c["id"] == "06") c["outcome"]["claims"]["close_blocked_s"] = 3.0;  // 1 s linger
+  const std::string all = All(Diff());
+  EXPECT_NE(all.find("06 close_blocked_s: "), std::string::npos) << all;
+  EXPECT_NE(all.find("ranges apart by more than"), std::string::npos) << all;
+}
+
 // Wrong types and missing objects never throw: what can be read is compared.
 TEST(RunDiffMalformedTest, WrongTypesAreComparedAsTheyAreNeverThrown) {
   const std::vector<json> shapes = {

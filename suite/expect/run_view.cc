@@ -21,6 +21,19 @@ std::string StringAt(const json& doc, std::initializer_list<const char*> path) {
   return j->is_string() ? j->get<std::string>() : "";
 }
 
+json ClaimsOf(const json& c) {
+  if (c.contains("outcome") && c.at("outcome").is_object() && c.at("outcome").contains("claims") &&
+      c.at("outcome").at("claims").is_object())
+    return c.at("outcome").at("claims");
+  return json::object();
+}
+
+// The case's verdict against the run's table, recomputed from its claims.
+json Verdict(const json& c, const std::string& id, const json& claims, const RunView& run) {
+  return CompareCase(*run.table, id, claims, CaseAppliedLinger(c),
+                     CaseCompareOptions(c, run.time_scale));
+}
+
 }  // namespace
 
 RunView MakeRunView(const json& doc, const std::vector<ExpectedTable>& tables) {
@@ -49,16 +62,22 @@ RunView MakeRunView(const json& doc, const std::vector<ExpectedTable>& tables) {
     if (rc.id.empty()) continue;
     rc.status = StringAt(c, {"status"});
     rc.error = StringAt(c, {"error"});
-    if (c.contains("outcome") && c.at("outcome").is_object() &&
-        c.at("outcome").contains("claims") && c.at("outcome").at("claims").is_object()) {
-      rc.claims = c.at("outcome").at("claims");
-    }
-    if (rc.status != "error" && run.table) {
-      const double linger = CaseAppliedLinger(c);
-      const CompareOptions options = CaseCompareOptions(c, run.time_scale);
-      rc.verdict = CompareCase(*run.table, rc.id, rc.claims, linger, options);
-    }
+    rc.claims = ClaimsOf(c);
+    if (run.cases.count(rc.id)) continue;  // a later repetition: in `stability`
+    if (rc.status != "error" && run.table) rc.verdict = Verdict(c, rc.id, rc.claims, run);
     run.cases[rc.id] = std::move(rc);
+  }
+  run.repeat = RunRepeat(doc);
+  if (run.repeat > 1) {
+    const VerdictOf verdict_of = [&run](const json& c) {
+      if (!run.table) return std::string();
+      const json v = Verdict(c, StringAt(c, {"id"}), ClaimsOf(c), run);
+      return StringAt(v, {"status"});
+    };
+    for (CaseStability& s : RunStability(doc, verdict_of)) {
+      const std::string id = s.id;
+      run.stability[id] = std::move(s);
+    }
   }
   return run;
 }

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "suite/expect/expected_table.h"
+#include "suite/expect/stability.h"
 
 namespace lingerlab {
 
@@ -33,7 +34,13 @@ struct RunView {
   std::string family;  // RunFamily: environment.expect_family, else the server agent's family
   double time_scale = 1.0;
   const ExpectedTable* table = nullptr;  // into the `tables` given to MakeRunView
-  std::map<std::string, RunCase> cases;  // by case id
+  // By case id. A --repeat run: the case's first repetition (its other
+  // repetitions are summed up in `stability`).
+  std::map<std::string, RunCase> cases;
+  int repeat = 1;  // RunRepeat: environment.repeat
+  // repeat > 1: each case's stability over its repetitions, verdicts
+  // recomputed as for `cases`; empty otherwise.
+  std::map<std::string, CaseStability> stability;
 };
 
 RunView MakeRunView(const nlohmann::json& results_doc, const std::vector<ExpectedTable>& tables);

@@ -218,7 +218,7 @@ std::map<std::string, const json*> CasesById(const json& doc) {
   if (doc.is_object() && doc.contains("cases") && doc["cases"].is_array())
     for (const json& c : doc["cases"])
       if (c.is_object() && c.contains("id") && c["id"].is_string())
-        out[c["id"].get<std::string>()] = &c;
+        out.emplace(c["id"].get<std::string>(), &c);  // a --repeat run: its first repetition
   return out;
 }
 
@@ -297,6 +297,35 @@ void Timelines(std::ostringstream& out, const ReportModel& m, const RunGrid& gri
   }
 }
 
+void Stability(std::ostringstream& out, const ReportModel& m) {
+  for (size_t r = 0; r < m.runs.size(); ++r) {
+    const std::vector<StabilityRow> rows = StabilityRows(m, r);
+    if (rows.empty()) continue;
+    const int unstable = UnstableCases(rows);
+    out << "<h2 id=\"stability-" << r + 1 << "\">Stability over repetitions: " << RunName(r) << " ("
+        << m.runs[r].repeat << " repetitions)</h2>\n<p class=\"note\">" << H(kStabilityNote)
+        << "</p>\n<p>" << unstable << " of " << rows.size()
+        << " case(s) with findings.</p>\n<table class=\"grid\"><thead><tr><th>#</th><th>Case</th>"
+           "<th>Completed</th><th>Verdict</th><th>Same in every repetition</th><th>Varies</th>"
+           "</tr></thead><tbody>\n";
+    for (const StabilityRow& row : rows) {
+      out << "<tr><td" << (row.findings ? " class=\"dev\"" : "") << ">" << H(row.case_id)
+          << (row.findings ? " ⚠" : "") << "</td><td class=\"case\">" << H(row.name) << "</td><td>"
+          << row.completed << "/" << row.repetitions << "</td><td>"
+          << H(row.verdicts.empty() ? "—" : row.verdicts) << "</td><td>";
+      for (const std::string& l : row.same) out << "<div>" << H(l) << "</div>";
+      out << "</td><td>";
+      if (row.varying.empty()) out << "—";
+      for (const std::string& l : row.varying) {
+        const bool finding = l.size() >= 7 && l.compare(l.size() - 7, 7, "FINDING") == 0;
+        out << "<div" << (finding ? " class=\"dev\"" : "") << ">" << H(l) << "</div>";
+      }
+      out << "</td></tr>\n";
+    }
+    out << "</tbody></table>\n";
+  }
+}
+
 }  // namespace
 
 std::string RenderHtmlReport(const Matrix& matrix, const std::vector<ExpectedTable>& tables,
@@ -343,6 +372,7 @@ std::string RenderHtmlReport(const Matrix& matrix, const std::vector<ExpectedTab
         << " Measured times are at the run's time scale: a linger time shrinks with it, a "
            "kernel constant does not.</p>\n";
   Grid(out, m, grid);
+  Stability(out, m);
   Timelines(out, m, grid, docs, pcap_dirs);
   out << "<h2 id=\"deviations\">Deviations</h2>\n";
   if (m.deviations.empty())

@@ -141,6 +141,25 @@ void Grid(std::ostringstream& out, const ReportModel& m, const RunGrid& grid) {
   }
 }
 
+void Stability(std::ostringstream& out, const ReportModel& m) {
+  for (size_t r = 0; r < m.runs.size(); ++r) {
+    const std::vector<StabilityRow> rows = StabilityRows(m, r);
+    if (rows.empty()) continue;
+    const int unstable = UnstableCases(rows);
+    out << "\n## Stability over repetitions: " << RunName(r) << " (" << m.runs[r].repeat
+        << " repetitions)\n\n"
+        << Md(kStabilityNote) << "\n\n"
+        << unstable << " of " << rows.size() << " case(s) with findings.\n\n";
+    out << Row({"#", "Case", "Completed", "Verdict", "Same in every repetition", "Varies"})
+        << Separator(6);
+    for (const StabilityRow& row : rows)
+      out << Row({Md(row.case_id) + (row.findings ? " ⚠" : ""), Md(row.name),
+                  std::to_string(row.completed) + "/" + std::to_string(row.repetitions),
+                  Md(row.verdicts.empty() ? "—" : row.verdicts), Joined(row.same, "—"),
+                  Joined(row.varying, "—")});
+  }
+}
+
 }  // namespace
 
 std::string RenderMarkdownReport(const Matrix& matrix, const std::vector<ExpectedTable>& all_tables,
@@ -205,6 +224,7 @@ std::string RenderMarkdownReport(const Matrix& matrix, const std::vector<Expecte
   }
   out << "\n";
   Grid(out, m, grid);
+  Stability(out, m);
 
   out << "\n## Deviations\n\n";
   if (m.deviations.empty()) out << "None.\n";

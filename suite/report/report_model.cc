@@ -83,16 +83,6 @@ SummaryTableModel SummaryTable(const ReportModel& m, const std::vector<CaseClaim
 
 std::string RunName(size_t index) { return "R" + std::to_string(index + 1); }
 
-std::string ClaimValueText(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3g", v.get<double>());
-    return buf;
-  }
-  return v.dump();
-}
-
 std::vector<std::string> ExpectedLines(const std::vector<Expectation>* expectations) {
   std::vector<std::string> out;
   if (!expectations) return out;
@@ -149,6 +139,49 @@ MeasuredCell MeasuredCellOf(const ReportModel& m, size_t r, const std::string& i
     cell.lines.push_back(std::move(line));
   }
   return cell;
+}
+
+const char* const kStabilityNote =
+    "Every case ran once per repetition in the one run. Claims that gave the same value in every "
+    "completed repetition are listed with it; a varying claim shows each value and how many "
+    "repetitions gave it (numbers as a min–max range). (race): a documented race, the same by "
+    "class as `lingerlab diff` compares (bytes before a RST as none/some/all of the payload; a "
+    "close() that returned at once, immediate or peer_acked); (within …): a duration within the "
+    "comparison's tolerance. FINDING: a claim the published behaviour decides, or the verdict, "
+    "differed between repetitions; `lingerlab check` counts the case as unstable and exits 1.";
+
+int UnstableCases(const std::vector<StabilityRow>& rows) {
+  int n = 0;
+  for (const StabilityRow& row : rows) n += row.findings > 0 ? 1 : 0;
+  return n;
+}
+
+std::vector<StabilityRow> StabilityRows(const ReportModel& m, size_t r) {
+  std::vector<StabilityRow> rows;
+  const RunView& run = m.runs[r];
+  if (run.repeat <= 1) return rows;
+  for (const MatrixCase& mc : m.matrix->cases) {
+    auto it = run.stability.find(mc.id);
+    if (it == run.stability.end()) continue;
+    const CaseStability& s = it->second;
+    StabilityRow row;
+    row.case_id = mc.id;
+    row.name = mc.name;
+    row.repetitions = s.repetitions;
+    row.completed = s.completed;
+    for (const ValueCount& v : s.verdicts)
+      row.verdicts +=
+          (row.verdicts.empty() ? "" : ", ") +
+          (v.value.is_string() && !v.value.get<std::string>().empty() ? v.value.get<std::string>()
+                                                                      : std::string("no verdict")) +
+          " " + std::to_string(v.count) + "/" + std::to_string(s.completed);
+    for (const ClaimStability& c : s.claims)
+      if (!c.varies) row.same.push_back(c.claim + "=" + ClaimValueText(c.values.front().value));
+    row.varying = VariationLines(s);
+    row.findings = s.Findings();
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 std::string CaseIdList(const std::vector<std::string>& ids, const std::string& sep) {

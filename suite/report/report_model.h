@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "suite/expect/article_tables.h"
+#include "suite/expect/claims.h"  // ClaimValueText
 #include "suite/expect/expected_table.h"
 #include "suite/expect/run_view.h"
 #include "suite/matrix/matrix.h"
@@ -68,14 +69,30 @@ struct ReportModel {
   std::string sources;                     // the expected tables' source documents, "; "-joined
 };
 
+// One case of a --repeat run's stability table (RunView::stability).
+struct StabilityRow {
+  std::string case_id, name;
+  int repetitions = 0, completed = 0;
+  std::string verdicts;              // "pass 10/10" (recomputed against the run's table)
+  std::vector<std::string> same;     // "abort_on_close=true": equal in every completed repetition
+  std::vector<std::string> varying;  // VariationLines: "(race)", "(within …)" or "FINDING"
+  int findings = 0;
+};
+
+// The stability rows of run `run` in the matrix's case order; empty when the
+// run has no repetitions.
+std::vector<StabilityRow> StabilityRows(const ReportModel& model, size_t run);
+// How many of `rows` have findings.
+int UnstableCases(const std::vector<StabilityRow>& rows);
+// The stability section's explanation, shared by the formats.
+extern const char* const kStabilityNote;
+
 // The model points into `tables` (and `matrix`): keep them alive while it is used.
 ReportModel BuildReportModel(const Matrix& matrix, const std::vector<ExpectedTable>& tables,
                              const std::vector<nlohmann::json>& results_docs);
 
 // "R1", "R2", ...
 std::string RunName(size_t index);
-// A claim value as text: strings bare, floats to 3 significant digits.
-std::string ClaimValueText(const nlohmann::json& value);
 // A family's expectations for a case, one line each ("close_blocks=true (linger)").
 std::vector<std::string> ExpectedLines(const std::vector<Expectation>* expectations);
 MeasuredCell MeasuredCellOf(const ReportModel& model, size_t run, const std::string& case_id);

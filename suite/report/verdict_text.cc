@@ -59,6 +59,8 @@ std::string RunLabel(const json& doc) {
 std::string CaseTitle(const json& c, const std::string& run_label) {
   const std::string id = JsonText(Field(c, "id")), name = JsonText(Field(c, "name"));
   std::string title = id + (id.empty() || name.empty() ? "" : " ") + name;
+  // A --repeat run: each repetition its own test ("03 name__r2 [netns]").
+  if (const json& k = Field(c, "repetition"); k.is_number_integer()) title += "__r" + k.dump();
   return (title.empty() ? "(unnamed case)" : title) + " [" + run_label + "]";
 }
 

@@ -7,7 +7,7 @@
 //               "remote/windows-native"), then " ipv6" and the close variant
 //               when the run used them. Merging tools key suites and tests by
 //               name; without the label three runs' "03" collapse into one.
-//   CaseTitle   "03 slow-client__linger-lsock-0 [gvisor]"
+//   CaseTitle   "03 slow-client__linger-lsock-0 [gvisor]" ("...-0__r2 [gvisor]": repetition 2)
 //   CiOutcome   a verdict as CI counts it: pass, fail (deviation), error (the
 //               case did not complete, or has no verdict), skip (not compared)
 //   ...Text     why a case failed, erred or was skipped, as plain text

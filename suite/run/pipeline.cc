@@ -9,6 +9,7 @@
 #include "agents/base/clock.h"
 #include "agents/protocol/protocol.h"
 #include "suite/coordinator/results_writer.h"
+#include "suite/expect/stability.h"
 #include "suite/run/analyzer.h"
 #include "suite/run/defaults.h"
 #include "suite/run/junit_file.h"
@@ -186,10 +187,11 @@ StageResult OpenOutput(const RunRequest& request, RunState& run) {
     return BadRequest(run.out_dir + " already holds results.json (written while this run started)");
 
   run.options.time_scale = request.time_scale;
+  run.options.repeat = request.repeat;
   run.options.jobs = request.jobs;
   if (const int most = run.target->MaxParallelCases();
       most > 0 && (run.options.jobs == 0 || run.options.jobs > most) &&
-      static_cast<int>(run.cases.size()) > most) {
+      static_cast<int>(run.cases.size()) * request.repeat > most) {
     spdlog::info("target {} runs at most {} cases at once (--jobs {})", request.target, most, most);
     run.options.jobs = most;
   }
@@ -205,13 +207,18 @@ StageResult OpenOutput(const RunRequest& request, RunState& run) {
   // environment.time_scale and every case's parameters, and analysis uses it.
   const double scale = run.options.time_scale;
   run.options.post_process = [&run, scale](json& c) { run.analyzer->Analyze(c, scale); };
-  spdlog::info("running {} case(s) of {} at time scale {} on target {}; output in {}",
-               run.cases.size(), run.matrix->name, request.time_scale, request.target, run.out_dir);
+  spdlog::info("running {} case(s){} of {} at time scale {} on target {}; output in {}",
+               run.cases.size(),
+               request.repeat > 1 ? " " + std::to_string(request.repeat) + " times each" : "",
+               run.matrix->name, request.time_scale, request.target, run.out_dir);
   return std::nullopt;
 }
 
 void RunCases(RunState& run, RunObserver& observer) {
-  observer.CasesStarting(run.cases, run.options.time_scale, static_cast<size_t>(run.options.jobs));
+  std::vector<MatrixCase> each;  // one entry per repetition: what the observer counts
+  for (const RunItem& item : ExpandRepetitions(run.cases, run.options.repeat))
+    each.push_back(*item.c);
+  observer.CasesStarting(each, run.options.time_scale, static_cast<size_t>(run.options.jobs));
   run.options.on_progress = [&observer](const CaseProgress& e) { observer.CaseEvent(e); };
   run.results = RunMatrix(run.cases, *run.target, run.options, run.cancelled);
   run.options.on_progress = nullptr;
@@ -231,6 +238,7 @@ void Analyze(const RunRequest& request, RunState& run) {
   for (json& c : run.results["cases"])
     if (!c.contains("verdict")) run.analyzer->Analyze(c, run.options.time_scale);
   SummarizeResults(run.results);
+  AddStabilitySummary(run.results);  // summary.unstable of a --repeat run
   if (!request.expect_family.empty())
     run.results["environment"]["expect_family"] = request.expect_family;
 }

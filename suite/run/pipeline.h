@@ -38,6 +38,7 @@ struct RunRequest {
   std::string matrix = "matrix/so_linger.json";
   std::string cases;
   double time_scale = 1.0;
+  int repeat = 1;                       // --repeat: each case this many times (RunOptions::repeat)
   std::string close_mode = "blocking";  // or "nonblocking": the run's variant (matrix.h)
   int jobs = 0;
   std::string out;

@@ -8,6 +8,7 @@
 #include "suite/coordinator/run.h"
 #include "suite/expect/expected_table.h"
 #include "suite/expect/results_doc.h"
+#include "suite/expect/stability.h"
 #include "suite/report/case_timeline.h"
 #include "suite/report/html_report.h"
 #include "suite/report/markdown_report.h"
@@ -49,6 +50,7 @@ Result<CheckedResults> CheckResults(const CheckRequest& request) {
   for (json& c : (*doc)["cases"]) analyzer->Analyze(c, scale);
   if (Status s = CheckAnalysed(*doc, request.results); !s.ok()) return s.error();
   SummarizeResults(*doc);
+  AddStabilitySummary(*doc);  // summary.unstable of a --repeat run
   return CheckedResults{std::move(*matrix), std::move(*doc)};
 }
 
@@ -115,18 +117,38 @@ Result<std::string> RenderReport(const ReportRequest& request) {
 }
 
 Result<std::string> CaseTimelineText(const std::string& results, const std::string& case_id,
-                                     const std::string& matrix_path) {
+                                     const std::string& matrix_path, int repetition) {
   auto matrix = LoadMatrix(RepoPath(matrix_path));
   if (!matrix.ok()) return matrix.error();
   auto doc = LoadResultsFile(results, *matrix);
   if (!doc.ok()) return doc.error();
+  // A --repeat run's documents carry "repetition": K; the stem of
+  // repetition K ends in "__r<K>" (CaseStem).
   std::string ids;
+  const json* first = nullptr;
+  int of_case = 0;
   for (const json& c : (*doc)["cases"]) {
     const std::string id = c["id"].get<std::string>();
+    const int k = c.value("repetition", 0);
     const std::string stem = id + "__" + c.value("name", "");
-    if (case_id == id || case_id == stem) return RenderTimelineText(BuildCaseTimeline(c));
-    ids += (ids.empty() ? "" : " ") + id;
+    const bool this_case = case_id == id || case_id == stem;
+    const bool by_stem = k > 0 && case_id == stem + "__r" + std::to_string(k);
+    if (by_stem || (this_case && (repetition == 0 || repetition == k))) {
+      if (!first) first = &c;
+      if (by_stem || repetition > 0 || k == 0) return RenderTimelineText(BuildCaseTimeline(c));
+    }
+    if (this_case) ++of_case;
+    if (ids.empty() || ids.substr(ids.rfind(' ') + 1) != id) ids += (ids.empty() ? "" : " ") + id;
   }
+  if (first) {  // a repeated case, no repetition asked for: its first
+    spdlog::info("case {} has {} repetitions; showing repetition {} (--repetition K for another)",
+                 case_id, of_case, first->value("repetition", 0));
+    return RenderTimelineText(BuildCaseTimeline(*first));
+  }
+  if (of_case > 0)
+    return MakeError(ErrorCode::kNotFound, results + ": case '" + case_id +
+                                               "' has no repetition " + std::to_string(repetition) +
+                                               " (it has " + std::to_string(of_case) + ")");
   return MakeError(ErrorCode::kNotFound,
                    results + " has no case '" + case_id + "' (it has: " + ids + ")");
 }

@@ -63,8 +63,10 @@ struct ReportRequest {
 Result<std::string> RenderReport(const ReportRequest& request);
 
 // `show`: one case of a results file as a timeline, in text. `case_id` is
-// the case's id or its id__name; kNotFound lists the ids the file has.
+// the case's id, its id__name, or a repetition's stem id__name__rK;
+// `repetition` K (0: the first) picks one of a --repeat run's documents.
+// kNotFound lists the ids the file has, or says the repetition is not there.
 Result<std::string> CaseTimelineText(const std::string& results, const std::string& case_id,
-                                     const std::string& matrix);
+                                     const std::string& matrix, int repetition = 0);
 
 }  // namespace lingerlab
