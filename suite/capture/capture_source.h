@@ -40,12 +40,13 @@ struct PcapCaptureOptions {
   std::string bpf_filter;  // e.g. "tcp and host 198.18.0.1 and port 5001"; "" = everything
   std::string pcap_path;   // file to write (pcap, nanosecond timestamps); "" = no file
   int snaplen = 256;       // bytes kept per frame; headers are enough
-  // The kernel's capture buffer (libpcap's ring). libpcap's default, 2 MiB,
-  // is mapped whole into our memory for every capture (34 at once in a full
-  // run); a case's connection is a few hundred packets at most and the ring
-  // is drained as packets arrive, so 256 KiB (~500 frames at this snaplen)
-  // leaves a wide margin. Drops would show in Dropped().
-  int buffer_bytes = 256 * 1024;
+  // The kernel's capture buffer (libpcap's ring). It is mapped whole into
+  // our memory for every live capture: 340 at once in a `--repeat 10` run,
+  // where 256 KiB rings were 85 of the coordinator's 104 MiB. A case's
+  // connection is a few hundred packets at most and the poller drains the
+  // ring as packets arrive, so 128 KiB (~250 frames at this snaplen) leaves
+  // a wide margin. Drops would show in Dropped() and in capture.dropped.
+  int buffer_bytes = 128 * 1024;
 };
 
 }  // namespace lingerlab
