@@ -4,6 +4,7 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -13,6 +14,7 @@
 #include "agents/base/text_rules.h"
 #include "agents/base/version.h"
 #include "agents/protocol/auth.h"
+#include "suite/cli/color.h"
 #include "suite/cli/exit_codes.h"
 #include "suite/cli/progress.h"
 #include "suite/coordinator/results_writer.h"
@@ -36,6 +38,8 @@ namespace {
 // Where PrintLine writes: stdout, or stderr when `--tap -` gives stdout to
 // the TAP stream (PrintLinesToStderr).
 FILE* g_printed_lines = stdout;
+// Whether verdict words are coloured (SetColorMode, color.h).
+bool g_color = false;
 
 // Every line a command prints on stdout goes through here. Names, errors
 // and platform strings come from files and agents: a control character in
@@ -103,6 +107,21 @@ std::string WarningsTag(const json& c) {
   return tag;
 }
 
+// One case's line: "04  slow-client__linger-csock-0  completed pass  close=...".
+// As PrintLine, with the verdict word coloured when colour is on: the
+// escapes go around the already escaped word, never into file text.
+void PrintCaseLine(const std::string& id, const std::string& name, const std::string& status,
+                   const std::string& verdict, const std::string& detail) {
+  auto pad = [](const std::string& t, size_t width) {
+    return t.size() >= width ? t : t + std::string(width - t.size(), ' ');
+  };
+  const std::string word = TerminalSafe(pad(verdict, 15));
+  const std::string line =
+      TerminalSafe(pad(id, 3) + " " + pad(name, 48) + " " + pad(status, 9) + " ") +
+      (g_color ? PaintVerdict(verdict, word) : word) + TerminalSafe(detail) + "\n";
+  std::fwrite(line.data(), 1, line.size(), g_printed_lines);
+}
+
 void PrintSummary(const json& results, const std::string& path) {
   for (const json& c : results["cases"]) {
     std::string verdict = c.contains("verdict") ? c["verdict"].value("status", "") : "";
@@ -111,8 +130,8 @@ void PrintSummary(const json& results, const std::string& path) {
     // A --repeat run's repetition K: "04 r3".
     const std::string id = c["id"].get<std::string>() +
                            (c.contains("repetition") ? " r" + c["repetition"].dump() : "");
-    PrintLine("%-3s %-48s %-9s %-15s%s", id.c_str(), c["name"].get<std::string>().c_str(),
-              c["status"].get<std::string>().c_str(), verdict.c_str(), detail.c_str());
+    PrintCaseLine(id, c["name"].get<std::string>(), c["status"].get<std::string>(), verdict,
+                  detail);
     if (verdict == "deviation")
       for (const json& ch : c["verdict"].value("checks", json::array()))
         if (ch.value("result", "") == "deviation")
@@ -169,6 +188,11 @@ class RunPrinter final : public RunObserver {
 }  // namespace
 
 void PrintLinesToStderr() { g_printed_lines = stderr; }
+
+void SetColorMode(ColorMode mode) {
+  g_color = ColorWanted(mode, ::isatty(::fileno(g_printed_lines)) != 0, std::getenv("NO_COLOR"),
+                        std::getenv("TERM"));
+}
 
 std::string VersionString() {
   return std::string(LINGERLAB_VERSION) + " (" + LINGERLAB_GIT_COMMIT + ")";

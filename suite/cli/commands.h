@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "suite/cli/color.h"
 #include "suite/run/pipeline.h"
 #include "suite/run/saved_results.h"
 
@@ -17,6 +18,9 @@ std::string VersionString();
 // `--tap -`: TAP owns stdout, so the lines commands print there (the
 // summary of run and check) go to stderr instead.
 void PrintLinesToStderr();
+// --color: whether `run` and `check` colour their verdict words (color.h);
+// decided for where the lines go, so call after PrintLinesToStderr.
+void SetColorMode(ColorMode mode);
 
 // `lingerlab run`'s options: the pipeline's request (suite/run/pipeline.h)
 // and how progress is shown.

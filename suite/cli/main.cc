@@ -78,6 +78,11 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbosity, "more log output (-vv for trace)");
   app.add_flag("-q,--quiet", quiet, "warnings and errors only");
   app.set_version_flag("--version", VersionString());
+  std::string color = "auto";
+  app.add_option("--color", color,
+                 "colour the verdicts: auto (a terminal, unless NO_COLOR is set), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
 
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "run matrix cases and write results JSON + pcaps");
@@ -317,6 +322,9 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (run.tap == "-" || check.tap == "-") PrintLinesToStderr();
+  ColorMode color_mode = ColorMode::kAuto;
+  (void)ParseColorMode(color, color_mode);  // CLI11 checked it
+  SetColorMode(color_mode);
   if (*run_cmd) return CmdRun(run);
   if (*list_cmd) return CmdList(list_matrix, list_json);
   if (*clean_cmd) return CmdClean(clean_target);

@@ -244,8 +244,14 @@ json RunMatrix(const std::vector<MatrixCase>& cases, Target& target, const RunOp
                            std::string("internal error: ") + e.what());
       }
       if (options.post_process) options.post_process(doc);
-      spdlog::info("case {}: {} in {:.2f} s{}{}", label, doc["status"].get<std::string>(),
-                   doc["duration_s"].get<double>(),
+      // The verdict as soon as the case has one (post_process analysed it).
+      const std::string verdict =
+          doc.contains("verdict") && doc["verdict"].is_object() &&
+                  doc["verdict"].value("status", json()).is_string()
+              ? ", " + doc["verdict"]["status"].get<std::string>()
+              : "";
+      spdlog::info("case {}: {}{} in {:.2f} s{}{}", label, doc["status"].get<std::string>(),
+                   doc["status"] == "error" ? "" : verdict, doc["duration_s"].get<double>(),
                    doc["error"].is_string() ? " (" + doc["error"].get<std::string>() + ")" : "",
                    doc.value("warnings", json::array()).empty()
                        ? ""
