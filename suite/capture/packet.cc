@@ -82,18 +82,23 @@ std::optional<TcpPacket> ParseTcp(Bytes tcp, size_t segment_len, TcpPacket out) 
   // Options: a malformed option list ends option parsing, not the packet;
   // the fixed header is still valid evidence.
   size_t i = 20;
+  out.urgent = tcp.U16(18);
   while (i < header_len) {
     const uint8_t kind = tcp.U8(i);
-    if (kind == 0) break;  // end of option list
-    if (kind == 1) {       // NOP
+    if (kind == 0 || kind == 1) {  // end of option list, NOP: no length byte
+      out.options.push_back({kind, {}});
+      if (kind == 0) break;
       ++i;
       continue;
     }
-    if (i + 1 >= header_len) break;
-    const size_t len = tcp.U8(i + 1);
-    if (len < 2 || len > header_len - i) break;
+    const size_t len = i + 1 < header_len ? tcp.U8(i + 1) : 0;
+    if (len < 2 || len > header_len - i) {
+      out.options_malformed = true;
+      break;
+    }
     if (kind == 2 && len == 4) out.mss = tcp.U16(i + 2);
     if (kind == 3 && len == 3) out.wscale = tcp.U8(i + 2);
+    out.options.push_back({kind, std::vector<uint8_t>(tcp.data() + i + 2, tcp.data() + i + len)});
     i += len;
   }
   return out;

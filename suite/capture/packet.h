@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace lingerlab {
 
@@ -24,7 +25,15 @@ inline constexpr uint8_t kTcpUrg = 0x20;
 inline constexpr uint8_t kTcpEce = 0x40;
 inline constexpr uint8_t kTcpCwr = 0x80;
 
+// One TCP option as sent: its kind and the bytes after kind and length
+// (none for EOL and NOP). Kept raw so tcpdump_line.h can list every option.
+struct TcpOption {
+  uint8_t kind = 0;
+  std::vector<uint8_t> data;
+};
+
 struct TcpPacket {
+  int64_t frame = 0;     // 1-based position in the pcap file, every frame counted; 0 if live
   int64_t t_ns = 0;      // realtime clock, nanoseconds since the epoch (pcap timestamp)
   std::string src, dst;  // textual IPv4/IPv6 addresses (inet_ntop form)
   int src_port = 0, dst_port = 0;
@@ -34,6 +43,11 @@ struct TcpPacket {
   uint16_t window = 0;        // raw window field (unscaled)
   std::optional<int> wscale;  // window-scale option (shift count as sent), if present
   std::optional<int> mss;     // MSS option, if present
+  uint16_t urgent = 0;        // urgent pointer (meaningful with kTcpUrg)
+  // Every option in header order, up to EOL (included) or the first malformed
+  // one (options_malformed).
+  std::vector<TcpOption> options;
+  bool options_malformed = false;
 };
 
 // tcpdump-style flag letters in the order F S R P U E W, then "." for ACK:

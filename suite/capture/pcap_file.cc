@@ -39,6 +39,7 @@ Result<std::vector<TcpPacket>> ReadPcapFile(const std::string& path) {
   const int precision = pcap_get_tstamp_precision(pcap.get());
 
   std::vector<TcpPacket> packets;
+  int64_t frame = 0;  // tshark's frame.number: every frame counts, TCP or not
   while (true) {
     pcap_pkthdr* header = nullptr;
     const u_char* data = nullptr;
@@ -50,7 +51,11 @@ Result<std::vector<TcpPacket>> ReadPcapFile(const std::string& path) {
     }
     auto packet =
         ParseFrame(linktype, data, header->caplen, TimestampNs(header->ts, precision), header->len);
-    if (packet) packets.push_back(std::move(*packet));
+    ++frame;
+    if (packet) {
+      packet->frame = frame;
+      packets.push_back(std::move(*packet));
+    }
   }
   return packets;
 }

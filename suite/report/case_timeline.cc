@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -127,6 +128,24 @@ std::string Duration(double s) {
   return buf;
 }
 
+// A document packet in tcpdump's shape, as far as the document knows it:
+// no client port, relative numbers throughout, the window in bytes.
+std::string DocumentPacketText(const CaseTimeline& tl, const TimelinePacket& p) {
+  const std::string server = (tl.server_addr.empty() ? "server" : tl.server_addr) +
+                             (tl.server_port > 0 ? "." + std::to_string(tl.server_port) : "");
+  const std::string client = tl.client_addr.empty() ? "client" : tl.client_addr;
+  const bool v6 = tl.server_addr.find(':') != std::string::npos;
+  std::string text = std::string(v6 ? "IP6 " : "IP ") + (p.s2c ? server : client) + " > " +
+                     (p.s2c ? client : server) + ": Flags [" +
+                     (p.flags.empty() ? "none" : p.flags) + "]";
+  if (p.len > 0 || p.flags.find_first_of("SFR") != std::string::npos) {
+    text += ", seq " + std::to_string(p.seq);
+    if (p.len > 0) text += ":" + std::to_string(p.seq + p.len);
+  }
+  if (p.flags.find('.') != std::string::npos) text += ", ack " + std::to_string(p.ack);
+  return text + ", win " + std::to_string(p.win) + ", length " + std::to_string(p.len);
+}
+
 }  // namespace
 
 const char* SegmentKindName(SegmentKind kind) {
@@ -161,6 +180,13 @@ CaseTimeline BuildCaseTimeline(const json& case_doc) {
   if (verdict.is_string()) tl.verdict = verdict.get<std::string>();
   const json& pcap = FieldOrNull(FieldOrNull(case_doc, "capture"), "pcap");
   if (pcap.is_string()) tl.pcap = pcap.get<std::string>();
+  const json& hosts = FieldOrNull(case_doc, "hosts");
+  const json& server_addr = FieldOrNull(FieldOrNull(hosts, "server"), "address");
+  const json& client_addr = FieldOrNull(FieldOrNull(hosts, "client"), "address");
+  const json& port = FieldOrNull(FieldOrNull(hosts, "server"), "port");
+  if (server_addr.is_string()) tl.server_addr = server_addr.get<std::string>();
+  if (client_addr.is_string()) tl.client_addr = client_addr.get<std::string>();
+  if (port.is_number_integer()) tl.server_port = port.get<int>();
 
   for (bool server : {true, false}) {
     for (const classify::CaseEvent& e : server ? view.server : view.client) {
@@ -180,7 +206,7 @@ CaseTimeline BuildCaseTimeline(const json& case_doc) {
       [](const TimelineCall& a, const TimelineCall& b) { return a.t_start < b.t_start; });
   for (const classify::CasePacket& p : view.packets)
     tl.packets.push_back(
-        {p.index, p.t, p.s2c, p.flags, p.seq, p.ack, p.len, p.win, SegmentKind::kAck, {}});
+        {p.index, p.t, p.s2c, p.flags, p.seq, p.ack, p.len, p.win, SegmentKind::kAck, {}, 0, {}});
   ClassifySegments(tl.packets);  // in capture order: the state follows the wire
   std::stable_sort(tl.packets.begin(), tl.packets.end(),
                    [](const TimelinePacket& a, const TimelinePacket& b) { return a.t < b.t; });
@@ -249,6 +275,53 @@ CaseTimeline BuildCaseTimeline(const json& case_doc) {
   return tl;
 }
 
+void UseWirePackets(CaseTimeline& tl, const std::vector<WirePacket>& wire) {
+  std::vector<TimelinePacket> doc = std::move(tl.packets);
+  std::stable_sort(doc.begin(), doc.end(), [](const TimelinePacket& a, const TimelinePacket& b) {
+    return a.index < b.index;
+  });
+  tl.packets.clear();
+  auto same = [](const TimelinePacket& d, const WirePacket& w) {
+    return d.s2c == w.s2c && d.flags == w.flags && d.len == w.len;
+  };
+  // A capture on another host (a remote server agent) stamps with that
+  // host's clock; the document's times are shifted by its offset. The first
+  // document packet's frame gives that shift, applied to every frame.
+  double shift = 0;
+  for (const WirePacket& w : wire)
+    if (!doc.empty() && same(doc.front(), w)) {
+      shift = doc.front().t - w.t;
+      break;
+    }
+  size_t next = 0;
+  for (const WirePacket& w : wire) {
+    TimelinePacket p;
+    if (next < doc.size() && same(doc[next], w) && std::fabs(doc[next].t - (w.t + shift)) < 1e-6) {
+      p = std::move(doc[next++]);
+    } else {
+      p.index = std::numeric_limits<size_t>::max();  // no document packet
+      p.s2c = w.s2c;
+      p.flags = w.flags;
+      p.len = w.len;
+      p.kind = p.flags.find('R') != std::string::npos   ? SegmentKind::kRst
+               : p.flags.find('S') != std::string::npos ? SegmentKind::kSyn
+               : p.flags.find('F') != std::string::npos ? SegmentKind::kFin
+               : w.len > 0                              ? SegmentKind::kData
+                                                        : SegmentKind::kAck;
+    }
+    p.t = w.t + shift;
+    p.frame = w.frame;
+    p.wire = w.text;
+    tl.packets.push_back(std::move(p));
+  }
+  for (; next < doc.size(); ++next)
+    for (const std::string& e : doc[next].evidence)
+      tl.notes.push_back("(document packet " + std::to_string(doc[next].index) +
+                         ", not found in the pcap) " + e);
+  std::stable_sort(tl.packets.begin(), tl.packets.end(),
+                   [](const TimelinePacket& a, const TimelinePacket& b) { return a.t < b.t; });
+}
+
 std::string RenderTimelineText(const CaseTimeline& tl) {
   struct Line {
     double t;
@@ -274,10 +347,7 @@ std::string RenderTimelineText(const CaseTimeline& tl) {
     }
   }
   for (const TimelinePacket& p : tl.packets) {
-    std::string text = std::string(p.s2c ? "server > client" : "client > server") + "  [" +
-                       p.flags + "] seq " + std::to_string(p.seq) + " ack " +
-                       std::to_string(p.ack) + " win " + std::to_string(p.win) + " len " +
-                       std::to_string(p.len);
+    std::string text = p.wire.empty() ? DocumentPacketText(tl, p) : p.wire;
     if (p.kind == SegmentKind::kZeroWindowProbe || p.kind == SegmentKind::kWindowUpdate)
       text += "  (" + std::string(SegmentKindName(p.kind)) + ")";
     for (const std::string& e : p.evidence) text += "\n" + std::string(30, ' ') + "<== " + e;
@@ -291,6 +361,7 @@ std::string RenderTimelineText(const CaseTimeline& tl) {
   if (!tl.error.empty()) out += " (" + tl.error + ")";
   out += "\n";
   if (!tl.pcap.empty()) out += "pcap: " + tl.pcap + "\n";
+  if (!tl.packets_from.empty()) out += "packets: " + tl.packets_from + "\n";
   for (const Line& l : lines) out += Seconds(l.t) + "  " + l.text + "\n";
   for (const std::string& n : tl.notes) out += "note: " + n + "\n";
   return out;

@@ -39,22 +39,53 @@ struct TimelinePacket {
   int64_t seq = 0, ack = 0, len = 0, win = 0;
   SegmentKind kind = SegmentKind::kAck;
   std::vector<std::string> evidence;  // "abort_on_close: server RST 0.000015 s after close() ..."
+  // From the pcap (UseWirePackets): tshark's frame.number and tcpdump's line,
+  // "#7 12:00:01.234567 IP 198.18.0.1.5001 > ...: Flags [P.], ...". Empty:
+  // only the results document's view of the packet is known.
+  int64_t frame = 0;
+  std::string wire;
 };
 
 struct CaseTimeline {
   std::string id, name, status, verdict, error;
-  std::vector<TimelineCall> calls;      // both sides, by start time
-  std::vector<TimelinePacket> packets;  // by time
-  std::vector<std::string> notes;       // evidence tied to no call or packet
-  std::string pcap;                     // the case's pcap, relative to the results file
-  double t_first = 0, t_last = 0;       // the axis: first and last call or packet
+  std::vector<TimelineCall> calls;       // both sides, by start time
+  std::vector<TimelinePacket> packets;   // by time
+  std::vector<std::string> notes;        // evidence tied to no call or packet
+  std::string pcap;                      // the case's pcap, relative to the results file
+  std::string server_addr, client_addr;  // hosts.*.address ("" unknown)
+  int server_port = 0;
+  std::string packets_from;        // where the packet lines come from, for the header ("" unsaid)
+  double t_first = 0, t_last = 0;  // the axis: first and last call or packet
 };
 
 CaseTimeline BuildCaseTimeline(const nlohmann::json& case_doc);
 
-// `lingerlab show`: one line per call and packet, in time order, like
-// tcpdump's; a call that spans packets (a blocking close()) gets a line where
-// it starts and one where it returns; evidence is marked with "<== claim".
+// One TCP frame of the case's pcap, already in tcpdump's words (the reader
+// and the wording are suite/capture's; this module does not read pcaps).
+struct WirePacket {
+  int64_t frame = 0;  // tshark's frame.number
+  double t = 0;       // on the case axis: (pcap time - t0_real_ns) in seconds
+  bool s2c = false;
+  std::string flags;  // FlagsText, to match the document's packets
+  int64_t len = 0;
+  std::string text;  // "#7 12:00:01.234567 IP ..."
+};
+
+// Replaces the document's packets with the pcap's, in file order. The
+// document's packets are the connection's frames of that same pcap, so each
+// is matched in order (same direction, flags, length and time to 1 us, after
+// shifting every frame by the document's offset from the pcap clock, which
+// is nonzero when a remote agent captured on its own clock) and
+// lends its index, kind and evidence to its frame; a frame without a match is
+// shown without them, and evidence of an unmatched document packet becomes a
+// note rather than being lost.
+void UseWirePackets(CaseTimeline& timeline, const std::vector<WirePacket>& wire);
+
+// `lingerlab show`: one line per call and packet, in time order, each after
+// its case time; packets as tcpdump prints them (the pcap's wire text, or
+// the document's packet in the same shape when there is no pcap); a call that spans packets (a
+// blocking close()) gets a line where it starts and one where it returns; evidence is marked with
+// "<== claim".
 std::string RenderTimelineText(const CaseTimeline& timeline);
 
 }  // namespace lingerlab

@@ -48,7 +48,7 @@ TEST(CaseTimelineTest, TheAbortingCloseAndItsRstCarryTheEvidence) {
   EXPECT_TRUE(close_found);
 
   const std::string text = RenderTimelineText(tl);
-  EXPECT_NE(text.find("server > client  [R"), std::string::npos) << text;
+  EXPECT_NE(text.find(": Flags [R"), std::string::npos) << text;
   EXPECT_NE(text.find("<== abort_on_close: server RST"), std::string::npos) << text;
   EXPECT_NE(text.find("client read(sock, 512 B every 200 ms) ..."), std::string::npos) << text;
   EXPECT_NE(text.find("= 11644 B, ECONNRESET  [blocked"), std::string::npos) << text;
@@ -63,7 +63,87 @@ TEST(CaseTimelineTest, ABlockingCloseHasAStartLineAndAReturnLine) {
   ASSERT_NE(start, std::string::npos) << text;
   ASSERT_NE(ret, std::string::npos) << text;
   EXPECT_LT(start, ret);
-  EXPECT_NE(text.substr(start, ret - start).find("client > server"), std::string::npos);
+  EXPECT_NE(text.substr(start, ret - start).find(".5001: Flags"),
+            std::string::npos);  // client > server
+}
+
+// Constructed: without a pcap, a document packet is shown in tcpdump's shape
+// from what the document knows (addresses, server port, relative numbers).
+json TwoPacketCase() {
+  return {{"id", "98"},
+          {"status", "completed"},
+          {"hosts",
+           {{"server", {{"address", "198.18.0.1"}, {"port", 5001}}},
+            {"client", {{"address", "198.18.0.2"}}}}},
+          {"packets",
+           {{{"t", 0.5},
+             {"dir", "s2c"},
+             {"flags", "P."},
+             {"seq", 1},
+             {"ack", 1},
+             {"len", 1448},
+             {"win", 65536}},
+            {{"t", 0.6},
+             {"dir", "s2c"},
+             {"flags", "R"},
+             {"seq", 1449},
+             {"ack", 0},
+             {"len", 0},
+             {"win", 0}}}},
+          {"outcome",
+           {{"evidence",
+             {{{"for", "abort"}, {"what", "the RST"}, {"packet", 1}},
+              {{"for", "data"}, {"what", "the data"}, {"packet", 0}}}}}}};
+}
+
+TEST(CaseTimelineTest, WithoutAPcapDocumentPacketsReadLikeTcpdump) {
+  CaseTimeline tl = BuildCaseTimeline(TwoPacketCase());
+  tl.packets_from = "from the results document (no pcap)";
+  const std::string text = RenderTimelineText(tl);
+  EXPECT_NE(text.find("packets: from the results document (no pcap)\n"), std::string::npos);
+  EXPECT_NE(text.find("  0.500000  IP 198.18.0.1.5001 > 198.18.0.2: Flags [P.], seq 1:1449, "
+                      "ack 1, win 65536, length 1448\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("IP 198.18.0.1.5001 > 198.18.0.2: Flags [R], seq 1449, win 0, length 0"),
+            std::string::npos)
+      << text;
+}
+
+// The pcap's frames replace the document's packets; each document packet's
+// evidence follows its frame, a frame the document lacks is still shown, and
+// evidence of a document packet the pcap lacks is kept as a note.
+TEST(CaseTimelineTest, WirePacketsTakeOverTheDocumentsEvidenceInOrder) {
+  CaseTimeline tl = BuildCaseTimeline(TwoPacketCase());
+  UseWirePackets(tl, {{3, 0.5, true, "P.", 1448, "#3 wire data"},
+                      {4, 0.55, false, ".", 0, "#4 wire ack"},
+                      {5, 0.7, true, "R", 0, "#5 another RST"}});
+  ASSERT_EQ(tl.packets.size(), 3u);
+  EXPECT_EQ(tl.packets[0].frame, 3);
+  EXPECT_EQ(tl.packets[0].index, 0u);
+  EXPECT_EQ(tl.packets[0].evidence, std::vector<std::string>{"data: the data"});
+  EXPECT_EQ(tl.packets[1].frame, 4);
+  EXPECT_TRUE(tl.packets[1].evidence.empty());
+  EXPECT_EQ(tl.packets[2].frame, 5);  // t differs from the document's RST: not the same packet
+  EXPECT_EQ(tl.packets[2].kind, SegmentKind::kRst);
+  EXPECT_TRUE(tl.packets[2].evidence.empty());
+  ASSERT_EQ(tl.notes.size(), 1u);
+  EXPECT_NE(tl.notes[0].find("document packet 1, not found in the pcap) abort: the RST"),
+            std::string::npos);
+  const std::string text = RenderTimelineText(tl);
+  EXPECT_NE(text.find("  0.500000  #3 wire data\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  0.550000  #4 wire ack\n"), std::string::npos) << text;
+}
+
+// A remote agent's pcap is on its clock: the document's packets are shifted
+// by the offset, and so are the frames, so they still meet their evidence.
+TEST(CaseTimelineTest, WirePacketsFollowTheDocumentsClockShift) {
+  CaseTimeline tl = BuildCaseTimeline(TwoPacketCase());
+  UseWirePackets(tl, {{1, 0.49, true, "P.", 1448, "#1 data"}, {2, 0.59, true, "R", 0, "#2 rst"}});
+  ASSERT_EQ(tl.packets.size(), 2u);
+  EXPECT_NEAR(tl.packets[1].t, 0.6, 1e-9);
+  EXPECT_EQ(tl.packets[1].evidence, std::vector<std::string>{"abort: the RST"});
+  EXPECT_TRUE(tl.notes.empty());
 }
 
 // Constructed: a closed window, a probe into it and the window update.

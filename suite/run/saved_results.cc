@@ -5,6 +5,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agents/base/text_rules.h"
+#include "suite/capture/pcap_file.h"
+#include "suite/capture/tcpdump_line.h"
 #include "suite/coordinator/run.h"
 #include "suite/expect/expected_table.h"
 #include "suite/expect/results_doc.h"
@@ -35,6 +38,49 @@ Status CheckAnalysed(const json& doc, const std::string& path) {
                            "): " + c["verdict"].value("reason", json("cannot be analysed")).dump());
   }
   return Status::Ok();
+}
+
+// Longest pcap path `show` follows (the results writer's own names are far shorter).
+constexpr size_t kMaxPcapPathBytes = 512;
+
+// One case's `show` text: its packets from its pcap beside the results file
+// when that is there (tcpdump's lines and frame numbers), else from the
+// document, saying which in a "packets:" header line.
+std::string ShowCase(const json& c, const std::string& results) {
+  CaseTimeline tl = BuildCaseTimeline(c);
+  const json& t0 = c.contains("t0_real_ns") ? c["t0_real_ns"] : json();
+  std::string why;
+  if (tl.pcap.empty()) {
+    why = "the case names no pcap";
+  } else if (!IsSafeRelativePath(tl.pcap, kMaxPcapPathBytes)) {
+    why =
+        "pcap path not followed: not a relative path under the results directory (doc/security.md)";
+  } else if (!t0.is_number_integer()) {
+    why = "the case has no t0_real_ns to place the pcap's frames on its time axis";
+  } else {
+    const std::string path = (fs::path(results).parent_path() / tl.pcap).string();
+    auto frames = ReadPcapFile(path);
+    if (!frames.ok()) {
+      why = frames.error().message;
+    } else {
+      TcpdumpRelative relative;
+      std::vector<WirePacket> wire;
+      for (const TcpPacket& f : *frames) {
+        const bool s2c =
+            f.src_port == tl.server_port && (tl.server_addr.empty() || f.src == tl.server_addr);
+        wire.push_back({f.frame, static_cast<double>(f.t_ns - t0.get<int64_t>()) / 1e9, s2c,
+                        FlagsText(f.flags), f.payload_len,
+                        "#" + std::to_string(f.frame) + " " + TcpdumpTime(f.t_ns) + " " +
+                            TcpdumpLine(f, relative)});
+      }
+      UseWirePackets(tl, wire);
+      tl.packets_from = path + " (#frame as tshark numbers it, time as tcpdump -r prints it)";
+    }
+  }
+  if (!why.empty())
+    tl.packets_from = "from the results document (" + why +
+                      "): no frame numbers or client port, case times, windows scaled to bytes";
+  return RenderTimelineText(tl);
 }
 
 }  // namespace
@@ -71,8 +117,7 @@ Result<RunsDiff> DiffResults(const DiffRequest& request) {
     spdlog::warn("the runs have different time scales ({} and {}): times differ by design",
                  RunTimeScale(docs[0]), RunTimeScale(docs[1]));
   auto selected = SelectCases(*matrix, request.cases);
-  if (!selected.ok())
-    return selected.error();  // says "--cases: ..." itself
+  if (!selected.ok()) return selected.error();  // says "--cases: ..." itself
   std::vector<std::string> order;
   for (const MatrixCase& c : *selected) order.push_back(c.id);
   if (!request.cases.empty()) {
@@ -135,7 +180,7 @@ Result<std::string> CaseTimelineText(const std::string& results, const std::stri
     const bool by_stem = k > 0 && case_id == stem + "__r" + std::to_string(k);
     if (by_stem || (this_case && (repetition == 0 || repetition == k))) {
       if (!first) first = &c;
-      if (by_stem || repetition > 0 || k == 0) return RenderTimelineText(BuildCaseTimeline(c));
+      if (by_stem || repetition > 0 || k == 0) return ShowCase(c, results);
     }
     if (this_case) ++of_case;
     if (ids.empty() || ids.substr(ids.rfind(' ') + 1) != id) ids += (ids.empty() ? "" : " ") + id;
@@ -143,12 +188,12 @@ Result<std::string> CaseTimelineText(const std::string& results, const std::stri
   if (first) {  // a repeated case, no repetition asked for: its first
     spdlog::info("case {} has {} repetitions; showing repetition {} (--repetition K for another)",
                  case_id, of_case, first->value("repetition", 0));
-    return RenderTimelineText(BuildCaseTimeline(*first));
+    return ShowCase(*first, results);
   }
   if (of_case > 0)
-    return MakeError(ErrorCode::kNotFound, results + ": case '" + case_id +
-                                               "' has no repetition " + std::to_string(repetition) +
-                                               " (it has " + std::to_string(of_case) + ")");
+    return MakeError(ErrorCode::kNotFound, results + ": case '" + case_id + "' has no repetition " +
+                                               std::to_string(repetition) + " (it has " +
+                                               std::to_string(of_case) + ")");
   return MakeError(ErrorCode::kNotFound,
                    results + " has no case '" + case_id + "' (it has: " + ids + ")");
 }

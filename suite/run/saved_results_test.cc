@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 namespace lingerlab {
@@ -86,6 +87,42 @@ TEST(SavedResultsTest, ShowFindsACaseByIdOrStemAndListsTheIdsOtherwise) {
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
   EXPECT_NE(missing.error().message.find("has no case '99' (it has: 01 02 03"), std::string::npos)
       << missing.error().message;
+}
+
+// show reads the case's pcap beside the results file: tcpdump's lines with
+// tshark's frame numbers (frame 17 is case 03's RST in the reference pcap),
+// the classifier's evidence still on the RST; without the pcap it says so and
+// falls back to the document's packets.
+TEST(SavedResultsTest, ShowPrintsThePcapsFramesAsTcpdumpDoes) {
+  auto text = CaseTimelineText(kReference, "03", kMatrix);
+  ASSERT_TRUE(text.ok()) << text.error().message;
+  EXPECT_NE(text->find("packets: " + kSource +
+                       "/results/reference-scale0.05/pcaps/03__slow-client__linger-lsock-0.pcap"),
+            std::string::npos)
+      << *text;
+  EXPECT_NE(text->find("  #1 "), std::string::npos) << *text;
+  const size_t rst = text->find(
+      "IP 198.18.0.9.5001 > 198.18.0.10.57182: Flags [R.], seq 11645, "
+      "ack 1, win 64, options [nop,nop,TS val 3437637278 ecr "
+      "2897337206], length 0");
+  ASSERT_NE(rst, std::string::npos) << *text;
+  EXPECT_EQ(text->substr(rst - 20, 20).find("#17 "), 0u) << text->substr(rst - 20, 20);
+  EXPECT_NE(text->find("<== abort_on_close: server RST", rst), std::string::npos);
+
+  const std::string dir = ::testing::TempDir() + "/show-no-pcap";
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(kReference, dir + "/results.json",
+                             std::filesystem::copy_options::overwrite_existing);
+  auto fallback = CaseTimelineText(dir + "/results.json", "03", kMatrix);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(fallback.ok()) << fallback.error().message;
+  EXPECT_NE(fallback->find("packets: from the results document (cannot read pcap file"),
+            std::string::npos)
+      << *fallback;
+  EXPECT_EQ(fallback->find("#1 "), std::string::npos);
+  EXPECT_NE(fallback->find("IP 198.18.0.9.5001 > 198.18.0.10: Flags [R.], seq 11645, ack 1, "),
+            std::string::npos)
+      << *fallback;
 }
 
 }  // namespace
