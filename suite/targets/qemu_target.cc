@@ -195,8 +195,8 @@ class QemuTarget final : public Target {
     if (::access(guest_agent_.c_str(), X_OK) != 0)
       return MakeError(ErrorCode::kNotFound,
                        "the qemu target needs the statically linked agent " + guest_agent_ +
-                           " (built by the main build where libcrypto.a is installed: apt-get "
-                           "install libssl-dev)");
+                           " (tools/build.sh builds it, or cmake --build build --target "
+                           "lingerlab-agent-static; it needs libssl-dev's libcrypto.a)");
     if (!q.initramfs.empty()) {
       if (::access(q.initramfs.c_str(), R_OK) != 0)
         return MakeError(ErrorCode::kNotFound,
