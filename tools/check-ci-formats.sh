@@ -29,6 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 lingerlab=${LINGERLAB:-build/bin/lingerlab}
 npm_dir=${LINGERLAB_NPM_DIR:-build/npm}
+npm_dir=$(mkdir -p "$npm_dir" && cd "$npm_dir" && pwd)  # absolute: node's require() reads "build/..." as a package name
 py=/usr/bin/python3 # Debian's, where python3-junitparser lives (not a pyenv's)
 runs=(reference-scale0.05 reference-gvisor-scale0.05 reference-qemu-scale0.05)
 
