@@ -1,5 +1,7 @@
 #include "agents/base/result.h"
 
+#include <cstring>
+
 namespace lingerlab {
 
 const char* ErrorCodeName(ErrorCode code) {
@@ -25,5 +27,7 @@ const char* ErrorCodeName(ErrorCode code) {
   }
   return "failed";
 }
+
+std::string ErrnoText(int err) { return std::strerror(err); }
 
 }  // namespace lingerlab

@@ -72,4 +72,7 @@ inline Error MakeError(ErrorCode code, std::string message) {
   return Error{code, std::move(message)};
 }
 
+// strerror(err) as a string, for the messages of errors from system calls.
+std::string ErrnoText(int err);
+
 }  // namespace lingerlab

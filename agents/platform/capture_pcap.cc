@@ -36,14 +36,12 @@ constexpr uint64_t kPcapRecordHeaderBytes = 16;
 // long, so a flood of matching frames cannot hold the stop.
 constexpr int64_t kMaxDrainNs = 100 * kNsPerMs;
 
-std::string Errno(int err) { return std::strerror(err); }
-
 using pcap_live::DumperPtr;
 
 Status SetCloseOnExec(int fd) {
   const int flags = fcntl(fd, F_GETFD);
   if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) != 0)
-    return MakeError(ErrorCode::kFailed, "fcntl(FD_CLOEXEC): " + Errno(errno));
+    return MakeError(ErrorCode::kFailed, "fcntl(FD_CLOEXEC): " + ErrnoText(errno));
   return Status::Ok();
 }
 
@@ -55,9 +53,10 @@ Result<UniqueFd> UnlinkedTempFile() {
   UniqueFd fd(::mkstemp(path.data()));
   if (!fd.valid())
     return MakeError(ErrorCode::kFailed, "cannot create a temporary file in " +
-                                             path.substr(0, path.rfind('/')) + ": " + Errno(errno));
+                                             path.substr(0, path.rfind('/')) + ": " +
+                                             ErrnoText(errno));
   if (::unlink(path.c_str()) != 0)
-    return MakeError(ErrorCode::kFailed, "cannot unlink " + path + ": " + Errno(errno));
+    return MakeError(ErrorCode::kFailed, "cannot unlink " + path + ": " + ErrnoText(errno));
   if (Status s = SetCloseOnExec(fd.get()); !s.ok()) return s.error();
   return fd;
 }
@@ -95,7 +94,7 @@ class PcapCapture final : public Capture {
   const CaptureOptions options_;
   CaptureInfo info_;
   pcap_live::LiveHandle live_;  // the handle and its filter
-  UniqueFd file_fd_;  // the temporary file, for reading back (the dumper has a dup)
+  UniqueFd file_fd_;            // the temporary file, for reading back (the dumper has a dup)
   DumperPtr dumper_;
   UniqueFd wake_read_, wake_write_;  // Stop() wakes the thread's poll()
   std::thread thread_;
@@ -123,7 +122,7 @@ Status PcapCapture::Open() {
   int p[2];
   if (::pipe(p) != 0) {
     Close();
-    return MakeError(ErrorCode::kFailed, "pipe: " + Errno(errno));
+    return MakeError(ErrorCode::kFailed, "pipe: " + ErrnoText(errno));
   }
   wake_read_.reset(p[0]);
   wake_write_.reset(p[1]);
@@ -168,9 +167,10 @@ Status PcapCapture::OpenFile() {
   // The dumper's stdio stream gets a duplicate, so the file stays readable
   // after pcap_dump_close() has closed the stream.
   UniqueFd dup(::fcntl(file_fd_.get(), F_DUPFD_CLOEXEC, 0));
-  if (!dup.valid()) return MakeError(ErrorCode::kFailed, "fcntl(F_DUPFD_CLOEXEC): " + Errno(errno));
+  if (!dup.valid())
+    return MakeError(ErrorCode::kFailed, "fcntl(F_DUPFD_CLOEXEC): " + ErrnoText(errno));
   FILE* f = ::fdopen(dup.get(), "wb");
-  if (!f) return MakeError(ErrorCode::kFailed, "fdopen: " + Errno(errno));
+  if (!f) return MakeError(ErrorCode::kFailed, "fdopen: " + ErrnoText(errno));
   dup.release();  // the stream owns it now
   // The live handle fixes the file's link type, snaplen and timestamp
   // precision (the magic: a1b23c4d for ns, a1b2c3d4 for us).
@@ -185,8 +185,8 @@ Status PcapCapture::OpenFile() {
 
 int PcapCapture::DispatchOnce() {
   // Nonblocking: processes what the kernel holds, returns 0 when it is empty.
-  const int rc =
-      pcap_dispatch(live_.pcap.get(), -1, &PcapCapture::OnFrameThunk, reinterpret_cast<u_char*>(this));
+  const int rc = pcap_dispatch(live_.pcap.get(), -1, &PcapCapture::OnFrameThunk,
+                               reinterpret_cast<u_char*>(this));
   if (rc < 0 && error_.empty())
     error_ = "capture on " + options_.interface + " failed: " + pcap_geterr(live_.pcap.get());
   return rc;
@@ -200,7 +200,7 @@ void PcapCapture::Run() {
   while (!stop_requested_.load()) {
     const int n = ::poll(fds, nfds, options_.timeout_ms);
     if (n < 0 && errno != EINTR) {
-      error_ = "capture poll: " + Errno(errno);
+      error_ = "capture poll: " + ErrnoText(errno);
       break;
     }
     if (n > 0 && fds[0].revents != 0) break;  // Stop()
@@ -266,8 +266,8 @@ Result<CaptureSummary> PcapCapture::Stop() {
   sum.packets = packets_;
   sum.truncated = truncated_;
   if (write_errno_ != 0)
-    summary_ = Result<CaptureSummary>(
-        MakeError(ErrorCode::kFailed, "writing the capture file failed: " + Errno(write_errno_)));
+    summary_ = Result<CaptureSummary>(MakeError(
+        ErrorCode::kFailed, "writing the capture file failed: " + ErrnoText(write_errno_)));
   else if (!error_.empty())
     summary_ = Result<CaptureSummary>(MakeError(ErrorCode::kFailed, error_));
   else
@@ -281,7 +281,7 @@ Result<size_t> PcapCapture::Read(uint64_t offset, char* buf, size_t len) {
     const ssize_t n = ::pread(file_fd_.get(), buf, len, static_cast<off_t>(offset));
     if (n >= 0) return static_cast<size_t>(n);
     if (errno != EINTR)
-      return MakeError(ErrorCode::kFailed, "reading the capture file: " + Errno(errno));
+      return MakeError(ErrorCode::kFailed, "reading the capture file: " + ErrnoText(errno));
   }
 }
 

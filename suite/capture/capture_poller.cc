@@ -20,8 +20,6 @@ constexpr uint64_t kWakeId = 0;
 // Ready descriptors taken per epoll_wait; more wait for the next round.
 constexpr int kMaxEvents = 64;
 
-std::string Errno(int err) { return std::strerror(err); }
-
 }  // namespace
 
 struct CapturePoller::Entry {
@@ -62,14 +60,14 @@ void CapturePoller::StopIfIdle() {
 Status CapturePoller::EnsureStarted() {
   if (thread_.joinable()) return Status::Ok();
   UniqueFd ep(epoll_create1(EPOLL_CLOEXEC));
-  if (!ep.valid()) return MakeError(ErrorCode::kFailed, "epoll_create1: " + Errno(errno));
+  if (!ep.valid()) return MakeError(ErrorCode::kFailed, "epoll_create1: " + ErrnoText(errno));
   UniqueFd wake(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!wake.valid()) return MakeError(ErrorCode::kFailed, "eventfd: " + Errno(errno));
+  if (!wake.valid()) return MakeError(ErrorCode::kFailed, "eventfd: " + ErrnoText(errno));
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = kWakeId;
   if (epoll_ctl(ep.get(), EPOLL_CTL_ADD, wake.get(), &ev) != 0)
-    return MakeError(ErrorCode::kFailed, "epoll_ctl(wake): " + Errno(errno));
+    return MakeError(ErrorCode::kFailed, "epoll_ctl(wake): " + ErrnoText(errno));
   epoll_fd_ = std::move(ep);
   wake_fd_ = std::move(wake);
   try {
@@ -94,8 +92,8 @@ Result<std::unique_ptr<CapturePoller::Registration>> CapturePoller::Register(int
   ev.events = EPOLLIN;  // EPOLLERR and EPOLLHUP are always reported
   ev.data.u64 = id;
   if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
-    return MakeError(ErrorCode::kFailed,
-                     "cannot poll capture descriptor " + std::to_string(fd) + ": " + Errno(errno));
+    return MakeError(ErrorCode::kFailed, "cannot poll capture descriptor " + std::to_string(fd) +
+                                             ": " + ErrnoText(errno));
   entries_[id] = entry;
   return std::unique_ptr<Registration>(new Registration(this, id, std::move(entry)));
 }

@@ -34,8 +34,6 @@ constexpr int kFramesPerBatch = 64;
 // matching packets cannot keep it from returning.
 constexpr int64_t kMaxDrainNs = 100 * kNsPerMs;
 
-std::string Errno(int err) { return std::strerror(err); }
-
 class PcapCapture final : public CaptureSource {
  public:
   PcapCapture(PcapCaptureOptions options, CapturePoller& poller)
@@ -171,10 +169,11 @@ Status PcapCapture::EnterNetns() {
   UniqueFd ns(open(options_.netns_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!ns.valid()) {
     const int err = errno;
-    return MakeError(err == ENOENT   ? ErrorCode::kNotFound
-                     : err == EACCES ? ErrorCode::kPermission
-                                     : ErrorCode::kFailed,
-                     "cannot open network namespace " + options_.netns_path + ": " + Errno(err));
+    return MakeError(
+        err == ENOENT   ? ErrorCode::kNotFound
+        : err == EACCES ? ErrorCode::kPermission
+                        : ErrorCode::kFailed,
+        "cannot open network namespace " + options_.netns_path + ": " + ErrnoText(err));
   }
   // setns() moves only this thread, which is why the capture has a thread
   // of its own; the caller's threads stay where they are.
@@ -183,10 +182,11 @@ Status PcapCapture::EnterNetns() {
     if (err == EPERM) {
       return MakeError(ErrorCode::kPermission,
                        "entering network namespace " + options_.netns_path +
-                           " needs CAP_SYS_ADMIN (run as root): " + Errno(err));
+                           " needs CAP_SYS_ADMIN (run as root): " + ErrnoText(err));
     }
-    return MakeError(err == EINVAL ? ErrorCode::kInvalidInput : ErrorCode::kFailed,
-                     "cannot enter network namespace " + options_.netns_path + ": " + Errno(err));
+    return MakeError(
+        err == EINVAL ? ErrorCode::kInvalidInput : ErrorCode::kFailed,
+        "cannot enter network namespace " + options_.netns_path + ": " + ErrnoText(err));
   }
   return Status::Ok();
 }
@@ -283,8 +283,8 @@ Status PcapCapture::Finish(Status status) {
     if (write_errno_ == 0 && ::fsync(::fileno(f)) != 0) write_errno_ = errno;
     dumper_.reset();  // fclose: nothing left to write, so nothing left to fail
     if (write_errno_ != 0 && status.ok()) {
-      status = MakeError(ErrorCode::kFailed,
-                         "writing pcap file " + options_.pcap_path + ": " + Errno(write_errno_));
+      status = MakeError(ErrorCode::kFailed, "writing pcap file " + options_.pcap_path + ": " +
+                                                 ErrnoText(write_errno_));
     }
   }
   dead_.reset();

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "agents/base/text_rules.h"
+#include "suite/classify/json_fields.h"
 #include "suite/expect/claims.h"
 #include "suite/matrix/json_file.h"
 
@@ -199,6 +200,10 @@ const json* ServerPlatform(const json& case_doc) {
 
 std::string CaseFamily(const json& case_doc) {
   return StringMember(ServerPlatform(case_doc), "family");
+}
+
+const json& ClaimsOfCase(const json& case_doc) {
+  return classify::FieldOrNull(classify::FieldOrNull(case_doc, "outcome"), "claims");
 }
 
 std::string CaseHostOs(const json& case_doc) {

@@ -25,6 +25,8 @@ const nlohmann::json* ServerPlatform(const nlohmann::json& case_doc);
 // The family (agents.server.platform.family) and OS (.os, "FreeBSD") of one
 // case; "" when absent or not a string.
 std::string CaseFamily(const nlohmann::json& case_doc);
+// The case's outcome.claims, or a shared null when the case has none.
+const nlohmann::json& ClaimsOfCase(const nlohmann::json& case_doc);
 std::string CaseHostOs(const nlohmann::json& case_doc);
 
 // The options a case's verdict is computed with: the run's time scale, the

@@ -10,6 +10,7 @@
 #include "suite/classify/json_fields.h"
 #include "suite/classify/thresholds.h"
 #include "suite/expect/claims.h"
+#include "suite/expect/results_doc.h"
 #include "suite/expect/stability.h"
 
 namespace lingerlab {
@@ -17,9 +18,7 @@ namespace {
 
 using json = nlohmann::json;
 
-const json& Field(const json& obj, std::string_view key) { return classify::FieldOrNull(obj, key); }
-
-const json& Claims(const json& case_doc) { return Field(Field(case_doc, "outcome"), "claims"); }
+using classify::FieldOrNull;
 
 std::string Short(const json& v) {
   if (v.is_null()) return "(absent)";
@@ -39,19 +38,20 @@ bool SameTimeValue(double a, double b, double* tolerance) {
 }
 
 json RaceClass(const json& case_doc, const std::string& claim) {
-  const json& claims = Claims(case_doc);
-  const json& v = Field(claims, claim.c_str());
+  const json& claims = ClaimsOfCase(case_doc);
+  const json& v = FieldOrNull(claims, claim.c_str());
   if (claim == "client_bytes") {
     if (!v.is_number_integer()) return v;
-    const json& all = Field(Field(Field(case_doc, "parameters"), "applied"), "payload_bytes");
+    const json& all =
+        FieldOrNull(FieldOrNull(FieldOrNull(case_doc, "parameters"), "applied"), "payload_bytes");
     const int64_t got = v.get<int64_t>();
     if (got == 0) return "none";
     if (all.is_number_integer() && got == all.get<int64_t>()) return "all";
     return "some";
   }
   if (claim == "close_ended_by" || claim == "close_blocks") {
-    const json& blocked = Field(claims, "close_blocked_s");
-    const json& ended = Field(claims, "close_ended_by");
+    const json& blocked = FieldOrNull(claims, "close_blocked_s");
+    const json& ended = FieldOrNull(claims, "close_ended_by");
     const bool quick = blocked.is_number() && blocked.get<double>() < kImmediateCloseS &&
                        (ended == "immediate" || ended == "peer_acked");
     if (quick) return "returned at once";
@@ -63,33 +63,36 @@ bool SameClaimValue(const json& base, const json& now, const std::string& claim)
   // Equal values are equal whatever their class: the class of a close()
   // depends on its duration, and two identical "peer_acked" returns on
   // either side of the 50 ms line must not differ.
-  if (Field(Claims(base), claim.c_str()) == Field(Claims(now), claim.c_str())) return true;
+  if (FieldOrNull(ClaimsOfCase(base), claim.c_str()) ==
+      FieldOrNull(ClaimsOfCase(now), claim.c_str()))
+    return true;
   return RaceClass(base, claim) == RaceClass(now, claim);
 }
 
 std::vector<ClaimChange> DiffCase(const json& base, const json& now) {
   std::vector<ClaimChange> out;
-  const std::string id = Field(base, "id").is_string() ? Field(base, "id").get<std::string>() : "?";
+  const std::string id =
+      FieldOrNull(base, "id").is_string() ? FieldOrNull(base, "id").get<std::string>() : "?";
   auto add = [&](std::string what, json b, json n, std::string note) {
     out.push_back({id, std::move(what), std::move(b), std::move(n), std::move(note)});
   };
-  if (Field(base, "status") != Field(now, "status"))
-    add("status", Field(base, "status"), Field(now, "status"), "");
+  if (FieldOrNull(base, "status") != FieldOrNull(now, "status"))
+    add("status", FieldOrNull(base, "status"), FieldOrNull(now, "status"), "");
 
   // Every claim either side has, in the vocabulary's order, then unknown
   // ones (a newer classifier's) by name.
   std::vector<std::string> names;
   for (const ClaimInfo& c : AllClaims()) names.push_back(c.name);
   std::set<std::string> extra;
-  for (const json* side : {&Claims(base), &Claims(now)})
+  for (const json* side : {&ClaimsOfCase(base), &ClaimsOfCase(now)})
     if (side->is_object())
       for (auto& [k, v] : side->items())
         if (!IsKnownClaim(k)) extra.insert(k);
   names.insert(names.end(), extra.begin(), extra.end());
 
   for (const std::string& name : names) {
-    const json& b = Field(Claims(base), name.c_str());
-    const json& n = Field(Claims(now), name.c_str());
+    const json& b = FieldOrNull(ClaimsOfCase(base), name.c_str());
+    const json& n = FieldOrNull(ClaimsOfCase(now), name.c_str());
     if (b.is_null() && n.is_null()) continue;
     const ClaimInfo* info = FindClaim(name);
     if (info && info->time_valued && b.is_number() && n.is_number()) {
@@ -108,8 +111,8 @@ std::vector<ClaimChange> DiffCase(const json& base, const json& now) {
     else
       add(name, b, n, "");
   }
-  const json& bv = Field(Field(base, "verdict"), "status");
-  const json& nv = Field(Field(now, "verdict"), "status");
+  const json& bv = FieldOrNull(FieldOrNull(base, "verdict"), "status");
+  const json& nv = FieldOrNull(FieldOrNull(now, "verdict"), "status");
   if (bv != nv) add("verdict", bv, nv, "");
   return out;
 }
@@ -135,7 +138,7 @@ Side MakeSide(const std::vector<const json*>& docs) {
   Side s;
   s.docs = docs;
   for (const json* d : docs)
-    if (Field(*d, "status") == "completed") s.completed.push_back(d);
+    if (FieldOrNull(*d, "status") == "completed") s.completed.push_back(d);
   return s;
 }
 
@@ -153,7 +156,7 @@ std::vector<ClaimChange> DiffRepeatedCase(const std::string& id, const Side& bas
     out.push_back({id, std::move(what), std::move(b), std::move(n),
                    note + (extra.empty() ? "" : ", " + extra)});
   };
-  auto status = [](const json& d) { return Field(d, "status"); };
+  auto status = [](const json& d) { return FieldOrNull(d, "status"); };
   if (base.Distinct(status, false) != now.Distinct(status, false))
     add("status", base.Distinct(status, false), now.Distinct(status, false), "");
 
@@ -162,13 +165,13 @@ std::vector<ClaimChange> DiffRepeatedCase(const std::string& id, const Side& bas
   std::set<std::string> extra;
   for (const Side* side : {&base, &now})
     for (const json* d : side->completed)
-      if (Claims(*d).is_object())
-        for (auto& [k, v] : Claims(*d).items())
+      if (ClaimsOfCase(*d).is_object())
+        for (auto& [k, v] : ClaimsOfCase(*d).items())
           if (!IsKnownClaim(k)) extra.insert(k);
   names.insert(names.end(), extra.begin(), extra.end());
 
   for (const std::string& name : names) {
-    auto value = [&](const json& d) { return Field(Claims(d), name.c_str()); };
+    auto value = [&](const json& d) { return FieldOrNull(ClaimsOfCase(d), name.c_str()); };
     auto race_class = [&](const json& d) { return RaceClass(d, name); };
     const json bv = base.Distinct(value, true), nv = now.Distinct(value, true);
     if (bv == nv || (bv == json::array({nullptr}) && nv.empty()) ||
@@ -194,7 +197,7 @@ std::vector<ClaimChange> DiffRepeatedCase(const std::string& id, const Side& bas
     if (bc == nc) continue;
     add(name, bv, nv, bc != bv || nc != nv ? "by class: " + bc.dump() + " -> " + nc.dump() : "");
   }
-  auto verdict = [](const json& d) { return Field(Field(d, "verdict"), "status"); };
+  auto verdict = [](const json& d) { return FieldOrNull(FieldOrNull(d, "verdict"), "status"); };
   if (base.Distinct(verdict, true) != now.Distinct(verdict, true))
     add("verdict", base.Distinct(verdict, true), now.Distinct(verdict, true), "");
   return out;

@@ -7,6 +7,7 @@
 
 #include "suite/classify/json_fields.h"
 #include "suite/expect/claims.h"
+#include "suite/expect/results_doc.h"
 #include "suite/expect/run_diff.h"
 
 namespace lingerlab {
@@ -14,9 +15,7 @@ namespace {
 
 using json = nlohmann::json;
 
-const json& Field(const json& obj, std::string_view key) { return classify::FieldOrNull(obj, key); }
-
-const json& Claims(const json& case_doc) { return Field(Field(case_doc, "outcome"), "claims"); }
+using classify::FieldOrNull;
 
 // Distinct values with counts, most frequent first, ties in first-seen order.
 std::vector<ValueCount> Count(const std::vector<json>& values) {
@@ -49,7 +48,7 @@ ClaimStability AggregateClaim(const std::string& name, const std::vector<const j
   ClaimStability s;
   s.claim = name;
   std::vector<json> values;
-  for (const json* d : docs) values.push_back(Field(Claims(*d), name));
+  for (const json* d : docs) values.push_back(FieldOrNull(ClaimsOfCase(*d), name));
   s.values = Count(values);
   s.varies = s.values.size() > 1;
   s.numeric =
@@ -97,11 +96,11 @@ CaseStability AggregateRepetitions(const std::vector<const json*>& repetitions,
                                    const VerdictOf& verdict_of) {
   CaseStability out;
   out.repetitions = static_cast<int>(repetitions.size());
-  if (!repetitions.empty() && Field(*repetitions[0], "id").is_string())
+  if (!repetitions.empty() && FieldOrNull(*repetitions[0], "id").is_string())
     out.id = (*repetitions[0])["id"].get<std::string>();
   std::vector<const json*> done;
   for (const json* d : repetitions)
-    if (Field(*d, "status") == "completed") done.push_back(d);
+    if (FieldOrNull(*d, "status") == "completed") done.push_back(d);
   out.completed = static_cast<int>(done.size());
   if (done.empty()) return out;
 
@@ -110,7 +109,7 @@ CaseStability AggregateRepetitions(const std::vector<const json*>& repetitions,
     if (verdict_of) {
       verdicts.push_back(verdict_of(*d));
     } else {
-      const json& v = Field(Field(*d, "verdict"), "status");
+      const json& v = FieldOrNull(FieldOrNull(*d, "verdict"), "status");
       verdicts.push_back(v.is_string() ? v : json(""));
     }
   }
@@ -121,8 +120,8 @@ CaseStability AggregateRepetitions(const std::vector<const json*>& repetitions,
   // unknown ones (a newer classifier's) by name.
   std::set<std::string> present;
   for (const json* d : done)
-    if (Claims(*d).is_object())
-      for (auto& [k, v] : Claims(*d).items()) present.insert(k);
+    if (ClaimsOfCase(*d).is_object())
+      for (auto& [k, v] : ClaimsOfCase(*d).items()) present.insert(k);
   std::vector<std::string> names;
   for (const ClaimInfo& c : AllClaims())
     if (present.erase(c.name)) names.push_back(c.name);
@@ -135,10 +134,10 @@ std::vector<std::pair<std::string, std::vector<const json*>>> GroupRepetitions(
     const json& results_doc) {
   std::vector<std::pair<std::string, std::vector<const json*>>> out;
   std::map<std::string, size_t> at;
-  const json& cases = Field(results_doc, "cases");
+  const json& cases = FieldOrNull(results_doc, "cases");
   if (!cases.is_array()) return out;
   for (const json& c : cases) {
-    if (!Field(c, "id").is_string()) continue;
+    if (!FieldOrNull(c, "id").is_string()) continue;
     const std::string id = c["id"].get<std::string>();
     auto [it, inserted] = at.emplace(id, out.size());
     if (inserted) out.push_back({id, {}});
@@ -155,7 +154,7 @@ std::vector<CaseStability> RunStability(const json& results_doc, const VerdictOf
 }
 
 int RunRepeat(const json& results_doc) {
-  const json& r = Field(Field(results_doc, "environment"), "repeat");
+  const json& r = FieldOrNull(FieldOrNull(results_doc, "environment"), "repeat");
   return r.is_number_integer() && r.get<int64_t>() > 1 ? static_cast<int>(r.get<int64_t>()) : 1;
 }
 

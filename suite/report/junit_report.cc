@@ -13,7 +13,7 @@ namespace {
 
 using json = nlohmann::json;
 
-const json& Field(const json& obj, std::string_view key) { return classify::FieldOrNull(obj, key); }
+using classify::FieldOrNull;
 
 // Seconds as the schemas' time type wants them: digits, a point, three
 // digits (never an exponent, never negative).
@@ -79,17 +79,18 @@ std::string XmlEscape(const std::string& text) {
 }
 
 std::string RenderJunitXml(const json& doc, const std::string& prefix) {
-  const json& env = Field(doc, "environment");
-  const json& cases = Field(doc, "cases");
+  const json& env = FieldOrNull(doc, "environment");
+  const json& cases = FieldOrNull(doc, "cases");
   const std::string label = RunLabel(doc);
   int tests = 0, failures = 0, errors = 0, skipped = 0;
   std::ostringstream body;
   if (cases.is_array()) {
     for (const json& c : cases) {
       ++tests;
-      std::string id = JsonText(Field(c, "id"));
+      std::string id = JsonText(FieldOrNull(c, "id"));
       body << "    <testcase" << Attr("classname", prefix + "." + (id.empty() ? "unknown" : id))
-           << Attr("name", CaseTitle(c, label)) << Attr("time", Seconds(Field(c, "duration_s")));
+           << Attr("name", CaseTitle(c, label))
+           << Attr("time", Seconds(FieldOrNull(c, "duration_s")));
       switch (CiOutcomeOf(c)) {
         case CiOutcome::kFail:
           ++failures;
@@ -113,8 +114,9 @@ std::string RenderJunitXml(const json& doc, const std::string& prefix) {
     }
   }
   std::ostringstream out;
-  const std::string time = Seconds(Field(env, "wall_s"));
-  const std::string hostname = JsonText(Field(Field(env, "agent_platform"), "hostname"));
+  const std::string time = Seconds(FieldOrNull(env, "wall_s"));
+  const std::string hostname =
+      JsonText(FieldOrNull(FieldOrNull(env, "agent_platform"), "hostname"));
   const std::string counts = Attr("tests", std::to_string(tests)) +
                              Attr("failures", std::to_string(failures)) +
                              Attr("errors", std::to_string(errors));
@@ -122,21 +124,21 @@ std::string RenderJunitXml(const json& doc, const std::string& prefix) {
       << "<testsuites" << Attr("name", "lingerlab") << counts << Attr("time", time) << ">\n"
       << "  <testsuite" << Attr("name", prefix + "[" + label + "]") << counts
       << Attr("skipped", std::to_string(skipped)) << Attr("time", time)
-      << Attr("timestamp", Timestamp(Field(env, "started_at")))
+      << Attr("timestamp", Timestamp(FieldOrNull(env, "started_at")))
       << Attr("hostname", hostname.empty() ? "unknown" : hostname) << Attr("id", "0")
       << Attr("package", "lingerlab") << ">\n"
       << "    <properties>\n";
-  const json& platform = Field(env, "agent_platform");
+  const json& platform = FieldOrNull(env, "agent_platform");
   const std::vector<std::pair<std::string, std::string>> props = {
       {"label", label},
-      {"target", JsonText(Field(env, "target"))},
-      {"stack", JsonText(Field(env, "stack"))},
-      {"os", JsonText(Field(platform, "os"))},
-      {"release", JsonText(Field(platform, "release"))},
+      {"target", JsonText(FieldOrNull(env, "target"))},
+      {"stack", JsonText(FieldOrNull(env, "stack"))},
+      {"os", JsonText(FieldOrNull(platform, "os"))},
+      {"release", JsonText(FieldOrNull(platform, "release"))},
       {"family", RunFamily(doc)},
-      {"time_scale", JsonText(Field(env, "time_scale"))},
-      {"matrix", JsonText(Field(env, "matrix"))},
-      {"lingerlab_commit", JsonText(Field(Field(env, "lingerlab"), "commit"))},
+      {"time_scale", JsonText(FieldOrNull(env, "time_scale"))},
+      {"matrix", JsonText(FieldOrNull(env, "matrix"))},
+      {"lingerlab_commit", JsonText(FieldOrNull(FieldOrNull(env, "lingerlab"), "commit"))},
   };
   for (const auto& [name, value] : props)
     out << "      <property" << Attr("name", name) << Attr("value", value) << "/>\n";

@@ -13,7 +13,7 @@ namespace {
 
 using json = nlohmann::json;
 
-const json& Field(const json& obj, std::string_view key) { return classify::FieldOrNull(obj, key); }
+using classify::FieldOrNull;
 
 // A description or directive reason: one line, no control characters, and
 // '\' and '#' escaped (TAP 13: an unescaped '#' starts a directive).
@@ -41,7 +41,8 @@ void Diagnostics(std::ostringstream& out, const std::string& text) {
 std::string RunDescription(const json& doc) {
   std::string text;
   if (const json* platform = RunPlatform(doc))
-    text = JsonText(Field(*platform, "os")) + " " + JsonText(Field(*platform, "release")) + ", ";
+    text = JsonText(FieldOrNull(*platform, "os")) + " " +
+           JsonText(FieldOrNull(*platform, "release")) + ", ";
   const std::string family = RunFamily(doc);
   text += "family " + (family.empty() ? std::string("unknown") : family);
   char scale[32];
@@ -53,7 +54,7 @@ std::string RunDescription(const json& doc) {
 
 std::string RenderTap(const json& doc, const std::string& prefix) {
   const std::string label = RunLabel(doc);
-  const json& cases = Field(doc, "cases");
+  const json& cases = FieldOrNull(doc, "cases");
   const size_t n = cases.is_array() ? cases.size() : 0;
   std::ostringstream out;
   out << "TAP version 13\n";
@@ -88,11 +89,11 @@ std::string RenderTap(const json& doc, const std::string& prefix) {
         Diagnostics(out, "error: " + ErrorReason(c));
         break;
     }
-    const json& warnings = Field(c, "warnings");
+    const json& warnings = FieldOrNull(c, "warnings");
     if (warnings.is_array())
       for (const json& w : warnings) Diagnostics(out, "warning: " + JsonText(w));
   }
-  if (Field(Field(doc, "environment"), "interrupted") == json(true))
+  if (FieldOrNull(FieldOrNull(doc, "environment"), "interrupted") == json(true))
     Diagnostics(out, "the run was interrupted: cases it did not finish are errors");
   out << "# Totals: pass:" << pass << " fail:" << fail << " xfail:0 xpass:0 skip:" << skip
       << " error:" << error << "\n";
