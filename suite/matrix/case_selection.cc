@@ -1,8 +1,6 @@
 // SelectCases (matrix.h): the --cases language of `run` and `diff`.
 #include <fnmatch.h>
 
-#include <algorithm>
-
 #include "agents/base/suggest.h"
 #include "suite/matrix/matrix.h"
 
@@ -50,12 +48,11 @@ std::vector<size_t> Resolve(const Matrix& m, const std::string& item) {
   const size_t dash = item.find('-');
   if (dash != std::string::npos && item.find('-', dash + 1) == std::string::npos) {
     const std::string from = item.substr(0, dash), to = item.substr(dash + 1);
-    auto first =
-        std::find_if(m.cases.begin(), m.cases.end(), [&](auto& c) { return c.id == from; });
-    auto last = std::find_if(m.cases.begin(), m.cases.end(), [&](auto& c) { return c.id == to; });
-    if (first != m.cases.end() && last != m.cases.end() && first <= last)
-      for (auto it = first; it <= last; ++it)
-        found.push_back(static_cast<size_t>(it - m.cases.begin()));
+    const MatrixCase* first = m.Find(from);
+    const MatrixCase* last = m.Find(to);
+    if (first && last && first <= last)
+      for (const MatrixCase* c = first; c <= last; ++c)
+        found.push_back(static_cast<size_t>(c - m.cases.data()));
   }
   return found;
 }
