@@ -4,9 +4,12 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -74,10 +77,45 @@ std::string RunLockPath(const std::string& run) {
   return std::string(kRunLockDir) + "/" + run + ".lock";
 }
 
+pid_t FlockHolder(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return -1;
+  // "1: FLOCK  ADVISORY  WRITE 1234 00:19:5678 0 EOF": the pid, then the
+  // file as major:minor (hex) and inode (fs/locks.c, lock_get_status).
+  std::ifstream locks("/proc/locks");
+  std::string line;
+  while (std::getline(locks, line)) {
+    char kind[16] = "", mode[16] = "", rw[16] = "";
+    int pid = -1;
+    unsigned major = 0, minor = 0;
+    unsigned long inode = 0;
+    if (std::sscanf(line.c_str(), "%*[^:]: %15s %15s %15s %d %x:%x:%lu", kind, mode, rw, &pid,
+                    &major, &minor, &inode) == 7 &&
+        std::strcmp(kind, "FLOCK") == 0 && inode == st.st_ino && major == ::major(st.st_dev) &&
+        minor == ::minor(st.st_dev))
+      return pid;
+  }
+  return -1;
+}
+
 UniqueFd LockDeadRun(const std::string& run) {
   UniqueFd fd(::open(RunLockPath(run).c_str(), O_RDWR | O_CLOEXEC));
-  if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return UniqueFd();
-  return fd;
+  if (!fd.valid()) return UniqueFd();
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return fd;
+  // Held. By the run, if the process that took the lock lives. If it is
+  // dead, the holders are its children caught between fork() and exec(),
+  // which inherited the descriptor and end within moments (they check
+  // their parent after PR_SET_PDEATHSIG, or get its SIGKILL): wait for them
+  // rather than call a killed run alive (seen: `clean` right after SIGKILL
+  // of a 340-case run left all its namespaces).
+  const pid_t holder = FlockHolder(fd.get());
+  if (holder <= 0 || ::kill(holder, 0) == 0 || errno != ESRCH) return UniqueFd();
+  const int64_t deadline = MonotonicNs() + kDeadRunChildrenWaitNs;
+  while (MonotonicNs() < deadline) {
+    SleepNs(10 * kNsPerMs);
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return fd;
+  }
+  return UniqueFd();
 }
 
 Status RunLock::Acquire(const std::string& run_id) {

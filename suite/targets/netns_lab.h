@@ -8,11 +8,14 @@
 // without cleaning up), holding that lock while it does.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "agents/base/clock.h"
 #include "agents/base/result.h"
 #include "agents/platform/unique_fd.h"
 #include "suite/targets/target.h"
@@ -40,9 +43,16 @@ class RunLock {
   UniqueFd fd_;
 };
 std::string RunLockPath(const std::string& run);
-// Locks a dead run's lock file (exists, nobody holds it); invalid for a
-// live run or a run with no lock file (not ours).
+// Locks a dead run's lock file; invalid for a live run or a run with no
+// lock file (not ours). A run is dead when nobody holds its lock, or when
+// the process that took the lock is gone and only descriptors its children
+// inherited still hold it: then it waits up to kDeadRunChildrenWaitNs for
+// them to exit or exec.
 UniqueFd LockDeadRun(const std::string& run);
+constexpr int64_t kDeadRunChildrenWaitNs = 5 * kNsPerSec;
+// The pid that /proc/locks names as holding a flock() on `fd`'s file (the
+// process that took it, alive or not), or -1.
+pid_t FlockHolder(int fd);
 
 // ll-<run>-<case>-<s|c> -> run id (1-12 of [a-z0-9], --run-id), else "".
 std::string RunOfNamespace(const std::string& ns);

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fcntl.h>
@@ -197,6 +199,76 @@ TEST_F(NetnsTargetTest, SweepRemovesADeadRunsLeftoversButNotALiveRuns) {
   StopProcess(*pid, kNsPerSec);  // reap our child (already killed by the sweep)
   ::close(fds[0]);
   EXPECT_TRUE((*live)->Teardown(kNsPerSec).ok());
+}
+
+// A lock file for a made-up run, and its path.
+std::string FreshRunLockFile(const std::string& run) {
+  ::mkdir(kRunLockDir, 0755);
+  const std::string path = RunLockPath(run);
+  ::close(::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644));
+  return path;
+}
+
+// Forks a process that takes the flock on `path`; with `linger_child_ms`
+// > 0 it forks a child that inherits the locked descriptor, sleeps that
+// long and exits, and then exits itself at once: a run SIGKILLed while it
+// was spawning an agent. Returns the locker's pid once the lock is held
+// (and the child is up).
+pid_t ForkLocker(const std::string& path, int linger_child_ms) {
+  int ready[2];
+  if (::pipe(ready) != 0) return -1;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(path.c_str(), O_RDWR);
+    if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) _exit(1);
+    if (linger_child_ms > 0) {
+      if (::fork() == 0) {
+        (void)!::write(ready[1], "x", 1);
+        ::usleep(static_cast<useconds_t>(linger_child_ms) * 1000);
+        _exit(0);
+      }
+      _exit(0);
+    }
+    (void)!::write(ready[1], "x", 1);
+    ::pause();
+    _exit(0);
+  }
+  ::close(ready[1]);
+  char byte;
+  const bool up = ::read(ready[0], &byte, 1) == 1;
+  ::close(ready[0]);
+  return up ? pid : -1;
+}
+
+TEST(DeadRunLockTest, ALiveRunsLockIsRefusedAtOnce) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (" << kRunLockDir << ")";
+  const std::string run = RandomRunId();
+  const std::string path = FreshRunLockFile(run);
+  const pid_t locker = ForkLocker(path, 0);
+  ASSERT_GT(locker, 0);
+  const int64_t t0 = MonotonicNs();
+  EXPECT_FALSE(LockDeadRun(run).valid());
+  EXPECT_LT(MonotonicNs() - t0, kDeadRunChildrenWaitNs / 2) << "waited on a live run";
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  EXPECT_EQ(FlockHolder(fd.get()), locker);
+  ::kill(locker, SIGKILL);
+  ::waitpid(locker, nullptr, 0);
+  EXPECT_TRUE(LockDeadRun(run).valid()) << "the locker is dead and held nothing else";
+  ::unlink(path.c_str());
+}
+
+TEST(DeadRunLockTest, ADeadRunsLockHeldOnlyByAChildBetweenForkAndExecIsWaitedFor) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (" << kRunLockDir << ")";
+  const std::string run = RandomRunId();
+  const std::string path = FreshRunLockFile(run);
+  const pid_t locker = ForkLocker(path, 300);
+  ASSERT_GT(locker, 0);
+  ::waitpid(locker, nullptr, 0);  // the run is dead; its child still holds the lock
+  UniqueFd probe(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_NE(::flock(probe.get(), LOCK_EX | LOCK_NB), 0) << "the child should hold the lock";
+  EXPECT_EQ(FlockHolder(probe.get()), locker);
+  EXPECT_TRUE(LockDeadRun(run).valid()) << "a killed run was taken for a live one";
+  ::unlink(path.c_str());
 }
 
 TEST_F(NetnsTargetTest, SweepNeverTouchesNamespacesItDidNotCreate) {
