@@ -24,6 +24,7 @@ packages=(
   libssl-dev                             # libcrypto: HMAC-SHA256 for remote agents
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   iproute2                               # lingerlab clean lists namespaces the way ip does
+  nftables                               # nft: lab steps that drop segments (doc/matrix-format.md)
 )
 guest_kernel=0
 add_group() {

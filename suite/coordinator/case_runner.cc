@@ -19,6 +19,7 @@
 #include "suite/coordinator/agent_client.h"
 #include "suite/coordinator/case_capture.h"
 #include "suite/coordinator/results_writer.h"
+#include "suite/matrix/impairment_spec.h"
 
 namespace lingerlab {
 namespace {
@@ -71,6 +72,17 @@ class CaseDriver {
   // event, or nothing after recording why the case cannot go on.
   std::optional<json> Step(Side& side, const std::string& op, json args, int64_t timeout_ns);
   void Fail(const std::string& why);
+  // The case cannot measure what its scenario asks for on this target (a
+  // lab step the lab does not support): no further step is performed, and
+  // the case is completed and "not_comparable" with the reason, not an error.
+  void NotComparable(const std::string& why);
+  bool IsNotComparable() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return !not_comparable_.empty();
+  }
+  // Performs a lab step ("host": "lab") and records it as an event of the lab.
+  void LabStep(const ScenarioStep& step);
+  double CaseTime(int64_t real_ns) const { return static_cast<double>(real_ns - t0_real_) / 1e9; }
   // The case's deadline: its budget (or --case-timeout) from now. Called
   // when its hosts and agents are ready, so time spent waiting for a set-up
   // slot or setting up never counts against the case.
@@ -109,6 +121,9 @@ class CaseDriver {
   Side server_, client_;
   std::mutex mu_;
   std::string error_;
+  std::string not_comparable_;         // guarded by mu_
+  json lab_events_ = json::array();    // guarded by mu_
+  std::atomic<bool> parallel_{false};  // the server and client lists are running
   std::vector<std::string> warnings_;  // guarded by mu_
 };
 
@@ -148,7 +163,59 @@ std::string CaseDriver::CheckStamps(const json& e, const Side& side, int64_t sen
 bool CaseDriver::Failed() {
   if (ctx_.cancelled && ctx_.cancelled->load()) Fail("interrupted");
   std::lock_guard<std::mutex> lock(mu_);
-  return !error_.empty();
+  return !error_.empty() || !not_comparable_.empty();
+}
+
+void CaseDriver::NotComparable(const std::string& why) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!error_.empty() || !not_comparable_.empty()) return;
+    not_comparable_ = why;
+    warnings_.push_back("not comparable: " + why);
+  }
+  // In the parallel lists the other one may wait for a peer that will
+  // never act now; in setup nothing else runs, and the agents end with bye.
+  if (lab_ && parallel_.load()) lab_->KillAgents();
+}
+
+void CaseDriver::LabStep(const ScenarioStep& step) {
+  Impairment imp;
+  if (step.op == "impair") {
+    // Checked at load (scenario.cc); a failure here is a bug, said as such.
+    auto parsed = ParseImpairment(step.args, ctx_.matrix_path, "lab step impair");
+    if (!parsed.ok()) {
+      Fail("scenario " + c_.scenario->name + ": " + parsed.error().message);
+      return;
+    }
+    imp = *parsed;
+  }
+  const int64_t start = RealtimeNs();
+  const Status s = step.op == "impair" ? lab_->Impair(imp) : lab_->ClearImpairments();
+  const int64_t end = RealtimeNs();
+  json e = {{"step", step.op},
+            {"host", "lab"},
+            {"t_start", CaseTime(start)},
+            {"t_end", CaseTime(end)},
+            {"ok", s.ok()},
+            {"error", s.ok() ? json(nullptr) : json(s.message())}};
+  if (step.op == "impair") {
+    e["impairment"] = ImpairmentJson(imp);
+    // In force from some moment within [t_start, t_end] (the lab's one
+    // transaction) for for_ms: at the latest until t_end + for_ms.
+    if (s.ok() && imp.for_ms > 0)
+      e["until"] = CaseTime(end) + static_cast<double>(imp.for_ms) / 1000.0;
+  }
+  spdlog::debug("case {} lab {}: {} ({:.4f}..{:.4f} s)", c_.id, step.op,
+                s.ok() ? "ok" : s.message(), e["t_start"].get<double>(), e["t_end"].get<double>());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    lab_events_.push_back(std::move(e));
+  }
+  if (s.ok()) return;
+  if (s.code() == ErrorCode::kUnsupported)
+    NotComparable("lab step " + step.op + ": " + s.message());
+  else
+    Fail("lab step " + step.op + ": " + s.message());
 }
 
 // `e` has passed CheckEventShape (agent_client.h): both stamps are there.
@@ -175,6 +242,8 @@ std::optional<json> CaseDriver::Step(Side& side, const std::string& op, json arg
   json e = r.ok() ? Annotate(*r, side) : json();
   const std::string bad_stamps = r.ok() ? CheckStamps(e, side, sent_real, got_real) : "";
   if (!r.ok() || !bad_stamps.empty()) {
+    // After a lab step the lab cannot do, the agents were ended on purpose.
+    if (IsNotComparable()) return std::nullopt;
     FailUnlessInterrupted(r.ok() ? side.agent->label() + ": " + op + ": " + bad_stamps
                                  : r.error().message);
     // The other side may be blocked on a peer that will never act now.
@@ -239,6 +308,10 @@ void CaseDriver::RunSteps(const std::vector<ScenarioStep>& steps) {
   for (const ScenarioStep& step : steps) {
     if (Failed()) return;
     if (!StepApplies(step, attrs_)) continue;
+    if (step.host == "lab") {
+      LabStep(step);
+      continue;
+    }
     auto args = BindArgs(step, [this](const std::string& n) { return Variable(n); });
     if (!args.ok()) {
       Fail("scenario " + c_.scenario->name + ": " + args.error().message);
@@ -423,6 +496,7 @@ json CaseDriver::Run() {
   if (!c_.scenario) Fail("matrix " + ctx_.matrix_path + " has no scenario for this case");
   if (!Failed()) RunSteps(c_.scenario->setup);
   if (!Failed()) {
+    parallel_ = true;
     std::thread client_thread([this] { RunSteps(c_.scenario->client); });
     RunSteps(c_.scenario->server);
     client_thread.join();
@@ -439,7 +513,9 @@ json CaseDriver::Run() {
   json packets = json::array();
   if (capture) {
     // The agent's capture is stopped over its control channel, so before bye.
-    if (Status s = capture->Stop(); !s.ok()) Fail("capture: " + s.message());
+    // (A server agent ended for a lab step the lab cannot do took its
+    // capture along: the case is not comparable, and that is no error.)
+    if (Status s = capture->Stop(); !s.ok() && !IsNotComparable()) Fail("capture: " + s.message());
     ConnectionSummary sum =
         SummarizeConnection(capture->Packets(), server_host.address, port_, t0_real_);
     packets = std::move(sum.packets);
@@ -499,6 +575,9 @@ json CaseDriver::CaseJson(json packets, json capture_info, double duration_s) {
               {"events", {{"server", server_.events}, {"client", client_.events}}},
               {"packets", std::move(packets)},
               {"capture", std::move(capture_info)}};
+  // Only cases whose scenario has lab steps: every other document is as before.
+  if (!lab_events_.empty()) doc["events"]["lab"] = lab_events_;
+  if (!not_comparable_.empty()) doc["not_comparable"] = not_comparable_;
   if (ctx_.repetition > 0) doc["repetition"] = ctx_.repetition;
   return doc;
 }

@@ -56,6 +56,8 @@ struct Lies {
   std::function<void(const std::string& op, const json& args, json& reply)> tamper;
   // Called for every request, e.g. to count them.
   std::function<void(const std::string& op)> seen;
+  // The lab's CaseLab::Impair; unset: the default (kUnsupported).
+  std::function<Status(const Impairment&)> impair;
 };
 
 // One scripted agent on a socketpair: the coordinator gets the other end.
@@ -130,6 +132,9 @@ class ScriptedLab : public CaseLab {
     for (auto& a : agents_) a->Kill();
   }
   CaptureSite capture_site() const override { return site_; }
+  Status Impair(const Impairment& imp) override {
+    return lies_.impair ? lies_.impair(imp) : CaseLab::Impair(imp);
+  }
   Status Teardown(int64_t) override {
     KillAgents();
     return Status::Ok();
@@ -174,13 +179,17 @@ class HostileAgentTest : public ::testing::Test {
   // Runs case `id` against agents that tell `lies`; returns its document.
   json RunOne(const std::string& id, Lies lies, CaptureSite site = CaptureSite::kServerAgent,
               double case_timeout_s = 0, std::atomic<bool>* cancel = nullptr) {
+    return RunOneCase(*matrix_.Find(id), std::move(lies), site, case_timeout_s, cancel);
+  }
+  json RunOneCase(const MatrixCase& mc, Lies lies, CaptureSite site = CaptureSite::kServerAgent,
+                  double case_timeout_s = 0, std::atomic<bool>* cancel = nullptr) {
     ScriptedTarget target(std::move(lies), site);
     RunOptions opt;
     opt.time_scale = 0.01;
     opt.case_timeout_s = case_timeout_s;
     opt.out_dir = out_.string();
     std::atomic<bool> own{false};
-    json results = RunMatrix({*matrix_.Find(id)}, target, opt, cancel ? *cancel : own);
+    json results = RunMatrix({mc}, target, opt, cancel ? *cancel : own);
     return results["cases"][0];
   }
 
@@ -414,6 +423,90 @@ TEST_F(HostileAgentTest, ACaseInterruptedDuringItsHandshakeSaysInterrupted) {
   const json results = RunMatrix({*matrix_.Find("02")}, silent, opt, cancel);
   interrupter.join();
   EXPECT_EQ(results["cases"][0]["error"], "interrupted") << results["cases"][0].dump();
+}
+
+}  // namespace
+}  // namespace lingerlab
+
+namespace lingerlab {
+namespace {
+
+// Case 02 with lab steps: an impair first in setup, a clear_impairments in
+// the client's list before its first step.
+MatrixCase WithLabSteps(const MatrixCase& base) {
+  MatrixCase c = base;
+  auto sc = std::make_shared<Scenario>(*base.scenario);
+  ScenarioStep impair;
+  impair.host = "lab";
+  impair.op = "impair";
+  impair.args = {{"direction", "to_client"}, {"match", "fin"}, {"action", "drop"}, {"for_ms", 250}};
+  sc->setup.insert(sc->setup.begin(), impair);
+  ScenarioStep clear;
+  clear.host = "lab";
+  clear.op = "clear_impairments";
+  sc->client.insert(sc->client.begin(), clear);
+  c.scenario = sc;
+  return c;
+}
+
+TEST_F(HostileAgentTest, LabStepsAreEventsOfTheLabOnTheCaseAxis) {
+  std::vector<Impairment> applied;
+  Lies lies;
+  lies.impair = [&](const Impairment& imp) {
+    applied.push_back(imp);
+    return Status::Ok();
+  };
+  const json c = RunOneCase(WithLabSteps(*matrix_.Find("02")), lies);
+  EXPECT_EQ(c["status"], "completed") << c.dump();
+  EXPECT_FALSE(c.contains("not_comparable"));
+  ASSERT_EQ(applied.size(), 1u);
+  EXPECT_EQ(applied[0].direction, ImpairDirection::kToClient);
+  EXPECT_EQ(applied[0].match, ImpairMatch::kFin);
+  EXPECT_EQ(applied[0].for_ms, 250);
+  const json& lab = c["events"]["lab"];
+  ASSERT_EQ(lab.size(), 2u) << lab.dump();
+  EXPECT_EQ(lab[0]["step"], "impair");
+  EXPECT_EQ(lab[0]["host"], "lab");
+  EXPECT_EQ(lab[0]["ok"], true);
+  EXPECT_EQ(
+      lab[0]["impairment"],
+      json({{"direction", "to_client"}, {"match", "fin"}, {"action", "drop"}, {"for_ms", 250}}));
+  EXPECT_NEAR(lab[0]["until"].get<double>(), lab[0]["t_end"].get<double>() + 0.25, 1e-9);
+  EXPECT_LE(lab[0]["t_start"].get<double>(), lab[0]["t_end"].get<double>());
+  EXPECT_EQ(lab[1]["step"], "clear_impairments");
+  EXPECT_EQ(lab[1]["ok"], true);
+  // On the case's one axis: the impair before the setup's first agent step.
+  EXPECT_LE(lab[0]["t_end"].get<double>(), c["events"]["server"][0]["t_start"].get<double>());
+  EXPECT_GT(c["events"]["client"].size(), 0u);  // the scenario went on
+}
+
+// The remote target (and any lab without a hook on the link): the case is
+// not comparable with the lab's reason, not an error, and performs no
+// further step.
+TEST_F(HostileAgentTest, ALabStepTheLabCannotDoMakesTheCaseNotComparable) {
+  const json c = RunOneCase(WithLabSteps(*matrix_.Find("02")), Lies{});
+  EXPECT_EQ(c["status"], "completed") << c.dump();
+  EXPECT_TRUE(c["error"].is_null()) << c["error"];
+  ASSERT_TRUE(c["not_comparable"].is_string()) << c.dump();
+  EXPECT_NE(c["not_comparable"].get<std::string>().find("cannot impair packets"), std::string::npos)
+      << c["not_comparable"];
+  const json& lab = c["events"]["lab"];
+  ASSERT_EQ(lab.size(), 1u) << lab.dump();
+  EXPECT_EQ(lab[0]["ok"], false);
+  EXPECT_NE(lab[0]["error"].get<std::string>().find("cannot impair packets"), std::string::npos);
+  EXPECT_TRUE(c["events"]["server"].empty());
+  EXPECT_TRUE(c["events"]["client"].empty());
+}
+
+// A lab step that fails for another reason (nft missing, a kernel error)
+// ends the case in error: the case cannot measure what it asks for.
+TEST_F(HostileAgentTest, ALabStepThatFailsIsACaseError) {
+  Lies lies;
+  lies.impair = [](const Impairment&) { return Status(MakeError(ErrorCode::kFailed, "nft: no")); };
+  const json c = RunOneCase(WithLabSteps(*matrix_.Find("02")), lies);
+  EXPECT_EQ(c["status"], "error");
+  EXPECT_EQ(Error(c), "lab step impair: nft: no");
+  EXPECT_FALSE(c.contains("not_comparable"));
 }
 
 }  // namespace

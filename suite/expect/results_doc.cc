@@ -139,7 +139,7 @@ Status CheckCase(const Checker& ck, const json& c, const std::string& where, con
   // with their documented fields (doc/results-format.md).
   if (Status s = ck.OptionalObject(c, "events", where, true); !s.ok()) return s;
   if (const json* events = Member(c, "events"); events && events->is_object()) {
-    for (const char* role : {"server", "client"}) {
+    for (const char* role : {"server", "client", "lab"}) {
       const json* list = Member(*events, role);
       if (!list) continue;
       const std::string at = where + ".events." + role;

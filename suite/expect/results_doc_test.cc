@@ -130,6 +130,13 @@ TEST(ResultsDocTest, EventsAndPacketsAreShapeChecked) {
   EXPECT_EQ(Problem(doc), "r.json: cases[0].events.server[1]: must be an object");
   doc["cases"][0]["events"] = {{"client", {{{"step", 1}}}}};
   EXPECT_EQ(Problem(doc), "r.json: cases[0].events.client[0].step: must be a string");
+  // The lab's events (lab steps, doc/matrix-format.md) are checked alike.
+  doc["cases"][0]["events"] = {{"lab", {{{"step", "impair"}, {"ok", true}}}}};
+  EXPECT_EQ(Problem(doc), "");
+  doc["cases"][0]["events"] = {{"lab", "impair"}};
+  EXPECT_EQ(Problem(doc), "r.json: cases[0].events.lab: must be an array");
+  doc["cases"][0]["events"] = {{"lab", {{{"ok", true}}}}};
+  EXPECT_EQ(Problem(doc), "r.json: cases[0].events.lab[0].step: must be a string");
   doc = Doc();
   doc["cases"][0]["packets"] = {
       {{"t", 0.1}, {"dir", "s2c"}, {"flags", "R."}, {"seq", 1}, {"ack", 1}, {"len", 0}}};

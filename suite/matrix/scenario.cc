@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "suite/matrix/impairment_spec.h"
 #include "suite/matrix/json_file.h"
 
 namespace lingerlab {
@@ -31,6 +32,28 @@ Status CheckArgs(const json& args, const std::string& origin, const std::string&
   return Status::Ok();
 }
 
+// A step the coordinator performs on the lab ("host": "lab"): its op, its
+// arguments (impair: ParseImpairment's; clear_impairments: none), and none
+// of the fields that describe an agent's call.
+Status CheckLabStep(const json& j, const std::string& op, const std::string& origin,
+                    const std::string& where) {
+  if (!Contains(kScenarioLabOps, op))
+    return FieldError(origin, where + ".op",
+                      "\"" + Shorten(op) + "\" is not a lab operation (impair, clear_impairments)");
+  for (const char* key : {"must_succeed", "on_limit", "timeout"})
+    if (j.contains(key))
+      return FieldError(origin, where + "." + key,
+                        "is not for lab steps (a lab step that fails ends the case)");
+  const json args = j.contains("args") ? j["args"] : json::object();
+  if (op == "impair") {
+    auto imp = ParseImpairment(args, origin, where + ".args");
+    if (!imp.ok()) return imp.error();
+  } else if (!args.is_object() || !args.empty()) {
+    return FieldError(origin, where + ".args", "clear_impairments takes no arguments");
+  }
+  return Status::Ok();
+}
+
 Result<ScenarioStep> ParseStep(const json& j, const std::string& host_of_list,
                                const std::string& origin, const std::string& where) {
   if (!j.is_object()) return FieldError(origin, where, "must be an object");
@@ -39,25 +62,37 @@ Result<ScenarioStep> ParseStep(const json& j, const std::string& host_of_list,
   for (auto& [k, v] : j.items())
     if (!Contains(kFields, k)) return FieldError(origin, where + "." + Shorten(k), "unknown field");
   ScenarioStep s;
-  if (host_of_list.empty()) {
+  if (j.contains("host") && j["host"] == "lab") {
+    s.host = "lab";  // in any list: performed by the coordinator in that list's order
+  } else if (host_of_list.empty()) {
     if (!j.contains("host") || !j["host"].is_string())
-      return FieldError(origin, where + ".host", "is required in setup: \"server\" or \"client\"");
+      return FieldError(origin, where + ".host",
+                        "is required in setup: \"server\", \"client\" or \"lab\"");
     s.host = j["host"].get<std::string>();
     if (s.host != "server" && s.host != "client")
-      return FieldError(origin, where + ".host", "must be \"server\" or \"client\"");
+      return FieldError(origin, where + ".host", "must be \"server\", \"client\" or \"lab\"");
   } else {
     if (j.contains("host") && j["host"] != host_of_list)
-      return FieldError(origin, where + ".host", "must be \"" + host_of_list + "\" in this list");
+      return FieldError(origin, where + ".host",
+                        "must be \"" + host_of_list + "\" (or \"lab\") in this list");
     s.host = host_of_list;
   }
   if (!j.contains("op") || !j["op"].is_string())
     return FieldError(origin, where + ".op", "is required (a string)");
   s.op = j["op"].get<std::string>();
-  if (!Contains(kScenarioOps, s.op))
-    return FieldError(origin, where + ".op", "\"" + Shorten(s.op) + "\" is not an agent operation");
-  if (j.contains("args")) {
-    if (Status st = CheckArgs(j["args"], origin, where + ".args"); !st.ok()) return st.error();
-    s.args = j["args"];
+  if (s.host == "lab") {
+    if (Status st = CheckLabStep(j, s.op, origin, where); !st.ok()) return st.error();
+    if (j.contains("args")) s.args = j["args"];
+  } else {
+    if (!Contains(kScenarioOps, s.op))
+      return FieldError(
+          origin, where + ".op",
+          "\"" + Shorten(s.op) + "\" is not an agent operation" +
+              (Contains(kScenarioLabOps, s.op) ? " (a lab step: \"host\": \"lab\")" : ""));
+    if (j.contains("args")) {
+      if (Status st = CheckArgs(j["args"], origin, where + ".args"); !st.ok()) return st.error();
+      s.args = j["args"];
+    }
   }
   if (j.contains("when")) {
     const json& w = j["when"];
@@ -126,6 +161,8 @@ const std::vector<std::string> kScenarioConditions = {"client", "linger.socket",
 const std::vector<std::string> kScenarioOps = {
     "socket", "setsockopt", "bind",   "listen",    "connect",  "accept", "write",
     "read",   "shutdown",   "queues", "wait_outq", "nonblock", "close",  "pause"};
+
+const std::vector<std::string> kScenarioLabOps = {"impair", "clear_impairments"};
 
 // Parses the steps of one list; `host` is the list's host, or "" for setup
 // (each step names its own).

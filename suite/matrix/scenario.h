@@ -9,7 +9,9 @@
 //   setup   steps of either host, one after the other (socket, bind, listen,
 //           connect, accept: the connection exists when it ends);
 //   server, client   then both lists at once, each host's in order.
-// A step is one agent operation with arguments. An argument that is a string
+// A step is one agent operation with arguments, or a lab step ("host":
+// "lab", in any list): the coordinator impairs the test link or clears
+// its impairments, in that list's order. An argument that is a string
 // starting with '$' is a variable (kScenarioVariables) filled in when the
 // step runs. A step may apply only to some cases ("when"), may end the case
 // in error when its call fails ("must_succeed"), or when its wait ran into
@@ -33,7 +35,7 @@
 namespace lingerlab {
 
 struct ScenarioStep {
-  std::string host;  // "server" or "client"
+  std::string host;  // "server", "client", or "lab" (a lab step: kScenarioLabOps)
   std::string op;
   nlohmann::json args = nlohmann::json::object();
   // Case attribute -> the values for which the step applies (all must hold).
@@ -58,6 +60,11 @@ extern const std::vector<std::string> kScenarioConditions;
 // The agent operations a scenario may use (the test-socket ops of
 // doc/protocol.md §3.2; capture and clock ops belong to the coordinator).
 extern const std::vector<std::string> kScenarioOps;
+
+// The operations of lab steps ("host": "lab"), which the coordinator performs
+// on the case's lab rather than an agent: "impair" (args: ParseImpairment,
+// impairment_spec.h) and "clear_impairments".
+extern const std::vector<std::string> kScenarioLabOps;
 
 // Setup lists several scenarios share ("setups" in the matrix file), by name.
 using SharedSetups = std::map<std::string, std::vector<ScenarioStep>>;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "suite/matrix/impairment_spec.h"
 #include "suite/matrix/matrix.h"
 
 namespace lingerlab {
@@ -30,12 +31,29 @@ TEST(ScenarioTest, ParsesStepsIntoTheirLists) {
   EXPECT_EQ(s->server[0].when.at("client"), (std::vector<std::string>{"slow", "idle"}));
 }
 
+// One change to a good scenario: at `path`, `value`; the error must say `expect`.
+struct Bad {
+  const char* path;
+  json value;
+  const char* expect;
+};
+
+// Each of `bad`, applied alone to `good` (scenario `name`), is an error
+// that names the file, the scenario and what `expect` says.
+void ExpectEachRefused(const json& good, const std::string& name, const std::vector<Bad>& bad) {
+  const std::string where = "scenarios." + name;
+  for (const Bad& b : bad) {
+    json j = good;
+    j[json::json_pointer(b.path)] = b.value;
+    auto s = ParseScenario(j, name, "f.json", where);
+    ASSERT_FALSE(s.ok()) << b.path << " = " << b.value.dump();
+    EXPECT_NE(s.error().message.find(b.expect), std::string::npos)
+        << b.path << ": " << s.error().message;
+    EXPECT_EQ(s.error().message.rfind("f.json: " + where, 0), 0u) << s.error().message;
+  }
+}
+
 TEST(ScenarioTest, BadStepsAreErrorsThatNameTheStep) {
-  struct Bad {
-    const char* path;
-    json value;
-    const char* expect;
-  };
   const std::vector<Bad> bad = {
       {"/setup/0/host", "router", "setup[0].host"},
       {"/setup/0/op", "format_disk", "not an agent operation"},
@@ -47,20 +65,90 @@ TEST(ScenarioTest, BadStepsAreErrorsThatNameTheStep) {
       {"/server/0/when/client", json::array({1}), "array of strings"},
       {"/server/0/must_succeed", "yes", "must be a bool"},
       {"/server/0/on_limit", "", "1..256"},
-      {"/server/0/host", "client", "must be \"server\" in this list"},
+      {"/server/0/host", "client", "must be \"server\" (or \"lab\") in this list"},
       {"/server/0/extra", 1, "unknown field"},
       {"/server/0/timeout", "slow", "must be \"quick\""},
       {"/client", json::object(), "array of steps"},
   };
-  for (const Bad& b : bad) {
-    json j = MinimalScenario();
-    j[json::json_pointer(b.path)] = b.value;
-    auto s = ParseScenario(j, "mini", "f.json", "scenarios.mini");
-    ASSERT_FALSE(s.ok()) << b.path;
-    EXPECT_NE(s.error().message.find(b.expect), std::string::npos)
-        << b.path << ": " << s.error().message;
-    EXPECT_EQ(s.error().message.rfind("f.json: scenarios.mini", 0), 0u) << s.error().message;
-  }
+  ExpectEachRefused(MinimalScenario(), "mini", bad);
+}
+
+json LabScenario() {
+  return json::parse(R"({
+    "setup": [{"host": "lab", "op": "impair",
+               "args": {"direction": "to_server", "match": "syn", "action": "drop", "for_ms": 500}},
+              {"host": "client", "op": "socket", "args": {"handle": "sock"}}],
+    "server": [{"op": "pause", "args": {"ms": 5}}],
+    "client": [{"host": "lab", "op": "clear_impairments", "when": {"client": "slow"}},
+               {"op": "close", "args": {"handle": "sock"}}]
+  })");
+}
+
+// Lab steps: "host": "lab" in any list, their ops and arguments checked at load.
+TEST(ScenarioTest, LabStepsParseInAnyListWithTheirArguments) {
+  auto s = ParseScenario(LabScenario(), "lab", "f.json", "scenarios.lab");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->setup[0].host, "lab");
+  EXPECT_EQ(s->setup[0].op, "impair");
+  EXPECT_EQ(s->setup[0].args["for_ms"], 500);
+  EXPECT_EQ(s->client[0].host, "lab");
+  EXPECT_EQ(s->client[0].when.at("client"), (std::vector<std::string>{"slow"}));
+  EXPECT_EQ(s->client[1].host, "client");
+}
+
+TEST(ScenarioTest, BadLabStepsAreErrorsThatNameTheStep) {
+  const std::vector<Bad> bad = {
+      {"/setup/0/op", "reboot", "not a lab operation"},
+      {"/setup/1/op", "impair", "(a lab step: \"host\": \"lab\")"},
+      {"/setup/0/args/direction", "sideways", "setup[0].args.direction: \"sideways\" is not one"},
+      {"/setup/0/args/direction", 1, "setup[0].args.direction: is required"},
+      {"/setup/0/args/match", "psh", "setup[0].args.match"},
+      {"/setup/0/args/action", "corrupt", "setup[0].args.action"},
+      {"/setup/0/args/for_ms", -1, "setup[0].args.for_ms: must be an integer 0..600000"},
+      {"/setup/0/args/for_ms", 600001, "0..600000"},
+      {"/setup/0/args/for_ms", 1.5, "0..600000"},
+      {"/setup/0/args/for_ms", "$idle_ms", "0..600000"},
+      {"/setup/0/args/for_ms", json(18446744073709551615ull), "0..600000"},
+      {"/setup/0/args/delay_ms", 10, "only \"delay\" takes a delay"},
+      {"/setup/0/args/action", "delay", "delay_ms: is required"},
+      {"/setup/0/args/colour", "red", "args.colour: unknown argument"},
+      {"/setup/0/args", json::array(), "setup[0].args: must be an object"},
+      {"/setup/0/must_succeed", true, "not for lab steps"},
+      {"/setup/0/timeout", "quick", "not for lab steps"},
+      {"/client/0/args", json::object({{"x", 1}}), "takes no arguments"},
+  };
+  ExpectEachRefused(LabScenario(), "lab", bad);
+  json missing = LabScenario();
+  missing["setup"][0]["args"].erase("match");
+  auto s = ParseScenario(missing, "lab", "f.json", "scenarios.lab");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("match: is required: one of syn, syn-ack, ack, data, fin, "
+                                   "rst, any"),
+            std::string::npos)
+      << s.error().message;
+}
+
+TEST(ImpairmentSpecTest, ParsesEveryNameAndNormalizesToTheSameJson) {
+  for (const char* d : {"to_server", "to_client"})
+    for (const char* m : {"syn", "syn-ack", "ack", "data", "fin", "rst", "any"}) {
+      const json args = {{"direction", d}, {"match", m}, {"action", "delay"}, {"delay_ms", 40}};
+      auto imp = ParseImpairment(args, "f", "w");
+      ASSERT_TRUE(imp.ok()) << imp.error().message;
+      EXPECT_STREQ(ImpairDirectionName(imp->direction), d);
+      EXPECT_STREQ(ImpairMatchName(imp->match), m);
+      EXPECT_EQ(imp->action, ImpairAction::kDelay);
+      EXPECT_EQ(imp->delay_ms, 40);
+      EXPECT_EQ(imp->for_ms, 0);
+      json again = args;
+      again["for_ms"] = 0;
+      EXPECT_EQ(ImpairmentJson(*imp), again);
+    }
+  auto top = ParseImpairment(
+      {{"direction", "to_client"}, {"match", "fin"}, {"action", "drop"}, {"for_ms", 600000}}, "f",
+      "w");
+  ASSERT_TRUE(top.ok());
+  EXPECT_EQ(top->for_ms, kMaxImpairmentMs);
+  EXPECT_FALSE(ImpairmentJson(*top).contains("delay_ms"));
 }
 
 TEST(ScenarioTest, ConditionsMatchTheCaseAttributes) {

@@ -168,6 +168,34 @@ const char* SegmentKindName(SegmentKind kind) {
   return "ack";
 }
 
+namespace {
+
+// "lab impair to_client fin drop for 500 ms at 0.012 s (until 0.519 s)", or
+// "... failed: <why>"; what the event lacks is left out.
+std::string LabNote(const json& e) {
+  auto text = [](const json& j) { return j.is_string() ? " " + j.get<std::string>() : ""; };
+  auto at = [](const char* what, const json& t) -> std::string {
+    if (!t.is_number()) return "";
+    char buf[48];
+    std::snprintf(buf, sizeof buf, " %s %.3f s", what, t.get<double>());
+    return buf;
+  };
+  std::string out = "lab" + text(FieldOrNull(e, "step"));
+  const json& imp = FieldOrNull(e, "impairment");
+  for (const char* key : {"direction", "match", "action"}) out += text(FieldOrNull(imp, key));
+  if (const json& d = FieldOrNull(imp, "delay_ms"); d.is_number_integer())
+    out += " by " + std::to_string(d.get<int64_t>()) + " ms";
+  if (const json& f = FieldOrNull(imp, "for_ms"); f.is_number_integer() && f.get<int64_t>() > 0)
+    out += " for " + std::to_string(f.get<int64_t>()) + " ms";
+  out += at("at", FieldOrNull(e, "t_start"));
+  if (const json& u = FieldOrNull(e, "until"); u.is_number())
+    out += " (" + at("until", u).substr(1) + ")";
+  if (FieldOrNull(e, "ok") == false) out += " failed:" + text(FieldOrNull(e, "error"));
+  return out;
+}
+
+}  // namespace
+
 CaseTimeline BuildCaseTimeline(const json& case_doc) {
   const classify::CaseView view = classify::ParseCase(case_doc);
   CaseTimeline tl;
@@ -262,6 +290,10 @@ CaseTimeline BuildCaseTimeline(const json& case_doc) {
         for (const json& e : list) place(e);
     }
   }
+
+  // Lab steps (an impairment of the link): a note each, what and when.
+  const json& lab = FieldOrNull(FieldOrNull(case_doc, "events"), "lab");
+  for (size_t i = 0; lab.is_array() && i < lab.size(); ++i) tl.notes.push_back(LabNote(lab[i]));
 
   bool any = false;
   auto extend = [&](double a, double b) {

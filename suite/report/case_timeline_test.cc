@@ -197,9 +197,34 @@ TEST(CaseTimelineTest, ZeroWindowProbesAndWindowUpdatesAreNamed) {
   EXPECT_DOUBLE_EQ(tl.t_last, 0.5);
 }
 
+// Lab steps (doc/matrix-format.md) are notes: what was done to the link, when.
+TEST(CaseTimelineTest, LabEventsAreNotesOfWhatAndWhen) {
+  json c = ReferenceCase("04");
+  c["events"]["lab"] = json::parse(R"([
+    {"step": "impair", "host": "lab", "t_start": 0.0123, "t_end": 0.019, "ok": true, "error": null,
+     "impairment": {"direction": "to_client", "match": "fin", "action": "drop", "for_ms": 500},
+     "until": 0.519},
+    {"step": "impair", "host": "lab", "t_start": 0.5, "t_end": 0.5, "ok": false, "error": "no hook",
+     "impairment": {"direction": "to_server", "match": "syn", "action": "delay", "delay_ms": 40,
+                    "for_ms": 0}},
+    {"step": "clear_impairments", "host": "lab", "t_start": 1.25, "t_end": 1.26, "ok": true}
+  ])");
+  const std::string text = RenderTimelineText(BuildCaseTimeline(c));
+  EXPECT_NE(
+      text.find("note: lab impair to_client fin drop for 500 ms at 0.012 s (until 0.519 s)\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("note: lab impair to_server syn delay by 40 ms at 0.500 s failed: no hook\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("note: lab clear_impairments at 1.250 s\n"), std::string::npos) << text;
+}
+
 TEST(CaseTimelineTest, MalformedCasesNeverThrow) {
   for (const json& c :
-       {json(), json::array(), json{{"id", 4}},
+       {json(), json::array(), json{{"id", 4}}, json{{"events", {{"lab", 7}}}},
+        json{{"events", {{"lab", {1, "x", {{"step", 2}, {"t_start", "x"}, {"until", "y"}}}}}}},
+        json{{"events", {{"lab", {{{"impairment", {{"for_ms", "z"}, {"delay_ms", 1.5}}}}}}}}},
         json{{"events", {{"server", {{{"step", "close"}, {"t_start", "x"}}}}}}},
         json{{"packets", {{{"t", "soon"}}}}},
         json{{"outcome", {{"evidence", {1, {{"what", 3}}, {{"what", "w"}, {"packet", 99}}}}}}}}) {

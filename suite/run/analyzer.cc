@@ -37,6 +37,13 @@ void Analyzer::AnalyzeUnchecked(json& c, double time_scale) const {
   // value for classification and comparison.
   c["outcome"] = ClassifyCase(c, ClassifyThresholds::FromCase(c, time_scale));
   const std::string family = forced_family_.empty() ? CaseFamily(c) : forced_family_;
+  // The scenario asked for what this target cannot do (a lab step it does
+  // not support, case_runner.cc): nothing it measured answers the case.
+  if (const json& nc = classify::FieldOrNull(c, "not_comparable"); nc.is_string()) {
+    c["verdict"] = {
+        {"status", "not-comparable"}, {"family", family}, {"reason", nc.get<std::string>()}};
+    return;
+  }
   auto it = tables_.find(family);
   if (it == tables_.end()) {
     c["verdict"] = {{"status", "no-expectation"},

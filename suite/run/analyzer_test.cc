@@ -110,6 +110,26 @@ TEST(AnalyzerTest, AVariantOtherThanBlockingCloseHasNoExpectation) {
   EXPECT_NE(c["verdict"]["reason"].get<std::string>().find("nonblocking-close"), std::string::npos);
 }
 
+// A case whose lab step the target cannot do (case_runner.cc): classified,
+// but not compared; the verdict gives the lab's reason. Its lab events are
+// there for the timeline and ignored by the classifier.
+TEST(AnalyzerTest, ANotComparableCaseSaysWhyAndIsNotCompared) {
+  const Analyzer analyzer(ShippedTables(), "");
+  json c = ReferenceCase("04");
+  c["not_comparable"] = "lab step impair: the remote target cannot impair packets";
+  c["events"]["lab"] = json::array({{{"step", "impair"},
+                                     {"host", "lab"},
+                                     {"t_start", 0.0},
+                                     {"t_end", 0.01},
+                                     {"ok", false},
+                                     {"error", "no hook"}}});
+  analyzer.Analyze(c, Scale());
+  EXPECT_EQ(c["verdict"]["status"], "not-comparable") << c["verdict"].dump();
+  EXPECT_EQ(c["verdict"]["reason"], "lab step impair: the remote target cannot impair packets");
+  EXPECT_TRUE(c["outcome"].is_object());
+  EXPECT_FALSE(c["verdict"].contains("checks"));
+}
+
 TEST(AnalyzerTest, AMalformedCaseGetsAnErrorVerdictInsteadOfAnException) {
   const Analyzer analyzer(ShippedTables(), "");
   json c = ReferenceCase("03");

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "suite/targets/agent_processes.h"
+#include "suite/targets/impairment.h"
 #include "suite/targets/process.h"
 
 namespace lingerlab {
@@ -11,7 +12,10 @@ namespace {
 class PairLab final : public CaseLab {
  public:
   PairLab(std::string agent_path, LabHosts hosts, std::unique_ptr<PairServer> server)
-      : agent_path_(std::move(agent_path)), hosts_(std::move(hosts)), server_(std::move(server)) {}
+      : agent_path_(std::move(agent_path)),
+        hosts_(std::move(hosts)),
+        server_(std::move(server)),
+        impairer_(ClientImpairLink(hosts_.client, hosts_.server)) {}
   ~PairLab() override { (void)Teardown(0); }
 
   const HostInfo& host(Role role) const override {
@@ -30,9 +34,14 @@ class PairLab final : public CaseLab {
     agents_.KillAll([this] { server_->Kill(); });
   }
 
+  // On the client's end of the veth, the host kernel's on every pair target.
+  Status Impair(const Impairment& imp) override { return impairer_.Apply(imp); }
+  Status ClearImpairments() override { return impairer_.Clear(); }
+
   Status Teardown(int64_t grace_ns) override {
     return agents_.Stop(grace_ns, [this] {
-      Status first = server_->Remove();
+      Status first = impairer_.Clear();
+      if (Status s = server_->Remove(); !s.ok() && first.ok()) first = s;
       for (const HostInfo* h : {&hosts_.server, &hosts_.client}) {
         if (!NamespaceExists(h->netns)) continue;
         Status s = RemoveNamespace(h->netns);
@@ -46,6 +55,7 @@ class PairLab final : public CaseLab {
   std::string agent_path_;
   LabHosts hosts_;
   std::unique_ptr<PairServer> server_;
+  LinkImpairer impairer_;
   AgentProcesses agents_;
 };
 

@@ -23,6 +23,7 @@
 #include "agents/platform/stream_io.h"
 #include "agents/protocol/auth.h"
 #include "suite/targets/agent_processes.h"
+#include "suite/targets/impairment.h"
 #include "suite/targets/netns_target.h"
 #include "suite/targets/process.h"
 #include "suite/targets/qemu_image.h"
@@ -117,7 +118,8 @@ class QemuLab final : public CaseLab {
         client_agent_(std::move(client_agent)),
         slot_(slot),
         server_(std::move(server)),
-        client_(std::move(client)) {}
+        client_(std::move(client)),
+        impairer_(ClientImpairLink(client_, server_)) {}
   ~QemuLab() override { (void)Teardown(0); }
 
   const HostInfo& host(Role role) const override {
@@ -146,9 +148,15 @@ class QemuLab final : public CaseLab {
 
   void KillAgents() override { agents_.KillAll(); }
 
+  // The client's namespace is the host kernel's, bridged to the guest's tap:
+  // its eth0 carries every packet between the two.
+  Status Impair(const Impairment& imp) override { return impairer_.Apply(imp); }
+  Status ClearImpairments() override { return impairer_.Clear(); }
+
   Status Teardown(int64_t grace_ns) override {
     return agents_.Stop(grace_ns, [this] {
-      Status first = RemoveNamespace(client_.netns);
+      Status first = impairer_.Clear();
+      if (Status s = RemoveNamespace(client_.netns); !s.ok() && first.ok()) first = s;
       // The bridge port's veth went with its peer; this is for a half-made lab.
       (void)RunCommand({"ip", "-n", vm_->netns, "link", "delete", server_.interface});
       return first;
@@ -160,6 +168,7 @@ class QemuLab final : public CaseLab {
   std::string client_agent_;
   int slot_;
   HostInfo server_, client_;
+  LinkImpairer impairer_;
   AgentProcesses agents_;  // the client's process and the guest agent's session
 };
 

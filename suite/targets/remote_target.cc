@@ -49,6 +49,14 @@ class RemoteLab : public CaseLab {
   CaptureSite capture_site() const override { return CaptureSite::kServerAgent; }
   int TestPort(int /*matrix_port*/) const override { return setup_->port_base + slot_; }
 
+  // The test link lies between two machines the coordinator does not run:
+  // nothing of ours sits on it to drop or delay a segment.
+  Status Impair(const Impairment& /*imp*/) override {
+    return MakeError(ErrorCode::kUnsupported,
+                     "the remote target cannot impair packets: the test link runs between the "
+                     "remote agents' hosts, where lingerlab has no hook");
+  }
+
   // Ends the sessions: the agent sees the channel end and closes the case's
   // sockets (doc/protocol.md §3.2); the coordinator's pending request fails.
   void KillAgents() override { agents_.KillAll(); }

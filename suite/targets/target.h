@@ -19,6 +19,7 @@
 #include "agents/base/result.h"
 #include "agents/platform/unique_fd.h"
 #include "agents/protocol/channel.h"
+#include "suite/matrix/impairment_spec.h"
 
 namespace lingerlab {
 
@@ -26,10 +27,10 @@ enum class Role { kServer, kClient };
 const char* RoleName(Role r);
 
 struct HostInfo {
-  std::string address;     // the test address: IPv4 198.18.0.0/15, or IPv6 fd00::/8 (ULA)
-  std::string netns;       // namespace name, or "" where the target has none
-  std::string netns_path;  // e.g. /run/netns/NAME: where to open a capture
-  std::string interface;   // the host's end of the test link
+  std::string address;         // the test address: IPv4 198.18.0.0/15, or IPv6 fd00::/8 (ULA)
+  std::string netns;           // namespace name, or "" where the target has none
+  std::string netns_path;      // e.g. /run/netns/NAME: where to open a capture
+  std::string interface;       // the host's end of the test link
   std::string agent_endpoint;  // "HOST:PORT" of a remote agent's control channel, else ""
   // The family of the case's test sockets (the agent's `socket` argument),
   // matching `address`: "inet" (IPv4) or "inet6" (IPv6).
@@ -80,6 +81,17 @@ class CaseLab {
   // give each case its own hosts keep it; labs whose cases share hosts give
   // each case its own port so cases can run at the same time.
   virtual int TestPort(int matrix_port) const { return matrix_port; }
+  // Impairs the test link from now on (a scenario's lab step, doc/matrix-
+  // format.md "Lab steps"): drops (or delays) the segments `imp` matches,
+  // for imp.for_ms or until cleared. Applied on the host side of the link,
+  // never inside the stack under test (suite/targets/impairment.h). A lab
+  // that cannot do it returns kUnsupported saying why (the case is then
+  // not comparable, not an error).
+  virtual Status Impair(const Impairment& /*imp*/) {
+    return MakeError(ErrorCode::kUnsupported, "this target cannot impair packets");
+  }
+  // Removes every impairment this lab applied (Teardown does too).
+  virtual Status ClearImpairments() { return Status::Ok(); }
   // Ends the agents (waiting up to `grace_ns` for those told `bye`) and
   // removes the hosts and links. Idempotent; reports the first failure.
   virtual Status Teardown(int64_t grace_ns) = 0;
