@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "suite/classify/case_view.h"
 #include "suite/classify/close_analysis.h"
 #include "suite/classify/evidence.h"
+#include "suite/classify/json_fields.h"
 #include "suite/classify/rst_attribution.h"
 #include "suite/classify/rst_outcomes.h"
 #include "suite/classify/step_outcomes.h"
@@ -25,6 +27,23 @@ const CaseEvent* FindClose(const CaseView& view) {
   const CaseEvent* close = CaseView::Find(view.server, "close", "csock");
   if (close == nullptr || !close->t_start || !close->t_end) return nullptr;
   return close;
+}
+
+bool IsOpName(const std::string& s) {
+  return !s.empty() && s.size() <= 32 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+}
+
+// The claim stack_fault from the case's "stack_fault": "none" (null), or
+// "<kind>_in_<op>" ("exited_in_close", "hung_in_close"); nothing when the
+// case has no such field (its agents were no stack) or a malformed one.
+std::optional<std::string> StackFaultClaim(const CaseView& view) {
+  if (!view.stack_fault) return std::nullopt;
+  if (view.stack_fault->is_null()) return "none";
+  const std::string kind = classify::StringField(*view.stack_fault, "kind").value_or("");
+  const std::string op = classify::StringField(*view.stack_fault, "op").value_or("");
+  if ((kind != "exited" && kind != "hung") || !IsOpName(op)) return std::nullopt;
+  return kind + "_in_" + op;
 }
 
 std::string Join(const std::vector<std::string>& parts) {
@@ -50,6 +69,14 @@ nlohmann::json Classify(const nlohmann::json& case_doc, const ClassifyThresholds
   }
 
   std::vector<std::string> missing;
+  const std::optional<std::string> stack_fault = StackFaultClaim(view);
+  if (view.stack_fault && view.stack_fault->is_object()) {
+    // What the stack did instead of the rest of the case: first, as the reason
+    // for every claim the case could not reach.
+    const std::string detail = classify::StringField(*view.stack_fault, "detail").value_or("");
+    missing.push_back("stack fault (" + stack_fault.value_or("malformed") + ")" +
+                      (detail.empty() ? "" : ": " + detail));
+  }
   if (view.status != "completed") {
     missing.push_back("status " + (view.status.empty() ? std::string("missing") : view.status) +
                       (view.error ? ": " + *view.error : std::string()));
@@ -102,6 +129,7 @@ nlohmann::json Classify(const nlohmann::json& case_doc, const ClassifyThresholds
   if (client.bytes_claim) claims["client_bytes"] = *client.bytes_claim;
   if (client.end_claim) claims["client_end"] = *client.end_claim;
   if (client.data_lost_claim) claims["data_lost"] = *client.data_lost_claim;
+  if (stack_fault) claims["stack_fault"] = *stack_fault;
 
   nlohmann::json out = {
       {"complete", missing.empty()},
