@@ -60,7 +60,10 @@ nlohmann::json Classify(const nlohmann::json& case_doc, const ClassifyThresholds
 
   classify::AnalysisContext ctx{view, timeline, th, log};
   ctx.close = close;
-  ctx.ran_to_end = view.status == "completed";
+  // A stack fault ended the case early (its agents killed, no settle): the
+  // capture does not cover what the rest of the case would have waited for.
+  ctx.ran_to_end =
+      view.status == "completed" && !(view.stack_fault && view.stack_fault->is_object());
   ctx.has_packets = !view.packets.empty();
   ctx.lossless = view.capture_dropped.value_or(0) == 0;
   if (ctx.has_packets) ctx.observed_until = view.packets.back().t;

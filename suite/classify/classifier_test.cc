@@ -787,9 +787,9 @@ TEST(ClassifierTest, AStackFaultIsAClaimAndTheReasonTheRestIsNotObserved) {
         << out["reason"];
     // Nothing invented from the call that never returned, nor from the rest
     // of the case that never ran.
-    for (const char* claim :
-         {"close_blocks", "close_blocked_s", "close_ret", "close_errno", "close_ended_by",
-          "abort_on_close", "client_end", "client_bytes", "data_lost"})
+    for (const char* claim : {"close_blocks", "close_blocked_s", "close_ret", "close_errno",
+                              "close_ended_by", "abort_on_close", "client_end", "client_bytes",
+                              "data_lost", "rst_after_clean_close", "idle_abort"})
       EXPECT_FALSE(out["claims"].contains(claim)) << claim << ": " << out["claims"].dump();
     EXPECT_FALSE(out.contains("close"));
   }
