@@ -26,8 +26,9 @@ struct AnalysisContext {
   EvidenceLog& log;
   // The server's close() of csock, with both times; nullptr when missing.
   const CaseEvent* close = nullptr;
-  // The case ran to its end (status "completed"): the capture covered
-  // everything the coordinator waited for, settle time included.
+  // The case ran to its end (status "completed", no stack fault): the
+  // capture covered everything the coordinator waited for, settle time
+  // included.
   bool ran_to_end = false;
   // Packets were captured (positive findings are possible).
   bool has_packets = false;

@@ -14,6 +14,7 @@ std::vector<CaseEvent> ParseEvents(const nlohmann::json* list, const std::string
   }
   for (size_t i = 0; i < list->size(); ++i) {
     const nlohmann::json& e = (*list)[i];
+    if (Field(e, "fault") != nullptr) continue;  // a stack fault: CaseView::stack_fault
     CaseEvent ev;
     ev.index = i;
     ev.step = StringField(e, "step").value_or("");
@@ -138,6 +139,13 @@ CaseView ParseCase(const nlohmann::json& case_doc) {
   }
   if (const nlohmann::json* capture = Field(case_doc, "capture")) {
     v.capture_dropped = IntField(*capture, "dropped");
+  }
+  if (const nlohmann::json* fault = Field(case_doc, "stack_fault")) {
+    if (fault->is_null() || fault->is_object()) {
+      v.stack_fault = *fault;
+    } else {
+      v.problems.push_back("stack_fault is neither null nor an object");
+    }
   }
   return v;
 }

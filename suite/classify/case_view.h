@@ -71,6 +71,12 @@ struct CaseView {
   bool has_packets_array = false;   // false: the case carries no capture at all
   std::optional<int64_t> capture_dropped;
   std::vector<std::string> problems;
+  // The case's "stack_fault" (doc/results-format.md): unset when the case
+  // has none (its agents were no stack: nothing to say), null when its stack
+  // did not fail, else the fault's object. The fault's own event (one with
+  // "fault") is left out of `server`/`client`: that call never returned, so
+  // nothing may be concluded from its times or its missing return value.
+  std::optional<nlohmann::json> stack_fault;
 
   // The first event of `events` at or after position `from` with this step
   // (and handle, unless `handle` is empty); nullptr when none.

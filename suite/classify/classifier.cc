@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "suite/classify/case_view.h"
 #include "suite/classify/close_analysis.h"
 #include "suite/classify/evidence.h"
+#include "suite/classify/json_fields.h"
 #include "suite/classify/rst_attribution.h"
 #include "suite/classify/rst_outcomes.h"
 #include "suite/classify/step_outcomes.h"
@@ -27,6 +29,23 @@ const CaseEvent* FindClose(const CaseView& view) {
   return close;
 }
 
+bool IsOpName(const std::string& s) {
+  return !s.empty() && s.size() <= 32 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+}
+
+// The claim stack_fault from the case's "stack_fault": "none" (null), or
+// "<kind>_in_<op>" ("exited_in_close", "hung_in_close"); nothing when the
+// case has no such field (its agents were no stack) or a malformed one.
+std::optional<std::string> StackFaultClaim(const CaseView& view) {
+  if (!view.stack_fault) return std::nullopt;
+  if (view.stack_fault->is_null()) return "none";
+  const std::string kind = classify::StringField(*view.stack_fault, "kind").value_or("");
+  const std::string op = classify::StringField(*view.stack_fault, "op").value_or("");
+  if ((kind != "exited" && kind != "hung") || !IsOpName(op)) return std::nullopt;
+  return kind + "_in_" + op;
+}
+
 std::string Join(const std::vector<std::string>& parts) {
   std::string out;
   for (const std::string& p : parts) out += (out.empty() ? "" : "; ") + p;
@@ -41,7 +60,10 @@ nlohmann::json Classify(const nlohmann::json& case_doc, const ClassifyThresholds
 
   classify::AnalysisContext ctx{view, timeline, th, log};
   ctx.close = close;
-  ctx.ran_to_end = view.status == "completed";
+  // A stack fault ended the case early (its agents killed, no settle): the
+  // capture does not cover what the rest of the case would have waited for.
+  ctx.ran_to_end =
+      view.status == "completed" && !(view.stack_fault && view.stack_fault->is_object());
   ctx.has_packets = !view.packets.empty();
   ctx.lossless = view.capture_dropped.value_or(0) == 0;
   if (ctx.has_packets) ctx.observed_until = view.packets.back().t;
@@ -50,6 +72,14 @@ nlohmann::json Classify(const nlohmann::json& case_doc, const ClassifyThresholds
   }
 
   std::vector<std::string> missing;
+  const std::optional<std::string> stack_fault = StackFaultClaim(view);
+  if (view.stack_fault && view.stack_fault->is_object()) {
+    // What the stack did instead of the rest of the case: first, as the reason
+    // for every claim the case could not reach.
+    const std::string detail = classify::StringField(*view.stack_fault, "detail").value_or("");
+    missing.push_back("stack fault (" + stack_fault.value_or("malformed") + ")" +
+                      (detail.empty() ? "" : ": " + detail));
+  }
   if (view.status != "completed") {
     missing.push_back("status " + (view.status.empty() ? std::string("missing") : view.status) +
                       (view.error ? ": " + *view.error : std::string()));
@@ -102,6 +132,7 @@ nlohmann::json Classify(const nlohmann::json& case_doc, const ClassifyThresholds
   if (client.bytes_claim) claims["client_bytes"] = *client.bytes_claim;
   if (client.end_claim) claims["client_end"] = *client.end_claim;
   if (client.data_lost_claim) claims["data_lost"] = *client.data_lost_claim;
+  if (stack_fault) claims["stack_fault"] = *stack_fault;
 
   nlohmann::json out = {
       {"complete", missing.empty()},

@@ -34,6 +34,10 @@
 //              t_case, what, packet}
 //   claims     the flat map of the claims vocabulary; a claim that cannot be
 //              decided, or does not apply to the case, is absent.
+//              stack_fault comes from the case's own "stack_fault" (where
+//              an agent is the stack): "none", "exited_in_<op>" or
+//              "hung_in_<op>"; a fault is the first part of "reason", and
+//              the fault's event is not read (case_view.h).
 // Detail objects that do not apply to the case are absent; a detail whose
 // conclusion could not be decided has "value": null. Times "*_t" inside
 // details are relative to close() start (null without a close()).

@@ -10,6 +10,7 @@
 namespace lingerlab {
 namespace {
 
+using nlohmann::json;
 using testing::CaseBuilder;
 using testing::kPayload;
 
@@ -743,6 +744,67 @@ TEST(ClassifierTest, GarbageInputIsIncompleteNotACrash) {
     EXPECT_FALSE(out["complete"].get<bool>()) << doc.dump();
     EXPECT_TRUE(out["claims"].is_object());
   }
+}
+
+// lwIP's close() of a listening socket with SO_LINGER {on,0} (case 03):
+// the agent, which is the stack, exited in it. The fault's event never
+// returned: nothing may be read from it, the claims that need the rest of
+// the case are absent, and stack_fault says what happened.
+json StackFaultCase(const std::string& kind) {
+  json c = CaseBuilder()
+               .Id("03")
+               .Linger("lsock", 0)
+               .ClientPrologue(0.05)
+               .Server("socket", "lsock", 0.001, 0.001, {{"ret", 3}})
+               .Handshake(0.04)
+               .Build();
+  c["events"]["server"].push_back(
+      {{"step", "close"},
+       {"args", {{"handle", "lsock"}}},
+       {"handle", "lsock"},
+       {"ret", nullptr},
+       {"errno", nullptr},
+       {"errno_name", nullptr},
+       {"fault", "stack_" + kind},
+       {"detail",
+        "the server agent, which runs the stack, ended during close() of lsock: "
+        "killed by SIGABRT"},
+       {"t_start", 0.06},
+       {"t_end", kind == "exited" ? json(0.061) : json(nullptr)}});
+  c["stack_fault"] = {{"host", "server"}, {"op", "close"},   {"handle", "lsock"}, {"kind", kind},
+                      {"detail", "x"},    {"t_start", 0.06}, {"t", 0.061}};
+  return c;
+}
+
+TEST(ClassifierTest, AStackFaultIsAClaimAndTheReasonTheRestIsNotObserved) {
+  for (const std::string kind : {"exited", "hung"}) {
+    SCOPED_TRACE(kind);
+    const json out = ClassifyCase(StackFaultCase(kind));
+    EXPECT_EQ(out["claims"]["stack_fault"], kind + "_in_close") << out.dump(2);
+    EXPECT_FALSE(out["complete"].get<bool>());
+    EXPECT_EQ(out["reason"].get<std::string>().rfind("stack fault (" + kind + "_in_close): x", 0),
+              0u)
+        << out["reason"];
+    // Nothing invented from the call that never returned, nor from the rest
+    // of the case that never ran.
+    for (const char* claim : {"close_blocks", "close_blocked_s", "close_ret", "close_errno",
+                              "close_ended_by", "abort_on_close", "client_end", "client_bytes",
+                              "data_lost", "rst_after_clean_close", "idle_abort"})
+      EXPECT_FALSE(out["claims"].contains(claim)) << claim << ": " << out["claims"].dump();
+    EXPECT_FALSE(out.contains("close"));
+  }
+}
+
+TEST(ClassifierTest, StackFaultIsNoneWhereTheStackDidNotFailAndAbsentWhereNoAgentIsTheStack) {
+  json c = CaseBuilder().ClientPrologue(0.05).Build();
+  EXPECT_FALSE(ClassifyCase(c)["claims"].contains("stack_fault"));
+  c["stack_fault"] = nullptr;
+  EXPECT_EQ(ClassifyCase(c)["claims"]["stack_fault"], "none");
+  // A malformed one invents nothing.
+  c["stack_fault"] = {{"kind", "melted"}, {"op", "close"}};
+  EXPECT_FALSE(ClassifyCase(c)["claims"].contains("stack_fault"));
+  c["stack_fault"] = 7;
+  EXPECT_FALSE(ClassifyCase(c)["claims"].contains("stack_fault"));
 }
 
 }  // namespace

@@ -94,6 +94,9 @@ std::string ClaimsLine(const json& c) {
     s += " close=" + std::to_string(cl["close_blocked_s"].get<double>()).substr(0, 5) + "s";
   if (cl.contains("client_bytes")) s += " client=" + cl["client_bytes"].dump() + "B";
   if (cl.contains("client_end")) s += "/" + cl["client_end"].get<std::string>();
+  // The stack under test exited or hung in a call (doc/results-format.md).
+  if (cl.contains("stack_fault") && cl["stack_fault"] != "none")
+    s += " stack-fault=" + cl["stack_fault"].get<std::string>();
   return s;
 }
 

@@ -35,6 +35,9 @@ constexpr int64_t kAgentStopGraceNs = 2 * kNsPerSec;
 // "blocked" for 28154 s in a 10 s case) is lying or broken, and the case
 // says so rather than classify a fiction.
 constexpr int64_t kStampSlackNs = kNsPerSec;
+// How long a stack fault waits for an agent whose control channel closed to
+// be reaped, for its wait status (the channel closes as the process dies).
+constexpr int64_t kExitStatusWaitNs = kNsPerSec;
 
 int64_t Ms(double seconds) { return static_cast<int64_t>(std::llround(seconds * 1000.0)); }
 
@@ -47,6 +50,8 @@ int64_t AgentLimitMs(int64_t left_ns) {
 
 // One side of a case: its agent and the log of its events.
 struct Side {
+  explicit Side(Role r) : role(r) {}
+  Role role;
   std::unique_ptr<AgentClient> agent;
   json events = json::array();
   json hello;
@@ -71,6 +76,20 @@ class CaseDriver {
   // Performs one step; appends its event to the side's log. Returns the
   // event, or nothing after recording why the case cannot go on.
   std::optional<json> Step(Side& side, const std::string& op, json args, int64_t timeout_ns);
+  // On a side whose agent is the stack (CaseLab::AgentIsStack): records a
+  // step that ended without a reply (`err`: the agent exited, or no reply
+  // within the step's own `bound_ns`, 0 when the case's deadline came
+  // first) as the case's stack fault and ends the case. False,
+  // recording nothing, on any other side or failure.
+  bool RecordStackFault(Side& side, const std::string& op, const json& args, const Error& err,
+                        int64_t sent_real, int64_t bound_ns);
+  // Whether a stack fault has ended the case (its other agent was killed
+  // then, so that agent's interrupted step is no error).
+  bool EndedByStackFault() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return !stack_fault_.is_null();
+  }
+  int64_t StepBoundNs(const Side& side, const ScenarioStep& step, const json& args) const;
   void Fail(const std::string& why);
   // The case cannot measure what its scenario asks for on this target (a
   // lab step the lab does not support): no further step is performed, and
@@ -118,12 +137,13 @@ class CaseDriver {
   int64_t t0_real_ = 0;
   int port_ = 0;  // the server's port: the matrix's, or the lab's own per case
   std::unique_ptr<CaseLab> lab_;
-  Side server_, client_;
+  Side server_{Role::kServer}, client_{Role::kClient};
   std::mutex mu_;
   std::string error_;
   std::string not_comparable_;         // guarded by mu_
   json lab_events_ = json::array();    // guarded by mu_
   std::atomic<bool> parallel_{false};  // the server and client lists are running
+  json stack_fault_ = nullptr;         // guarded by mu_; the case-level "stack_fault" once recorded
   std::vector<std::string> warnings_;  // guarded by mu_
 };
 
@@ -160,10 +180,12 @@ std::string CaseDriver::CheckStamps(const json& e, const Side& side, int64_t sen
   return "";
 }
 
+// Whether the case performs nothing more: it failed, or a stack fault
+// ended it (then it completes).
 bool CaseDriver::Failed() {
   if (ctx_.cancelled && ctx_.cancelled->load()) Fail("interrupted");
   std::lock_guard<std::mutex> lock(mu_);
-  return !error_.empty() || !not_comparable_.empty();
+  return !error_.empty() || !not_comparable_.empty() || !stack_fault_.is_null();
 }
 
 void CaseDriver::NotComparable(const std::string& why) {
@@ -237,13 +259,20 @@ std::optional<json> CaseDriver::Step(Side& side, const std::string& op, json arg
                                      int64_t timeout_ns) {
   if (Failed()) return std::nullopt;
   const int64_t sent_real = RealtimeNs();
-  auto r = side.agent->Request(op, args, std::min(timeout_ns, LeftNs() + protocol::kReplyMargin));
+  // The case's deadline may cut the step's own bound short: no reply by the
+  // deadline is the case running out of time, not the stack hanging.
+  const int64_t to_deadline = LeftNs() + protocol::kReplyMargin;
+  const int64_t own_bound = timeout_ns <= to_deadline ? timeout_ns : 0;
+  auto r = side.agent->Request(op, args, std::min(timeout_ns, to_deadline));
   const int64_t got_real = RealtimeNs();
   json e = r.ok() ? Annotate(*r, side) : json();
   const std::string bad_stamps = r.ok() ? CheckStamps(e, side, sent_real, got_real) : "";
   if (!r.ok() || !bad_stamps.empty()) {
     // After a lab step the lab cannot do, the agents were ended on purpose.
     if (IsNotComparable()) return std::nullopt;
+    if (!r.ok() &&
+        (RecordStackFault(side, op, args, r.error(), sent_real, own_bound) || EndedByStackFault()))
+      return std::nullopt;
     FailUnlessInterrupted(r.ok() ? side.agent->label() + ": " + op + ": " + bad_stamps
                                  : r.error().message);
     // The other side may be blocked on a peer that will never act now.
@@ -257,6 +286,70 @@ std::optional<json> CaseDriver::Step(Side& side, const std::string& op, json arg
   spdlog::trace("case {} event {}", c_.id, e.dump());
   side.events.push_back(e);
   return e;
+}
+
+bool CaseDriver::RecordStackFault(Side& side, const std::string& op, const json& args,
+                                  const Error& err, int64_t sent_real, int64_t bound_ns) {
+  if (!lab_ || !lab_->AgentIsStack(side.role)) return false;
+  if (ctx_.cancelled && ctx_.cancelled->load()) return false;  // killed on purpose
+  if (err.code != ErrorCode::kClosed && (err.code != ErrorCode::kTimeout || bound_ns <= 0))
+    return false;
+  const bool exited = err.code == ErrorCode::kClosed;
+  const std::string handle =
+      args.is_object() && args.contains("handle") && args["handle"].is_string()
+          ? args["handle"].get<std::string>()
+          : "";
+  const std::string call = op + "()" + (handle.empty() ? "" : " of " + handle);
+  char buf[160];
+  std::string detail;
+  if (exited) {
+    const std::string how =
+        side.pid > 0 ? lab_->AgentExitStatus(side.pid, kExitStatusWaitNs) : std::string();
+    detail = std::string("the ") + RoleName(side.role) + " agent" +
+             (side.pid > 0 ? " (pid " + std::to_string(side.pid) + ")" : "") +
+             ", which runs the stack, ended during " + call + ": " +
+             (how.empty() ? "its control channel closed" : how);
+  } else {
+    std::snprintf(buf, sizeof buf, "%s had not returned after %.1f s", call.c_str(),
+                  static_cast<double>(bound_ns) / 1e9);
+    detail = buf;
+    if (op == "close" && attrs_.count("linger.socket") && attrs_.at("linger.socket") != "none") {
+      std::snprintf(buf, sizeof buf, " (SO_LINGER %d s on %s; bound: the linger time + %.0f s)",
+                    applied_.linger_s, attrs_.at("linger.socket").c_str(),
+                    static_cast<double>(kStackCloseMarginNs) / 1e9);
+      detail += buf;
+    }
+  }
+  auto rel = [this](int64_t real) { return static_cast<double>(real - t0_real_) / 1e9; };
+  const double t = rel(RealtimeNs());
+  // The call as far as it is known: when the coordinator sent it and, for an
+  // exit, when the agent's channel closed; it never returned a value.
+  json e = {{"step", op},
+            {"args", args},
+            {"ret", nullptr},
+            {"errno", nullptr},
+            {"errno_name", nullptr},
+            {"fault", exited ? "stack_exited" : "stack_hung"},
+            {"detail", detail},
+            {"t_start", rel(sent_real)},
+            {"t_end", exited ? json(t) : json(nullptr)}};
+  if (!handle.empty()) e["handle"] = handle;
+  spdlog::warn("case {}: stack fault: {}", c_.id, detail);
+  side.events.push_back(std::move(e));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stack_fault_ = {{"host", RoleName(side.role)},
+                    {"op", op},
+                    {"handle", handle.empty() ? json(nullptr) : json(handle)},
+                    {"kind", exited ? "exited" : "hung"},
+                    {"detail", detail},
+                    {"t_start", rel(sent_real)},
+                    {"t", t}};
+  }
+  // The other side may be blocked on a peer that is gone; its interrupted
+  // step is then no error (EndedByStackFault).
+  lab_->KillAgents();
+  return true;
 }
 
 // The value of a scenario variable (suite/matrix/scenario.h) for this case,
@@ -302,6 +395,16 @@ int64_t CaseDriver::StepTimeoutNs(const std::string& op, const json& args) const
   return kQuickStepTimeoutNs;
 }
 
+// The bound of one step's reply: close() on a side whose agent is the stack
+// by the linger time plus kStackCloseMarginNs (case_runner.h), whatever the
+// step asks; otherwise "quick" or the op's own (StepTimeoutNs).
+int64_t CaseDriver::StepBoundNs(const Side& side, const ScenarioStep& step,
+                                const json& args) const {
+  if (step.op == "close" && lab_->AgentIsStack(side.role))
+    return int64_t{applied_.linger_s} * kNsPerSec + kStackCloseMarginNs;
+  return step.timeout == "quick" ? kQuickStepTimeoutNs : StepTimeoutNs(step.op, args);
+}
+
 // Performs the steps of one list that apply to this case, in order. Once
 // the case has failed, Step() performs nothing more.
 void CaseDriver::RunSteps(const std::vector<ScenarioStep>& steps) {
@@ -318,8 +421,7 @@ void CaseDriver::RunSteps(const std::vector<ScenarioStep>& steps) {
       return;
     }
     Side& side = step.host == "server" ? server_ : client_;
-    const int64_t timeout =
-        step.timeout == "quick" ? kQuickStepTimeoutNs : StepTimeoutNs(step.op, *args);
+    const int64_t timeout = StepBoundNs(side, step, *args);
     auto e = Step(side, step.op, std::move(*args), timeout);
     if (!e) return;
     if (step.must_succeed && (*e)["ret"].is_number() && (*e)["ret"].get<int64_t>() < 0)
@@ -579,6 +681,10 @@ json CaseDriver::CaseJson(json packets, json capture_info, double duration_s) {
   if (!lab_events_.empty()) doc["events"]["lab"] = lab_events_;
   if (!not_comparable_.empty()) doc["not_comparable"] = not_comparable_;
   if (ctx_.repetition > 0) doc["repetition"] = ctx_.repetition;
+  // Only where an agent is the stack could a stack fault happen: null there
+  // says none did (the claim stack_fault "none"); elsewhere it is absent.
+  if (lab_ && (lab_->AgentIsStack(Role::kServer) || lab_->AgentIsStack(Role::kClient)))
+    doc["stack_fault"] = stack_fault_;
   return doc;
 }
 

@@ -3,7 +3,9 @@
 // scenario (data from the matrix file, suite/matrix/scenario.h), let late packets settle, tear down
 // — and returns the case's results JSON. It never throws and never aborts the run: a failed syscall
 // is recorded as an event, a lost agent or a broken target makes the case's status "error" with the
-// reason.
+// reason. Except where the agent is the stack under test (CaseLab::AgentIsStack): an agent that
+// exits during a step, or does not answer within the step's bound, is then the stack's own outcome
+// (a "stack_fault" event and case field, doc/results-format.md), and the case ends "completed".
 #pragma once
 
 #include <atomic>
@@ -25,6 +27,15 @@ namespace lingerlab {
 constexpr double kCaseSlackS = 150.0;
 // Bound for steps that should return at once (socket, bind, accept, ...).
 constexpr int64_t kQuickStepTimeoutNs = 5 * kNsPerSec;
+// On a side whose agent is the stack under test (CaseLab::AgentIsStack),
+// close() is bounded by the case's applied linger time plus this margin, not
+// by the case's budget: the stack's own source bounds its close() by the
+// linger time (lwIP: tcp_abort once SO_LINGER's seconds have passed), and
+// lwIP notices that at its next 500 ms poll_tcp tick, so a close() still
+// running 3 s (six ticks, and scheduling on a loaded 2-core machine) past
+// its linger time will not return: a stack hang, recorded as the case's
+// stack_fault at once rather than after the budget and kCaseSlackS.
+constexpr int64_t kStackCloseMarginNs = 3 * kNsPerSec;
 
 // Set-up and teardown (namespaces, links, agents, handshakes) share the
 // machine's cores with every running case; a run lets this many cases set

@@ -26,6 +26,7 @@
 #include "agents/platform/stream_io.h"
 #include "agents/protocol/protocol.h"
 #include "suite/coordinator/case_capture.h"
+#include "suite/coordinator/case_runner.h"
 #include "suite/coordinator/run.h"
 
 namespace lingerlab {
@@ -58,12 +59,17 @@ struct Lies {
   std::function<void(const std::string& op)> seen;
   // The lab's CaseLab::Impair; unset: the default (kUnsupported).
   std::function<Status(const Impairment&)> impair;
+  // What the agent of `role` does with a request instead of replying:
+  // kExit (its channel closes, as a process that died in the call), kHang
+  // (no reply, ever), or kReply.
+  enum class Fate { kReply, kExit, kHang };
+  std::function<Fate(Role role, const std::string& op, const json& args)> fate;
 };
 
 // One scripted agent on a socketpair: the coordinator gets the other end.
 class ScriptedAgentThread {
  public:
-  ScriptedAgentThread(const Lies& lies, int* coordinator_fd) {
+  ScriptedAgentThread(const Lies& lies, Role role, int* coordinator_fd) : role_(role) {
     int fds[2];
     EXPECT_TRUE(MakeStreamPair(fds).ok());
     *coordinator_fd = fds[0];
@@ -96,6 +102,12 @@ class ScriptedAgentThread {
       if (!m.ok()) return;
       const std::string op = (*m)["op"].get<std::string>();
       if (lies.seen) lies.seen(op);
+      const Lies::Fate fate = lies.fate ? lies.fate(role_, op, (*m)["args"]) : Lies::Fate::kReply;
+      if (fate == Lies::Fate::kExit) {
+        Kill();
+        return;
+      }
+      if (fate == Lies::Fate::kHang) continue;  // until killed: Receive fails
       json reply = {{"ok", true}, {"event", GoodEvent(op)}};
       if (op == "capture_start")
         reply = {{"ok", false},
@@ -107,13 +119,15 @@ class ScriptedAgentThread {
     }
   }
 
+  Role role_;
   UniqueFd agent_fd_;
   std::thread thread_;
 };
 
 class ScriptedLab : public CaseLab {
  public:
-  ScriptedLab(const Lies& lies, CaptureSite site) : lies_(lies), site_(site) {
+  ScriptedLab(const Lies& lies, CaptureSite site, bool agent_is_stack = false)
+      : lies_(lies), site_(site), agent_is_stack_(agent_is_stack) {
     server_.address = "127.0.0.1";
     client_.address = "127.0.0.1";
   }
@@ -121,10 +135,10 @@ class ScriptedLab : public CaseLab {
   const HostInfo& host(Role role) const override {
     return role == Role::kServer ? server_ : client_;
   }
-  Result<AgentProcess> StartAgent(Role) override {
+  Result<AgentProcess> StartAgent(Role role) override {
     int fd = -1;
     std::lock_guard<std::mutex> lock(mu_);
-    agents_.push_back(std::make_unique<ScriptedAgentThread>(lies_, &fd));
+    agents_.push_back(std::make_unique<ScriptedAgentThread>(lies_, role, &fd));
     return AgentProcess{Channel(UniqueFd(fd)), -1};
   }
   void KillAgents() override {
@@ -135,6 +149,8 @@ class ScriptedLab : public CaseLab {
   Status Impair(const Impairment& imp) override {
     return lies_.impair ? lies_.impair(imp) : CaseLab::Impair(imp);
   }
+  // As lwIP's lab: the server's agent is the stack (target.h).
+  bool AgentIsStack(Role role) const override { return agent_is_stack_ && role == Role::kServer; }
   Status Teardown(int64_t) override {
     KillAgents();
     return Status::Ok();
@@ -143,6 +159,7 @@ class ScriptedLab : public CaseLab {
  private:
   Lies lies_;
   CaptureSite site_;
+  bool agent_is_stack_;
   HostInfo server_, client_;
   std::mutex mu_;
   std::vector<std::unique_ptr<ScriptedAgentThread>> agents_;
@@ -150,18 +167,20 @@ class ScriptedLab : public CaseLab {
 
 class ScriptedTarget : public Target {
  public:
-  ScriptedTarget(Lies lies, CaptureSite site) : lies_(std::move(lies)), site_(site) {}
+  ScriptedTarget(Lies lies, CaptureSite site, bool agent_is_stack = false)
+      : lies_(std::move(lies)), site_(site), agent_is_stack_(agent_is_stack) {}
   std::string Name() const override { return "scripted"; }
   std::string Stack() const override { return "scripted"; }
   Status CheckUsable() override { return Status::Ok(); }
   Result<std::unique_ptr<CaseLab>> Provision(const std::string&, int) override {
-    return std::unique_ptr<CaseLab>(new ScriptedLab(lies_, site_));
+    return std::unique_ptr<CaseLab>(new ScriptedLab(lies_, site_, agent_is_stack_));
   }
   Result<std::vector<std::string>> SweepStale() override { return std::vector<std::string>{}; }
 
  private:
   Lies lies_;
   CaptureSite site_;
+  bool agent_is_stack_;
 };
 
 class HostileAgentTest : public ::testing::Test {
@@ -178,12 +197,15 @@ class HostileAgentTest : public ::testing::Test {
 
   // Runs case `id` against agents that tell `lies`; returns its document.
   json RunOne(const std::string& id, Lies lies, CaptureSite site = CaptureSite::kServerAgent,
-              double case_timeout_s = 0, std::atomic<bool>* cancel = nullptr) {
-    return RunOneCase(*matrix_.Find(id), std::move(lies), site, case_timeout_s, cancel);
+              double case_timeout_s = 0, std::atomic<bool>* cancel = nullptr,
+              bool agent_is_stack = false) {
+    return RunOneCase(*matrix_.Find(id), std::move(lies), site, case_timeout_s, cancel,
+                      agent_is_stack);
   }
   json RunOneCase(const MatrixCase& mc, Lies lies, CaptureSite site = CaptureSite::kServerAgent,
-                  double case_timeout_s = 0, std::atomic<bool>* cancel = nullptr) {
-    ScriptedTarget target(std::move(lies), site);
+                  double case_timeout_s = 0, std::atomic<bool>* cancel = nullptr,
+                  bool agent_is_stack = false) {
+    ScriptedTarget target(std::move(lies), site, agent_is_stack);
     RunOptions opt;
     opt.time_scale = 0.01;
     opt.case_timeout_s = case_timeout_s;
@@ -331,6 +353,79 @@ TEST_F(HostileAgentTest, A64MiBPcapOfGarbageIsStreamedThenDiscarded) {
   EXPECT_EQ(c["status"], "error");
   EXPECT_NE(Error(c).find("does not parse (discarded)"), std::string::npos) << Error(c);
   EXPECT_TRUE(fs::is_empty(out_ / "pcaps")) << "the garbage pcap was kept";
+}
+
+// The server's agent meets its fate at close() of the listening socket, as
+// lwIP 2.1.3 does with SO_LINGER there (doc/lwip.md).
+Lies FateAtCloseOfLsock(Lies::Fate fate) {
+  Lies lies;
+  lies.fate = [fate](Role role, const std::string& op, const json& args) {
+    return role == Role::kServer && op == "close" && args.value("handle", "") == "lsock"
+               ? fate
+               : Lies::Fate::kReply;
+  };
+  return lies;
+}
+
+// Where the agent is the stack (lwIP), an agent that dies in close() is the
+// stack's outcome: the case completes with the fault recorded as an event
+// and as the case's stack_fault, and the client's events so far are kept.
+TEST_F(HostileAgentTest, AStackAgentExitingInCloseIsARecordedStackFault) {
+  const json c = RunOne("03", FateAtCloseOfLsock(Lies::Fate::kExit), CaptureSite::kServerAgent, 0,
+                        nullptr, /*agent_is_stack=*/true);
+  ASSERT_EQ(c["status"], "completed") << c.dump();
+  EXPECT_TRUE(c["error"].is_null());
+  const json& f = c["stack_fault"];
+  ASSERT_TRUE(f.is_object()) << c.dump();
+  EXPECT_EQ(f["kind"], "exited");
+  EXPECT_EQ(f["host"], "server");
+  EXPECT_EQ(f["op"], "close");
+  EXPECT_EQ(f["handle"], "lsock");
+  const json& last = c["events"]["server"].back();
+  EXPECT_EQ(last["fault"], "stack_exited");
+  EXPECT_EQ(last["step"], "close");
+  EXPECT_TRUE(last["t_start"].is_number() && last["t_end"].is_number()) << last.dump();
+  EXPECT_LE(last["t_start"].get<double>(), last["t_end"].get<double>());
+  EXPECT_FALSE(c["events"]["client"].empty()) << "the client's events were dropped";
+}
+
+// A close() that never returns is bounded by the linger time plus
+// kStackCloseMarginNs, not by the case's budget and its 150 s slack.
+TEST_F(HostileAgentTest, AStackAgentHangingInCloseIsAStackFaultWithinTheBound) {
+  const int64_t t0 = MonotonicNs();
+  const json c = RunOne("05", FateAtCloseOfLsock(Lies::Fate::kHang), CaptureSite::kServerAgent, 0,
+                        nullptr, /*agent_is_stack=*/true);
+  const double took = static_cast<double>(MonotonicNs() - t0) / 1e9;
+  ASSERT_EQ(c["status"], "completed") << c.dump();
+  ASSERT_TRUE(c["stack_fault"].is_object()) << c.dump();
+  EXPECT_EQ(c["stack_fault"]["kind"], "hung");
+  const std::string detail = c["stack_fault"]["detail"].get<std::string>();
+  EXPECT_NE(detail.find("close() of lsock had not returned after"), std::string::npos) << detail;
+  // 20 s x 0.01, applied as at least 1 s (ApplyTimeScale).
+  EXPECT_NE(detail.find("SO_LINGER 1 s on lsock"), std::string::npos) << detail;
+  const json& last = c["events"]["server"].back();
+  EXPECT_EQ(last["fault"], "stack_hung");
+  EXPECT_TRUE(last["t_end"].is_null());
+  const double bound = static_cast<double>(kStackCloseMarginNs) / 1e9 + 1.0;  // linger 1 s
+  EXPECT_LT(took, bound + 3.0) << "held " << took << " s, bound " << bound << " s";
+  EXPECT_GE(took, bound - 0.5);
+}
+
+// Where the agent only uses a kernel's stack, the same exit is a lost agent.
+TEST_F(HostileAgentTest, AnAgentExitingInCloseIsStillAnErrorWhereItIsNotTheStack) {
+  const json c = RunOne("03", FateAtCloseOfLsock(Lies::Fate::kExit));
+  EXPECT_EQ(c["status"], "error") << c.dump();
+  EXPECT_NE(Error(c).find("peer closed the channel"), std::string::npos) << Error(c);
+  EXPECT_FALSE(c.contains("stack_fault")) << c.dump();
+}
+
+// A stack lab where nothing went wrong says so: stack_fault null.
+TEST_F(HostileAgentTest, AStackLabWithoutAFaultRecordsStackFaultNull) {
+  const json c = RunOne("02", Lies{}, CaptureSite::kServerAgent, 0, nullptr,
+                        /*agent_is_stack=*/true);
+  EXPECT_EQ(c["status"], "completed") << c.dump();
+  ASSERT_TRUE(c.contains("stack_fault"));
+  EXPECT_TRUE(c["stack_fault"].is_null());
 }
 
 // A target whose labs take `delay` to provision, counting how many are

@@ -23,6 +23,7 @@ const std::vector<ClaimInfo>& AllClaims() {
       {"client_bytes", ClaimType::kCount, false},
       {"client_end", ClaimType::kClientEnd, false},
       {"data_lost", ClaimType::kBool, false},
+      {"stack_fault", ClaimType::kStackFault, false},
   };
   return kClaims;
 }
@@ -72,6 +73,19 @@ std::string CheckClaimValue(const ClaimInfo& info, const nlohmann::json& value) 
         if (s == "eof" || s == "limit" || IsErrnoName(s)) return "";
       }
       return "be \"eof\", \"limit\" or an errno name";
+    case ClaimType::kStackFault:
+      if (value.is_string()) {
+        const std::string s = value.get<std::string>();
+        if (s == "none") return "";
+        for (const char* kind : {"exited_in_", "hung_in_"}) {
+          const std::string_view k(kind);
+          if (s.size() > k.size() && s.size() <= k.size() + 32 && s.compare(0, k.size(), k) == 0 &&
+              std::all_of(s.begin() + static_cast<std::ptrdiff_t>(k.size()), s.end(),
+                          [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; }))
+            return "";
+        }
+      }
+      return "be \"none\", \"exited_in_<op>\" or \"hung_in_<op>\"";
   }
   return "have a known type";
 }

@@ -26,6 +26,7 @@ enum class ClaimType {
   kInt,          // any integer
   kCount,        // an integer >= 0
   kClientEnd,    // "eof", "limit" or an errno name
+  kStackFault,   // "none", "exited_in_<op>" or "hung_in_<op>" (op: lowercase letters and _)
 };
 
 struct ClaimInfo {

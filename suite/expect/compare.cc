@@ -86,10 +86,15 @@ Check CompareOne(const Expectation& e, const json& observed_claims, double appli
         "rests on a kernel constant that does not scale; run used time scale " + std::string(scale);
     return c;
   }
+  if (!present && !options.stack_fault_reason.empty()) {
+    c.result = "not-comparable";
+    c.note = "not observed: " + options.stack_fault_reason;
+    return c;
+  }
   if (!present && !options.no_capture_reason.empty()) {
     c.result = "not-comparable";
-    c.note = "not observed: the case ran without a packet capture (" + options.no_capture_reason +
-             ")";
+    c.note =
+        "not observed: the case ran without a packet capture (" + options.no_capture_reason + ")";
     return c;
   }
   if (!present) {
@@ -144,7 +149,9 @@ json CompareCase(const ExpectedTable& table, const std::string& case_id,
                        : any_pass    ? "pass"
                        : any_unknown ? "not-comparable"
                                      : "no-expectation";
-  return {{"status", status}, {"family", table.family}, {"checks", std::move(checks)}};
+  json verdict = {{"status", status}, {"family", table.family}, {"checks", std::move(checks)}};
+  if (!options.stack_fault_reason.empty()) verdict["reason"] = options.stack_fault_reason;
+  return verdict;
 }
 
 }  // namespace lingerlab

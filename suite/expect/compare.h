@@ -30,10 +30,16 @@ struct CompareOptions {
   // capture, e.g. an agent without privilege): claims the classifier could
   // not make are then not-comparable with this reason, never guessed.
   std::string no_capture_reason;
+  // Non-empty when the stack under test exited or hung in a call (the
+  // case's "stack_fault"): claims the case never reached are not-comparable
+  // with this reason, and the verdict carries it as "reason". A stack fault
+  // is an outcome, never an error: the verdict is no-expectation where the
+  // table states nothing (lwIP's undefined behaviour), else the checks'.
+  std::string stack_fault_reason;
 };
 
 // The verdict for `case_id`: {"status", "family", "checks": [{claim, expected,
-// observed, result, source, note?}]}. `observed_claims` is the outcome's
+// observed, result, source, note?}], "reason"?}. `observed_claims` is the outcome's
 // "claims" object; `applied_linger_s` the linger seconds the run actually set
 // (after --time-scale), used for time_basis "linger".
 nlohmann::json CompareCase(const ExpectedTable& table, const std::string& case_id,

@@ -1,5 +1,6 @@
 // CompareCase: each check result and the overall verdict status.
 #include "suite/expect/compare.h"
+#include "suite/expect/claims.h"
 #include "suite/expect/test_matrix.h"
 
 #include <gtest/gtest.h>
@@ -217,6 +218,35 @@ TEST(CompareTest, CaseWithoutExpectationsIsNoExpectation) {
   EXPECT_EQ(v["status"], "no-expectation");
   EXPECT_TRUE(v["checks"].is_array());
   EXPECT_TRUE(v["checks"].empty());
+}
+
+// A stack fault (lwIP exited or hung in a call): never an error. Where the
+// table states nothing the verdict is no-expectation with the fault as its
+// reason; claims the case never reached are not-comparable for it.
+TEST(CompareTest, AStackFaultIsTheReasonNotAnError) {
+  CompareOptions o = Unscaled();
+  o.stack_fault_reason = "stack fault: the server's stack exited in close()";
+  json v = CompareCase(Table(), "03", {{"stack_fault", "exited_in_close"}}, 0, o);
+  EXPECT_EQ(v["status"], "no-expectation");
+  EXPECT_EQ(v["reason"], o.stack_fault_reason);
+  v = CompareCase(Table(), "04", {{"stack_fault", "exited_in_close"}}, 0, o);
+  EXPECT_EQ(v["status"], "not-comparable");
+  const json& c = OnlyCheck(v);
+  EXPECT_EQ(c["result"], "not-comparable");
+  EXPECT_EQ(c["note"], "not observed: " + o.stack_fault_reason);
+  EXPECT_EQ(v["reason"], o.stack_fault_reason);
+  // Without a fault nothing changes: no reason.
+  EXPECT_FALSE(CompareCase(Table(), "03", json::object(), 0, Unscaled()).contains("reason"));
+}
+
+TEST(CompareTest, StackFaultIsAClaimOfTheVocabulary) {
+  const ClaimInfo* info = FindClaim("stack_fault");
+  ASSERT_NE(info, nullptr);
+  for (const char* ok : {"none", "exited_in_close", "hung_in_close", "hung_in_wait_outq"})
+    EXPECT_EQ(CheckClaimValue(*info, ok), "") << ok;
+  for (const json& bad : {json("exited"), json("exited_in_"), json("hung_in_Close"),
+                          json("melted_in_close"), json(true), json(nullptr)})
+    EXPECT_NE(CheckClaimValue(*info, bad), "") << bad;
 }
 
 }  // namespace

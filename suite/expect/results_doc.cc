@@ -121,6 +121,27 @@ Status CheckCase(const Checker& ck, const json& c, const std::string& where, con
                     "(\"pcaps/<id>__<name>.pcap\", or <id>__<name>__r<K>.pcap)");
   }
 
+  // A stack fault (doc/results-format.md): its texts reach reports and
+  // terminals, its kind and op the claim stack_fault.
+  if (Status s = ck.OptionalObject(c, "stack_fault", where, true); !s.ok()) return s;
+  if (const json* f = Member(c, "stack_fault"); f && f->is_object()) {
+    const std::string at = where + ".stack_fault";
+    const json* kind = Member(*f, "kind");
+    if (!kind || (*kind != "exited" && *kind != "hung"))
+      return ck.Bad(at + ".kind", "must be \"exited\" or \"hung\"");
+    const json* host = Member(*f, "host");
+    if (!host || (*host != "server" && *host != "client"))
+      return ck.Bad(at + ".host", "must be \"server\" or \"client\"");
+    const json* op = Member(*f, "op");
+    if (!op || !op->is_string() || !IsSafeName(op->get_ref<const std::string&>(), 32))
+      return ck.Bad(at + ".op", "must be an operation's name");
+    const json* detail = Member(*f, "detail");
+    if (detail && !(detail->is_string() &&
+                    IsPlainText(detail->get_ref<const std::string&>(), kMaxPlatformTextBytes)))
+      return ck.Bad(at + ".detail", "must be at most " + std::to_string(kMaxPlatformTextBytes) +
+                                        " bytes of plain text");
+  }
+
   if (Status s = ck.OptionalObject(c, "agents", where, true); !s.ok()) return s;
   if (const json* agents = Member(c, "agents"); agents && agents->is_object()) {
     for (const char* role : {"server", "client"}) {
@@ -226,6 +247,14 @@ CompareOptions CaseCompareOptions(const json& case_doc, double time_scale) {
   if (available && available->is_boolean() && !available->get<bool>()) {
     const std::string reason = StringMember(capture, "reason");
     opt.no_capture_reason = reason.empty() ? "no reason given" : reason;
+  }
+  if (const json* fault = Member(case_doc, "stack_fault"); fault && fault->is_object()) {
+    const std::string host = StringMember(fault, "host"), op = StringMember(fault, "op");
+    const std::string kind = StringMember(fault, "kind"), detail = StringMember(fault, "detail");
+    opt.stack_fault_reason = "stack fault: the " + (host.empty() ? "server" : host) + "'s stack " +
+                             (kind == "hung" ? "hung" : "exited") + " in " +
+                             (op.empty() ? "a call" : op + "()") +
+                             (detail.empty() ? "" : " (" + detail + ")");
   }
   return opt;
 }

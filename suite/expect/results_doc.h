@@ -32,7 +32,8 @@ std::string CaseHostOs(const nlohmann::json& case_doc);
 // The options a case's verdict is computed with: the run's time scale, the
 // server's OS (for `only`), and why the case has no capture when its
 // capture says `"available": false` (then claims that need packets are
-// not-comparable).
+// not-comparable), and the case's stack fault (then claims it left
+// unobserved are not-comparable, and the verdict gives it as its reason).
 CompareOptions CaseCompareOptions(const nlohmann::json& case_doc, double time_scale);
 
 // parameters.applied.linger_s of one case (what the run set, after

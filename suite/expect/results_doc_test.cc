@@ -174,5 +174,27 @@ TEST(ResultsDocTest, AppliedLingerAndCaptureAreReadWithoutTrustingTheShape) {
   EXPECT_EQ(CaseCompareOptions(odd_flag, 1.0).no_capture_reason, "");
 }
 
+TEST(ResultsDocTest, AStackFaultIsShapeChecked) {
+  json doc = Doc();
+  json& c = doc["cases"][0];
+  c["stack_fault"] = nullptr;
+  EXPECT_EQ(Problem(doc), "");
+  c["stack_fault"] = {
+      {"host", "server"}, {"op", "close"}, {"kind", "exited"}, {"detail", "killed by SIGABRT"}};
+  EXPECT_EQ(Problem(doc), "");
+  c["outcome"]["claims"]["stack_fault"] = "exited_in_close";
+  EXPECT_EQ(Problem(doc), "");
+  c["stack_fault"]["kind"] = "melted";
+  EXPECT_NE(Problem(doc).find("cases[0].stack_fault.kind"), std::string::npos) << Problem(doc);
+  c["stack_fault"]["kind"] = "hung";
+  c["stack_fault"]["detail"] = "\x1b]0;pwned\x07";
+  EXPECT_NE(Problem(doc).find("stack_fault.detail"), std::string::npos) << Problem(doc);
+  c["stack_fault"] = "exited";
+  EXPECT_NE(Problem(doc).find("stack_fault"), std::string::npos) << Problem(doc);
+  c.erase("stack_fault");
+  c["outcome"]["claims"]["stack_fault"] = "melted";
+  EXPECT_NE(Problem(doc).find("claims.stack_fault"), std::string::npos) << Problem(doc);
+}
+
 }  // namespace
 }  // namespace lingerlab

@@ -146,6 +146,46 @@ std::string DocumentPacketText(const CaseTimeline& tl, const TimelinePacket& p) 
   return text + ", win " + std::to_string(p.win) + ", length " + std::to_string(p.len);
 }
 
+// The call in which the stack exited or hung (an event with "fault", which
+// the classifier's view leaves out), from its start to its end as far as
+// known (a hang: when the case gave up on it), and the header's line.
+void AddStackFault(const json& case_doc, const classify::CaseView& view, CaseTimeline& tl) {
+  if (!view.stack_fault || !view.stack_fault->is_object()) return;
+  const json& f = *view.stack_fault;
+  const json& kind = FieldOrNull(f, "kind");
+  const json& op = FieldOrNull(f, "op");
+  const json& detail = FieldOrNull(f, "detail");
+  tl.stack_fault = "stack fault: " + std::string(kind == "hung" ? "hung" : "exited") + " in " +
+                   (op.is_string() ? op.get<std::string>() : "?") + "()" +
+                   (detail.is_string() ? ": " + detail.get<std::string>() : "");
+  const json& events = FieldOrNull(case_doc, "events");
+  for (bool server : {true, false}) {
+    const json& list = FieldOrNull(events, server ? "server" : "client");
+    if (!list.is_array()) continue;
+    for (const json& e : list) {
+      const json& fault = FieldOrNull(e, "fault");
+      const json& start = FieldOrNull(e, "t_start");
+      if (!fault.is_string() || !start.is_number()) continue;
+      const json& end = FieldOrNull(e, "t_end");
+      const json& gave_up = FieldOrNull(f, "t");
+      const json& step = FieldOrNull(e, "step");
+      const json& handle = FieldOrNull(FieldOrNull(e, "args"), "handle");
+      TimelineCall c;
+      c.server = server;
+      c.step = step.is_string() ? step.get<std::string>() : "?";
+      c.text = c.step + "(" + (handle.is_string() ? handle.get<std::string>() : "") + ")" +
+               (fault == "stack_hung" ? ": never returned, the stack hung"
+                                      : ": never returned, the stack exited");
+      c.t_start = start.get<double>();
+      c.t_end = end.is_number()       ? end.get<double>()
+                : gave_up.is_number() ? std::max(c.t_start, gave_up.get<double>())
+                                      : c.t_start;
+      c.failed = c.fault = true;
+      tl.calls.push_back(std::move(c));
+    }
+  }
+}
+
 }  // namespace
 
 const char* SegmentKindName(SegmentKind kind) {
@@ -229,6 +269,7 @@ CaseTimeline BuildCaseTimeline(const json& case_doc) {
       tl.calls.push_back(std::move(c));
     }
   }
+  AddStackFault(case_doc, view, tl);
   std::stable_sort(
       tl.calls.begin(), tl.calls.end(),
       [](const TimelineCall& a, const TimelineCall& b) { return a.t_start < b.t_start; });
@@ -392,6 +433,7 @@ std::string RenderTimelineText(const CaseTimeline& tl) {
   if (!tl.verdict.empty()) out += ", " + tl.verdict;
   if (!tl.error.empty()) out += " (" + tl.error + ")";
   out += "\n";
+  if (!tl.stack_fault.empty()) out += tl.stack_fault + "\n";
   if (!tl.pcap.empty()) out += "pcap: " + tl.pcap + "\n";
   if (!tl.packets_from.empty()) out += "packets: " + tl.packets_from + "\n";
   for (const Line& l : lines) out += Seconds(l.t) + "  " + l.text + "\n";

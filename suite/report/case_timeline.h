@@ -24,6 +24,7 @@ struct TimelineCall {
   std::string step;  // "close"
   double t_start = 0, t_end = 0;
   bool failed = false;                // returned -1
+  bool fault = false;                 // the stack exited or hung in it: it never returned
   std::vector<std::string> evidence;  // what the classifier noted at this call
 };
 
@@ -48,6 +49,9 @@ struct TimelinePacket {
 
 struct CaseTimeline {
   std::string id, name, status, verdict, error;
+  // "stack fault: ..." when the stack under test exited or hung in a call
+  // (the case's stack_fault); that call is among `calls`, `fault` set.
+  std::string stack_fault;
   std::vector<TimelineCall> calls;       // both sides, by start time
   std::vector<TimelinePacket> packets;   // by time
   std::vector<std::string> notes;        // evidence tied to no call or packet

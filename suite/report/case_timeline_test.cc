@@ -11,8 +11,8 @@ namespace {
 
 using nlohmann::json;
 
-json ReferenceCase(const std::string& id) {
-  std::ifstream in(std::string(LINGERLAB_SOURCE_DIR) + "/results/reference-scale0.05/results.json");
+json ReferenceCase(const std::string& id, const std::string& run = "reference-scale0.05") {
+  std::ifstream in(std::string(LINGERLAB_SOURCE_DIR) + "/results/" + run + "/results.json");
   const json doc = json::parse(in);
   for (const json& c : doc["cases"])
     if (c["id"] == id) return c;
@@ -233,6 +233,29 @@ TEST(CaseTimelineTest, MalformedCasesNeverThrow) {
   const CaseTimeline tl =
       BuildCaseTimeline(json{{"outcome", {{"evidence", {{{"what", "w"}, {"packet", 99}}}}}}});
   ASSERT_EQ(tl.notes.size(), 1u);  // no packet 99: kept as a note, not lost
+}
+
+// lwIP 2.1.3 with SO_LINGER on the listening socket (doc/lwip.md): the
+// call the stack exited (03) or hung (05) in is drawn, marked as never
+// returned, and `show` says what the fault was.
+TEST(CaseTimelineTest, AStackFaultIsShownWithItsCall) {
+  for (const auto& [id, kind] : {std::pair{"03", "exited"}, std::pair{"05", "hung"}}) {
+    SCOPED_TRACE(id);
+    const CaseTimeline tl = BuildCaseTimeline(ReferenceCase(id, "reference-lwip-scale0.05"));
+    EXPECT_EQ(tl.stack_fault.rfind(std::string("stack fault: ") + kind + " in close(): ", 0), 0u)
+        << tl.stack_fault;
+    int faults = 0;
+    for (const TimelineCall& c : tl.calls) {
+      if (!c.fault) continue;
+      ++faults;
+      EXPECT_TRUE(c.server);
+      EXPECT_EQ(c.text, std::string("close(lsock): never returned, the stack ") + kind);
+      EXPECT_LE(c.t_start, c.t_end);
+    }
+    EXPECT_EQ(faults, 1);
+    const std::string text = RenderTimelineText(tl);
+    EXPECT_NE(text.find(tl.stack_fault), std::string::npos) << text;
+  }
 }
 
 }  // namespace

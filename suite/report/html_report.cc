@@ -289,6 +289,7 @@ void Timelines(std::ostringstream& out, const ReportModel& m, const RunGrid& gri
       else
         out << "no pcap";
       if (!tl.error.empty()) out << " · error: " << H(tl.error);
+      if (!tl.stack_fault.empty()) out << " · " << H(tl.stack_fault);
       out << "</p>";
       Evidence(out, tl);
       out << "</figure>\n";

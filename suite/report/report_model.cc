@@ -138,6 +138,9 @@ MeasuredCell MeasuredCellOf(const ReportModel& m, size_t r, const std::string& i
     }
     cell.lines.push_back(std::move(line));
   }
+  // A stack fault (compare.h): the reason the case's claims stop.
+  if (const json& reason = rc.verdict.value("reason", json()); reason.is_string())
+    cell.lines.push_back({reason.get<std::string>(), 0});
   return cell;
 }
 

@@ -2,8 +2,12 @@
 
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+
+#include "agents/base/clock.h"
 #include "agents/platform/stream_io.h"
 #include "suite/targets/process.h"
 
@@ -48,6 +52,25 @@ Status AgentProcesses::Stop(int64_t grace_ns, const std::function<Status()>& the
   pids_.clear();
   sessions_.clear();  // the AgentProcess owners close the channels themselves
   return then ? then() : Status::Ok();
+}
+
+std::optional<int> AgentProcesses::Reap(pid_t pid, int64_t wait_ns) {
+  const int64_t deadline = MonotonicNs() + wait_ns;
+  for (;;) {
+    {
+      // Not held while sleeping: KillAll() may come from another thread.
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = std::find(pids_.begin(), pids_.end(), pid);
+      if (it == pids_.end()) return std::nullopt;
+      int status = 0;
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        pids_.erase(it);
+        return status;
+      }
+    }
+    if (MonotonicNs() >= deadline) return std::nullopt;
+    SleepNs(5 * kNsPerMs);
+  }
 }
 
 bool AgentProcesses::stopped() const {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "agents/base/result.h"
@@ -57,6 +58,11 @@ class AgentProcesses {
   // and returns its status. Later calls return Ok and run nothing; a call
   // racing the first waits for it to finish.
   Status Stop(int64_t grace_ns, const std::function<Status()>& then = nullptr);
+
+  // Reaps `pid` if it is one of the recorded processes and ends within
+  // `wait_ns`: returns its wait status and forgets it (Stop() then has
+  // nothing to kill). Nothing when it is not recorded or still runs.
+  std::optional<int> Reap(pid_t pid, int64_t wait_ns);
 
   bool stopped() const;
   std::vector<pid_t> pids() const;  // still recorded, for tests and messages

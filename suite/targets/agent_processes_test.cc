@@ -49,6 +49,27 @@ TEST(TargetAgentProcessesTest, AProcessThatExitsIsReapedWithoutWaitingTheGrace) 
   EXPECT_TRUE(Reaped(a->pid));
 }
 
+// How an agent ended, for a stack fault (case_runner.cc): its wait status,
+// reaped once and forgotten; nothing for a process still running.
+TEST(TargetAgentProcessesTest, ReapGivesTheWaitStatusOfAnAgentThatDied) {
+  AgentProcesses agents;
+  auto sleeper = agents.Spawn(Sleeper());
+  ASSERT_TRUE(sleeper.ok()) << sleeper.error().message;
+  EXPECT_EQ(agents.Reap(sleeper->pid, 20 * kNsPerMs), std::nullopt);
+  ::kill(sleeper->pid, SIGTERM);  // by pid: the process this test started
+  auto status = agents.Reap(sleeper->pid, 5 * kNsPerSec);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(DescribeWaitStatus(*status), "killed by SIGTERM") << DescribeWaitStatus(*status);
+  EXPECT_EQ(agents.pids(), std::vector<pid_t>{});
+  EXPECT_EQ(agents.Reap(sleeper->pid, 0), std::nullopt);  // already reaped
+  auto done = agents.Spawn([](int) { return SpawnBackground({"false"}, "", "/dev/null"); });
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  status = agents.Reap(done->pid, 5 * kNsPerSec);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(DescribeWaitStatus(*status), "exited with status 1");
+  EXPECT_TRUE(agents.Stop(0).ok());
+}
+
 TEST(TargetAgentProcessesTest, AfterStopNothingStartsAndNothingIsRecorded) {
   AgentProcesses agents;
   ASSERT_TRUE(agents.Stop(0).ok());

@@ -29,6 +29,9 @@ class LwipServer final : public PairServer {
   }
   // lwIP runs inside the server agent: its connections die with it.
   bool OrphansOutliveAgent() const override { return false; }
+  // lwIP is the stack under test and runs in this agent's process: an
+  // abort or a hang inside its socket call is lwIP's outcome (target.h).
+  bool AgentIsStack() const override { return true; }
 
  private:
   std::string lwip_agent_;

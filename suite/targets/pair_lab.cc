@@ -29,6 +29,13 @@ class PairLab final : public CaseLab {
   }
 
   bool OrphansOutliveAgent() const override { return server_->OrphansOutliveAgent(); }
+  bool AgentIsStack(Role role) const override {
+    return role == Role::kServer && server_->AgentIsStack();
+  }
+  std::string AgentExitStatus(pid_t pid, int64_t wait_ns) override {
+    auto status = agents_.Reap(pid, wait_ns);
+    return status ? DescribeWaitStatus(*status) : "";
+  }
 
   void KillAgents() override {
     agents_.KillAll([this] { server_->Kill(); });

@@ -47,6 +47,9 @@ class PairServer {
   // CaseLab::OrphansOutliveAgent(): whether the server's stack outlives its
   // agent process.
   virtual bool OrphansOutliveAgent() const = 0;
+  // CaseLab::AgentIsStack(kServer): whether the server's stack runs inside
+  // its agent's process (the client's agent always uses the host kernel).
+  virtual bool AgentIsStack() const { return false; }
 };
 
 // What a namespace-pair target adds to the shared lab.

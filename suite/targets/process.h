@@ -66,6 +66,9 @@ Result<pid_t> SpawnBackground(const std::vector<std::string>& argv, const std::s
 // Returns true if it exited by itself.
 bool StopProcess(pid_t pid, int64_t grace_ns);
 
+// A waitpid() status as words: "exited with status 1", "killed by SIGABRT".
+std::string DescribeWaitStatus(int status);
+
 // True if a process with this pid exists.
 bool ProcessAlive(pid_t pid);
 

@@ -305,6 +305,18 @@ bool KillIfInNetns(pid_t pid, unsigned long netns_inode) {
   return sent;
 }
 
+std::string DescribeWaitStatus(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const char* abbrev = ::sigabbrev_np(sig);
+    return std::string("killed by ") +
+           (abbrev ? "SIG" + std::string(abbrev) : "signal " + std::to_string(sig)) +
+           (WCOREDUMP(status) ? " (core dumped)" : "");
+  }
+  return "wait status " + std::to_string(status);
+}
+
 bool ProcessAlive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
 
 }  // namespace lingerlab

@@ -75,6 +75,21 @@ class CaseLab {
   // gVisor's, a VM torn down with its agent). An agent that exits early is a
   // warning on a completed case when this is true, an error when false.
   virtual bool OrphansOutliveAgent() const { return false; }
+  // Whether the agent of `role` is itself the TCP stack under test, not a
+  // user of it: true where the stack runs inside the agent's process (lwIP
+  // in lingerlab-agent-lwip). There an agent that exits during a socket call
+  // (lwIP's LWIP_ASSERT aborts the process) or never returns from one (a
+  // close() waiting on a pcb lwIP already freed) is what the stack did with
+  // that call, a measured outcome the case records as a stack fault
+  // (case_runner.cc, doc/results-format.md "stack_fault"). Where the agent
+  // only calls a stack outside its process (a kernel's: netns, qemu,
+  // remote; gVisor's netstack in the runsc sandbox around it), such an
+  // agent is a lost tool and the case an error.
+  virtual bool AgentIsStack(Role /*role*/) const { return false; }
+  // How the agent process `pid` this lab started ended ("killed by
+  // SIGABRT", "exited with status 1"), reaping it; waits up to `wait_ns` for
+  // it to end. "" when it is not the lab's, still runs, or cannot be known.
+  virtual std::string AgentExitStatus(pid_t /*pid*/, int64_t /*wait_ns*/) { return ""; }
   // Where this lab's packets are captured.
   virtual CaptureSite capture_site() const { return CaptureSite::kLocal; }
   // The server's port for a case whose matrix says `matrix_port`. Labs that
