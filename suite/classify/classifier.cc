@@ -34,12 +34,13 @@ bool IsOpName(const std::string& s) {
          std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
 }
 
-// The claim stack_fault from the case's "stack_fault": "none" (null), or
-// "<kind>_in_<op>" ("exited_in_close", "hung_in_close"); nothing when the
-// case has no such field (its agents were no stack) or a malformed one.
+// The claim stack_fault from the case's "stack_fault": "<kind>_in_<op>"
+// ("exited_in_close", "hung_in_close"); nothing when no fault happened
+// (null), the case has no such field (its agents were no stack), or a
+// malformed one. Only a fault is claimed: a "none" on the stacks that can
+// fault would set every case of theirs apart from a kernel's in `diff`.
 std::optional<std::string> StackFaultClaim(const CaseView& view) {
-  if (!view.stack_fault) return std::nullopt;
-  if (view.stack_fault->is_null()) return "none";
+  if (!view.stack_fault || view.stack_fault->is_null()) return std::nullopt;
   const std::string kind = classify::StringField(*view.stack_fault, "kind").value_or("");
   const std::string op = classify::StringField(*view.stack_fault, "op").value_or("");
   if ((kind != "exited" && kind != "hung") || !IsOpName(op)) return std::nullopt;

@@ -795,11 +795,14 @@ TEST(ClassifierTest, AStackFaultIsAClaimAndTheReasonTheRestIsNotObserved) {
   }
 }
 
-TEST(ClassifierTest, StackFaultIsNoneWhereTheStackDidNotFailAndAbsentWhereNoAgentIsTheStack) {
+TEST(ClassifierTest, StackFaultIsClaimedOnlyWhenTheStackFailed) {
   json c = CaseBuilder().ClientPrologue(0.05).Build();
   EXPECT_FALSE(ClassifyCase(c)["claims"].contains("stack_fault"));
+  // null: an agent was the stack and it did not fail.
   c["stack_fault"] = nullptr;
-  EXPECT_EQ(ClassifyCase(c)["claims"]["stack_fault"], "none");
+  EXPECT_FALSE(ClassifyCase(c)["claims"].contains("stack_fault"));
+  c["stack_fault"] = {{"kind", "hung"}, {"op", "close"}};
+  EXPECT_EQ(ClassifyCase(c)["claims"]["stack_fault"], "hung_in_close");
   // A malformed one invents nothing.
   c["stack_fault"] = {{"kind", "melted"}, {"op", "close"}};
   EXPECT_FALSE(ClassifyCase(c)["claims"].contains("stack_fault"));
