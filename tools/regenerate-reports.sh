@@ -29,26 +29,32 @@ reports=(
   "report-data-loss.html html matrix/data_loss.json  $r/data-loss-scale1"
 )
 
+# Each report is written beside the committed one (results/.NAME.new): an
+# HTML report links each case's pcap relative to where it is written, so
+# one made elsewhere would link differently, and differ in every clone.
 tmp=$(mktemp -d /tmp/lingerlab-reports.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"; rm -f "$r"/.report*.new' EXIT
 stale=0
 for line in "${reports[@]}"; do
   read -r out format matrix runs <<<"$line"
   inputs=()
   for d in $runs; do inputs+=("$d/results.json"); done
-  if ! "$bin" -q report "${inputs[@]}" --matrix "$matrix" --format "$format" -o "$tmp/$out" \
+  new=$r/.$out.new
+  if ! "$bin" -q report "${inputs[@]}" --matrix "$matrix" --format "$format" -o "$new" \
     2>"$tmp/$out.err"; then
+    rm -f "$new"
     echo "regenerate-reports.sh: lingerlab report for $out failed: $(cat "$tmp/$out.err")" >&2
     exit 1
   fi
   if [ "$mode" = --check ]; then
+    mv "$new" "$tmp/$out"
     if ! cmp -s "$r/$out" "$tmp/$out"; then
       echo "regenerate-reports.sh: $r/$out is stale; differences (first 20 lines):" >&2
       diff "$r/$out" "$tmp/$out" | head -20 >&2 || true
       stale=1
     fi
   else
-    cp "$tmp/$out" "$r/$out"
+    mv "$new" "$r/$out"
     echo "regenerate-reports.sh: wrote $r/$out"
   fi
 done
