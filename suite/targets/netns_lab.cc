@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -109,7 +108,7 @@ UniqueFd LockDeadRun(const std::string& run) {
   // rather than call a killed run alive (seen: `clean` right after SIGKILL
   // of a 340-case run left all its namespaces).
   const pid_t holder = FlockHolder(fd.get());
-  if (holder <= 0 || ::kill(holder, 0) == 0 || errno != ESRCH) return UniqueFd();
+  if (holder <= 0 || ProcessAlive(holder)) return UniqueFd();
   const int64_t deadline = MonotonicNs() + kDeadRunChildrenWaitNs;
   while (MonotonicNs() < deadline) {
     SleepNs(10 * kNsPerMs);
