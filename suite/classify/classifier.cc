@@ -9,8 +9,11 @@
 #include "suite/classify/analysis_context.h"
 #include "suite/classify/case_view.h"
 #include "suite/classify/close_analysis.h"
+#include "suite/classify/close_packets.h"
 #include "suite/classify/evidence.h"
 #include "suite/classify/json_fields.h"
+#include "suite/classify/observation_names.h"
+#include "suite/classify/observations.h"
 #include "suite/classify/rst_attribution.h"
 #include "suite/classify/rst_outcomes.h"
 #include "suite/classify/step_outcomes.h"
@@ -22,9 +25,17 @@ namespace {
 using classify::CaseEvent;
 using classify::CaseView;
 
-// The server's close() of csock, if it has both times.
+// The server's close under test, if it has both times: the close step
+// marked "claim": "close" (a listener's, say), else the close() of csock.
 const CaseEvent* FindClose(const CaseView& view) {
-  const CaseEvent* close = CaseView::Find(view.server, "close", "csock");
+  const CaseEvent* close = nullptr;
+  for (const CaseEvent& e : view.server)
+    if (classify::OpIsOneOf(e.step, classify::kCloseUnderTestOps) &&
+        classify::StringField(e.raw, "claim") == classify::kCloseUnderTest) {
+      close = &e;
+      break;
+    }
+  if (close == nullptr) close = CaseView::Find(view.server, "close", "csock");
   if (close == nullptr || !close->t_start || !close->t_end) return nullptr;
   return close;
 }
@@ -85,7 +96,9 @@ nlohmann::json Classify(const nlohmann::json& case_doc, const ClassifyThresholds
     missing.push_back("status " + (view.status.empty() ? std::string("missing") : view.status) +
                       (view.error ? ": " + *view.error : std::string()));
   }
-  if (close == nullptr) missing.push_back("no close() of csock with start and end times");
+  if (close == nullptr)
+    missing.push_back(
+        "no close() of csock (nor a step claimed \"close\") with start and end times");
   if (!ctx.has_packets) missing.push_back("no packets captured");
 
   const std::optional<classify::CloseFacts> close_facts = classify::AnalyzeClose(ctx);
@@ -97,6 +110,9 @@ nlohmann::json Classify(const nlohmann::json& case_doc, const ClassifyThresholds
   const classify::LateSetsockoptConclusion late = classify::LateSetsockopt(ctx);
   const classify::EofWaitConclusion eof = classify::EofWait(ctx);
   const classify::ClientConclusion client = classify::ClientRead(ctx);
+  const classify::ClosePackets wire = classify::AnalyzeClosePackets(ctx, close_facts);
+  classify::ObservedClaims observed = classify::ReadObservations(view);
+  for (std::string& why : observed.missing) missing.push_back(std::move(why));
 
   if (late.applies && late.detail.is_null()) {
     missing.push_back("no setsockopt(SO_LINGER) of csock after shutdown()");
@@ -134,6 +150,9 @@ nlohmann::json Classify(const nlohmann::json& case_doc, const ClassifyThresholds
   if (client.end_claim) claims["client_end"] = *client.end_claim;
   if (client.data_lost_claim) claims["data_lost"] = *client.data_lost_claim;
   if (stack_fault) claims["stack_fault"] = *stack_fault;
+  if (wire.rst_on_close) claims["rst_on_close"] = *wire.rst_on_close;
+  if (wire.fin_on_close) claims["fin_on_close"] = *wire.fin_on_close;
+  for (auto& [name, value] : observed.claims.items()) claims[name] = value;
 
   nlohmann::json out = {
       {"complete", missing.empty()},

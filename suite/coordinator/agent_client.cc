@@ -1,5 +1,7 @@
 #include "suite/coordinator/agent_client.h"
 
+#include <algorithm>
+
 #include "agents/base/clock.h"
 #include "agents/base/text_rules.h"
 #include "agents/protocol/message.h"
@@ -69,6 +71,49 @@ bool IsReadEnd(const json& v) {
   return false;
 }
 
+// A word of the agent's fixed vocabularies: a TCP state ("FIN_WAIT1",
+// "gone" from socket_table) or a poll event name ("RDHUP").
+bool IsStateWord(const json& v) {
+  if (!v.is_string()) return false;
+  const std::string& s = v.get_ref<const std::string&>();
+  return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// The fields of the close-state ops (doc/protocol.md §3.2: tcp_state,
+// socket_table, poll, getsockopt, fork_close, end_child), or "".
+std::string CheckObservationFields(const json& e) {
+  if (e.contains("state") && !IsStateWord(e["state"]))
+    return "state must be a word of at most 32 letters, digits or '_'";
+  if (e.contains("revents")) {
+    const json& r = e["revents"];
+    if (!r.is_array() || r.size() > 16 || !std::all_of(r.begin(), r.end(), IsStateWord))
+      return "revents must be an array of at most 16 event names";
+  }
+  if (e.contains("entries")) {
+    const json& r = e["entries"];
+    if (!r.is_array() || r.size() > 64) return "entries must be an array of at most 64 entries";
+    for (const json& x : r)
+      if (!x.is_object() || !IsStateWord(x.value("state", json())) ||
+          !IsIntIn(x.value("local_port", json()), 0, 65535) ||
+          !IsIntIn(x.value("remote_port", json()), 0, 65535))
+        return "entries must be {state, local_port, remote_port}";
+  }
+  for (const char* k : {"value", "unacked", "retransmits"})
+    if (e.contains(k) && !(IsInt(e, k) || e[k].is_null()))
+      return std::string(k) + " must be an integer (+-2^62)";
+  if (e.contains("value_name") && !e["value_name"].is_null() &&
+      !(e["value_name"].is_string() && IsErrnoName(e["value_name"].get<std::string>())))
+    return "value_name must be null or an errno name";
+  if (e.contains("status") && !IsAgentText(e["status"]))
+    return "status must be a string of at most " + std::to_string(kMaxAgentTextBytes) +
+           " bytes without control characters";
+  if (e.contains("unsupported") && !e["unsupported"].is_boolean())
+    return "unsupported must be a boolean";
+  return "";
+}
+
 // Why a hello's `platform` (or `agent`) object cannot be used, or "".
 std::string CheckDescription(const json& obj, const char* what) {
   if (!obj.is_object()) return std::string(what) + " must be an object";
@@ -120,6 +165,7 @@ std::string CheckEventShape(const json& e) {
   if (e.contains("end") && !IsReadEnd(e["end"]))
     return "end must be one of eof, limit, bytes, error, empty, unsupported";
   if (e.contains("verified") && !e["verified"].is_boolean()) return "verified must be a boolean";
+  if (std::string bad = CheckObservationFields(e); !bad.empty()) return bad;
   if (e.contains("reads")) {
     if (!e["reads"].is_array()) return "reads must be an array";
     for (const json& r : e["reads"])

@@ -358,6 +358,7 @@ std::optional<json> CaseDriver::Variable(const std::string& name) {
   const CaseParams& p = applied_.params;
   const std::string& addr = lab_->host(Role::kServer).address;
   if (name == "server_address") return addr;
+  if (name == "client_address") return lab_->host(Role::kClient).address;
   if (name == "port") return port_;
   if (name == "family") return lab_->host(Role::kServer).family;  // the lab's: "inet" or "inet6"
   if (name == "linger_s") return applied_.linger_s;
@@ -424,6 +425,17 @@ void CaseDriver::RunSteps(const std::vector<ScenarioStep>& steps) {
     const int64_t timeout = StepBoundNs(side, step, *args);
     auto e = Step(side, step.op, std::move(*args), timeout);
     if (!e) return;
+    // The observation this step makes (scenario.h), for the classifier.
+    if (!step.claim.empty()) side.events.back()["claim"] = step.claim;
+    // A call this stack does not have (an option, dup(), fork()): the case
+    // cannot measure what it was written for, which is no error of the stack.
+    if (e->value("unsupported", false) == true) {
+      const json& option = step.args.contains("option") ? step.args["option"] : json();
+      NotComparable(step.host + " " + step.op +
+                    (option.is_string() ? " " + option.get<std::string>() : "") +
+                    ": not supported by this stack (" +
+                    e->value("errno_name", json("no errno")).dump() + ")");
+    }
     if (step.must_succeed && (*e)["ret"].is_number() && (*e)["ret"].get<int64_t>() < 0)
       Fail(step.host + " " + step.op + " failed: " + (*e).value("errno_name", json()).dump());
     if (!step.on_limit.empty() && (*e).value("end", json()) == "limit") Fail(step.on_limit);
@@ -690,6 +702,26 @@ json CaseDriver::CaseJson(json packets, json capture_info, double duration_s) {
 
 }  // namespace
 
+namespace {
+
+// The waits a scenario writes as literal milliseconds (a pause's "ms", a
+// bounded read's "limit_ms", poll's or accept's "timeout_ms"): they do not
+// scale, and the case's budget must hold them. Setup, then the longer of the
+// two parallel lists.
+double LiteralWaitSeconds(const Scenario& sc) {
+  auto sum = [](const std::vector<ScenarioStep>& steps) {
+    int64_t ms = 0;
+    for (const ScenarioStep& st : steps)
+      for (const char* key : {"ms", "limit_ms", "timeout_ms"})
+        if (auto it = st.args.find(key); it != st.args.end() && it->is_number_integer())
+          ms += std::max<int64_t>(0, it->get<int64_t>());
+    return static_cast<double>(ms) / 1000.0;
+  };
+  return sum(sc.setup) + std::max(sum(sc.server), sum(sc.client));
+}
+
+}  // namespace
+
 double CaseBudgetSeconds(const MatrixCase& c, const AppliedParams& a) {
   const CaseParams& p = a.params;
   double reads = std::ceil(static_cast<double>(p.payload_bytes) / p.read_chunk) + 1;
@@ -698,6 +730,7 @@ double CaseBudgetSeconds(const MatrixCase& c, const AppliedParams& a) {
   if (c.client == ClientKind::kIdle) t += p.idle_s;
   if (c.shutdown == ShutdownMode::kWaitEofLimited) t += p.eof_wait_limit_s;
   t += p.queue_wait_limit_s;
+  if (c.scenario) t += LiteralWaitSeconds(*c.scenario);
   return t;
 }
 

@@ -1,5 +1,7 @@
 #include "suite/expect/claims.h"
 
+#include "suite/classify/observation_names.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -24,8 +26,43 @@ const std::vector<ClaimInfo>& AllClaims() {
       {"client_end", ClaimType::kClientEnd, false},
       {"data_lost", ClaimType::kBool, false},
       {"stack_fault", ClaimType::kStackFault, false},
+      // The close-state matrix (doc/results-format.md "Claims").
+      {"rst_on_close", ClaimType::kBool, false},
+      {"fin_on_close", ClaimType::kBool, false},
   };
-  return kClaims;
+  // Then its observations (classify/observation_names.h), in their order.
+  static const std::vector<ClaimInfo> kAll = [] {
+    std::vector<ClaimInfo> all = kClaims;
+    for (const classify::ObservationName& o : classify::kObservationNames) {
+      ClaimType t = ClaimType::kErrnoOrNull;
+      switch (o.kind) {
+        case classify::ObservationKind::kErrno:
+        case classify::ObservationKind::kSoError:
+          t = ClaimType::kErrnoOrNull;
+          break;
+        case classify::ObservationKind::kTcpState:
+          t = ClaimType::kTcpState;
+          break;
+        case classify::ObservationKind::kRead:
+          t = ClaimType::kReadOutcome;
+          break;
+        case classify::ObservationKind::kRevents:
+          t = ClaimType::kRevents;
+          break;
+      }
+      // string_view literals of a constexpr table: NUL-terminated.
+      all.push_back({o.name.data(), t, false});
+    }
+    return all;
+  }();
+  return kAll;
+}
+
+const std::vector<std::string>& TcpStateNames() {
+  static const std::vector<std::string> kNames = {
+      "ESTABLISHED", "SYN_SENT",   "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+      "CLOSE",       "CLOSE_WAIT", "LAST_ACK", "LISTEN",    "CLOSING"};
+  return kNames;
 }
 
 const ClaimInfo* FindClaim(std::string_view claim) {
@@ -86,6 +123,37 @@ std::string CheckClaimValue(const ClaimInfo& info, const nlohmann::json& value) 
         }
       }
       return "be \"none\", \"exited_in_<op>\" or \"hung_in_<op>\"";
+    case ClaimType::kTcpState: {
+      const auto& names = TcpStateNames();
+      if (value == "gone" ||
+          (value.is_string() &&
+           std::find(names.begin(), names.end(), value.get<std::string>()) != names.end()))
+        return "";
+      return "be a TCP state name (ESTABLISHED, ..., CLOSING) or \"gone\"";
+    }
+    case ClaimType::kReadOutcome:
+      if (value.is_string()) {
+        std::string s = value.get<std::string>();
+        if (s.starts_with("data+")) s = s.substr(5);
+        if (s == "eof" || s == "limit" || IsErrnoName(s)) return "";
+      }
+      return "be \"eof\", \"limit\" or an errno name, optionally after \"data+\"";
+    case ClaimType::kRevents:
+      if (value == "none") return "";
+      if (value.is_string()) {
+        static const std::vector<std::string> kEvents = {"IN",     "PRI",    "OUT",   "ERR", "HUP",
+                                                         "RDNORM", "WRNORM", "RDHUP", "NVAL"};
+        const std::string s = value.get<std::string>();
+        size_t at = 0;
+        bool ok = !s.empty();
+        while (ok && at <= s.size()) {
+          const size_t plus = std::min(s.find('+', at), s.size());
+          ok = std::find(kEvents.begin(), kEvents.end(), s.substr(at, plus - at)) != kEvents.end();
+          at = plus + 1;
+        }
+        if (ok) return "";
+      }
+      return "be poll() event names joined by '+' (\"IN+HUP\") or \"none\"";
   }
   return "have a known type";
 }

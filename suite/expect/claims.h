@@ -27,7 +27,13 @@ enum class ClaimType {
   kCount,        // an integer >= 0
   kClientEnd,    // "eof", "limit" or an errno name
   kStackFault,   // "none", "exited_in_<op>" or "hung_in_<op>" (op: lowercase letters and _)
+  kTcpState,     // a TCP state name ("FIN_WAIT1", kTcpStateNames) or "gone"
+  kReadOutcome,  // "eof", "limit" or an errno name, optionally after "data+"
+  kRevents,      // poll() event names joined by '+' ("IN+HUP"), or "none"
 };
+
+// The TCP state names tcp_state and socket_table report (doc/protocol.md §3.2).
+const std::vector<std::string>& TcpStateNames();
 
 struct ClaimInfo {
   const char* name;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "suite/classify/observation_names.h"
 #include "suite/matrix/impairment_spec.h"
 #include "suite/matrix/json_file.h"
 
@@ -15,14 +16,22 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-// A step's argument values: scalars only (the agent's arguments are flat),
-// and a string starting with '$' must name a known variable.
+// A step's argument values: scalars, or a short list of literal strings
+// (poll's "events"); a string starting with '$' must name a known variable.
 Status CheckArgs(const json& args, const std::string& origin, const std::string& where) {
   if (!args.is_object()) return FieldError(origin, where, "must be an object");
   for (auto& [k, v] : args.items()) {
     const std::string at = where + "." + Shorten(k);
-    if (v.is_object() || v.is_array())
-      return FieldError(origin, at, "must be a string, number or bool");
+    if (v.is_array()) {
+      if (v.size() > 16) return FieldError(origin, at, "must list at most 16 strings");
+      for (const json& x : v)
+        if (!x.is_string() || x.get_ref<const std::string&>().size() > 32 ||
+            x.get_ref<const std::string&>().starts_with("$"))
+          return FieldError(origin, at, "must be an array of literal strings (no variables)");
+      continue;
+    }
+    if (v.is_object())
+      return FieldError(origin, at, "must be a string, number, bool or array of strings");
     if (v.is_string()) {
       const std::string& s = v.get_ref<const std::string&>();
       if (!s.empty() && s[0] == '$' && !Contains(kScenarioVariables, s.substr(1)))
@@ -54,11 +63,36 @@ Status CheckLabStep(const json& j, const std::string& op, const std::string& ori
   return Status::Ok();
 }
 
+// A step's "claim": an observation of classify/observation_names.h made on
+// a step of the op it observes, or "close" on a server close().
+Status CheckClaim(const json& c, const ScenarioStep& s, const std::string& origin,
+                  const std::string& where) {
+  if (!c.is_string()) return FieldError(origin, where, "must be a string");
+  const std::string& name = c.get_ref<const std::string&>();
+  if (name == classify::kCloseUnderTest) {
+    if (!classify::OpIsOneOf(s.op, classify::kCloseUnderTestOps) || s.host != "server")
+      return FieldError(origin, where,
+                        "\"close\" marks a server close, fork_close or end_child step");
+    return Status::Ok();
+  }
+  const classify::ObservationName* o = classify::FindObservation(name);
+  if (o == nullptr) {
+    std::string known = std::string(classify::kCloseUnderTest);
+    for (const auto& x : classify::kObservationNames) known += ", " + std::string(x.name);
+    return FieldError(origin, where,
+                      "\"" + Shorten(name) + "\" is not an observation (" + known + ")");
+  }
+  if (s.host == "lab" || !classify::OpIsOneOf(s.op, o->op))
+    return FieldError(origin, where,
+                      "\"" + name + "\" observes a " + std::string(o->op) + " step, not " + s.op);
+  return Status::Ok();
+}
+
 Result<ScenarioStep> ParseStep(const json& j, const std::string& host_of_list,
                                const std::string& origin, const std::string& where) {
   if (!j.is_object()) return FieldError(origin, where, "must be an object");
-  static const std::vector<std::string> kFields = {"host",         "op",       "args",    "when",
-                                                   "must_succeed", "on_limit", "timeout", "note"};
+  static const std::vector<std::string> kFields = {
+      "host", "op", "args", "when", "must_succeed", "on_limit", "timeout", "claim", "note"};
   for (auto& [k, v] : j.items())
     if (!Contains(kFields, k)) return FieldError(origin, where + "." + Shorten(k), "unknown field");
   ScenarioStep s;
@@ -132,6 +166,11 @@ Result<ScenarioStep> ParseStep(const json& j, const std::string& host_of_list,
     if (j["timeout"] != "quick") return FieldError(origin, where + ".timeout", "must be \"quick\"");
     s.timeout = "quick";
   }
+  if (j.contains("claim")) {
+    if (Status st = CheckClaim(j["claim"], s, origin, where + ".claim"); !st.ok())
+      return st.error();
+    s.claim = j["claim"].get<std::string>();
+  }
   if (j.contains("note") && !j["note"].is_string())
     return FieldError(origin, where + ".note", "must be a string");
   return s;
@@ -139,28 +178,22 @@ Result<ScenarioStep> ParseStep(const json& j, const std::string& host_of_list,
 
 }  // namespace
 
-const std::vector<std::string> kScenarioVariables = {"server_address",
-                                                     "port",
-                                                     "family",
-                                                     "linger_s",
-                                                     "payload_bytes",
-                                                     "request_bytes",
-                                                     "server_sndbuf",
-                                                     "client_rcvbuf",
-                                                     "read_chunk",
-                                                     "server_pause_ms",
-                                                     "read_interval_ms",
-                                                     "idle_ms",
-                                                     "eof_wait_limit_ms",
-                                                     "queue_wait_limit_ms",
-                                                     "case_left_ms"};
+const std::vector<std::string> kScenarioVariables = {
+    "server_address", "client_address",    "port",
+    "family",         "linger_s",          "payload_bytes",
+    "request_bytes",  "server_sndbuf",     "client_rcvbuf",
+    "read_chunk",     "server_pause_ms",   "read_interval_ms",
+    "idle_ms",        "eof_wait_limit_ms", "queue_wait_limit_ms",
+    "case_left_ms"};
 
 const std::vector<std::string> kScenarioConditions = {"client", "linger.socket", "shutdown",
                                                       "variant"};
 
 const std::vector<std::string> kScenarioOps = {
-    "socket", "setsockopt", "bind",   "listen",    "connect",  "accept", "write",
-    "read",   "shutdown",   "queues", "wait_outq", "nonblock", "close",  "pause"};
+    "socket", "setsockopt", "bind",          "listen",       "connect",    "accept",
+    "write",  "read",       "shutdown",      "queues",       "wait_outq",  "nonblock",
+    "close",  "pause",      "tcp_state",     "socket_table", "getsockopt", "poll",
+    "dup",    "fork_close", "hand_to_child", "end_child"};
 
 const std::vector<std::string> kScenarioLabOps = {"impair", "clear_impairments"};
 
@@ -217,6 +250,16 @@ Result<Scenario> ParseScenario(const json& j, const std::string& name, const std
   }
   if (sc.setup.empty() && sc.server.empty() && sc.client.empty())
     return FieldError(origin, where, "has no steps");
+  // One step per observation: a claim has one value per case.
+  std::vector<std::string> claims;
+  for (const auto* list : {&sc.setup, &sc.server, &sc.client})
+    for (const ScenarioStep& st : *list) {
+      if (st.claim.empty()) continue;
+      if (Contains(claims, st.claim))
+        return FieldError(origin, where,
+                          "claim \"" + st.claim + "\" is made by more than one step");
+      claims.push_back(st.claim);
+    }
   return sc;
 }
 

@@ -45,6 +45,9 @@ struct ScenarioStep {
   // "": the op's own reply timeout (case_runner.cc); "quick": a step that must
   // return at once, whatever its op (closing a listening socket).
   std::string timeout;
+  // "": none; else the observation this step's outcome is reported as
+  // (classify/observation_names.h; the coordinator copies it into the event).
+  std::string claim;
 };
 
 struct Scenario {

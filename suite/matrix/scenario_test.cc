@@ -59,7 +59,11 @@ TEST(ScenarioTest, BadStepsAreErrorsThatNameTheStep) {
       {"/setup/0/op", "format_disk", "not an agent operation"},
       {"/setup/0/op", 7, "setup[0].op"},
       {"/setup/0/args/family", "$nope", "unknown variable"},
-      {"/setup/0/args/family", json::object({{"a", 1}}), "string, number or bool"},
+      {"/setup/0/args/family", json::object({{"a", 1}}), "string, number, bool or array"},
+      {"/setup/0/args/family", json::array({"$family"}), "literal strings"},
+      {"/setup/0/args/family", json::array({1}), "literal strings"},
+      {"/setup/0/args/family", json::array({json::array({"in"})}), "literal strings"},
+      {"/setup/0/args/family", json(std::vector<std::string>(17, "in")), "at most 16"},
       {"/server/0/when", json::object({{"colour", "red"}}), "unknown case attribute"},
       {"/server/0/when/client", json::array(), "non-empty array"},
       {"/server/0/when/client", json::array({1}), "array of strings"},
@@ -71,6 +75,39 @@ TEST(ScenarioTest, BadStepsAreErrorsThatNameTheStep) {
       {"/client", json::object(), "array of steps"},
   };
   ExpectEachRefused(MinimalScenario(), "mini", bad);
+}
+
+json ObservedScenario() {
+  return json::parse(R"({
+    "setup": [],
+    "server": [{"op": "tcp_state", "args": {"handle": "c"}, "claim": "state_before_close"},
+               {"op": "poll", "args": {"handle": "c", "events": ["in", "rdhup"]}, "claim": "poll_revents"},
+               {"op": "close", "args": {"handle": "c"}, "claim": "close"}],
+    "client": [{"op": "read", "args": {"handle": "s"}, "claim": "read_first"},
+               {"op": "read", "args": {"handle": "s"}}]
+  })");
+}
+
+// "claim": an observation made on a step of its kind, once per scenario.
+TEST(ScenarioTest, ObservedStepsKeepTheirClaim) {
+  auto s = ParseScenario(ObservedScenario(), "obs", "f.json", "scenarios.obs");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->server[0].claim, "state_before_close");
+  EXPECT_EQ(s->server[1].args["events"], json::array({"in", "rdhup"}));
+  EXPECT_EQ(s->server[2].claim, "close");
+  EXPECT_EQ(s->client[0].claim, "read_first");
+}
+
+TEST(ScenarioTest, BadClaimsAreErrorsThatNameTheStep) {
+  const std::vector<Bad> bad = {
+      {"/server/0/claim", "state_of_mind", "is not an observation"},
+      {"/server/0/claim", 3, "must be a string"},
+      {"/client/1/claim", "read_first", "is made by more than one step"},
+      {"/server/1/claim", "so_error_first", "observes a getsockopt step, not poll"},
+      {"/client/0/claim", "close", "marks a server close"},
+      {"/server/0/claim", "close", "marks a server close"},
+  };
+  ExpectEachRefused(ObservedScenario(), "obs", bad);
 }
 
 json LabScenario() {
