@@ -11,23 +11,25 @@
 # set-up slot, then hosts, agents, handshakes; min / median / max / sum) and
 # the load average before and after. Numbers, not a pass/fail test: the
 # machine is shared and noisy.
-#   tools/bench-matrix.sh [TIME_SCALE=0.05] [RUNS=1] [REPEAT=1]
+#   tools/bench-matrix.sh [TIME_SCALE=0.05] [RUNS=1] [REPEAT=1] [MATRIX=matrix/so_linger.json]
+# (tools/bench-close-states.sh: the close-state matrix.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale=${1:-0.05}
 runs=${2:-1}
 repeat=${3:-1}
+matrix=${4:-matrix/so_linger.json}
 bin=build/bin/lingerlab
 [ -x "$bin" ] || { echo "bench-matrix.sh: build first (tools/build.sh)" >&2; exit 2; }
 for i in $(seq 1 "$runs"); do
   out=$(mktemp -d /tmp/lingerlab-bench.XXXXXX)
-  python3 - "$bin" "$scale" "$out" "$repeat" <<'PY'
+  python3 - "$bin" "$scale" "$out" "$repeat" "$matrix" <<'PY'
 import json, os, resource, statistics, subprocess, sys, time
-bin, scale, out, repeat = sys.argv[1:5]
+bin, scale, out, repeat, matrix = sys.argv[1:6]
 load_before = os.getloadavg()
 t0 = time.monotonic()
-proc = subprocess.Popen([bin, "-q", "run", "--time-scale", scale, "--repeat", repeat,
-                         "--out", f"{out}/r"], stdout=subprocess.DEVNULL)
+proc = subprocess.Popen([bin, "-q", "run", "--matrix", matrix, "--time-scale", scale,
+                         "--repeat", repeat, "--out", f"{out}/r"], stdout=subprocess.DEVNULL)
 peak_threads = 0
 hwm_kib = 0
 while proc.poll() is None:
@@ -54,7 +56,7 @@ after_setup = {key(c): c.get("duration_s", 0) - c.get("setup_s", 0) for c in cas
 setup = sorted(c.get("setup_s", 0) for c in cases)
 longest = max(durs, key=durs.get)
 wall = doc["environment"]["wall_s"]
-print(f"time_scale={scale} repeat={repeat} cases={len(cases)} exit={rc} "
+print(f"matrix={matrix} time_scale={scale} repeat={repeat} cases={len(cases)} exit={rc} "
       f"summary={json.dumps(doc['summary'])}")
 print(f"wall_s={wall:.2f} (process {wall_outer:.2f}) longest_case={longest} "
       f"longest_s={durs[longest]:.2f} ratio={wall / durs[longest]:.3f} peak_rss_mib={rss_kib / 1024:.1f} "
