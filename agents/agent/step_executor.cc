@@ -10,6 +10,7 @@
 #include "agents/agent/payload.h"
 #include "agents/base/base64.h"
 #include "agents/base/clock.h"
+#include "agents/platform/tcp_table.h"
 #include "agents/protocol/message.h"
 #include "agents/protocol/protocol.h"
 
@@ -31,6 +32,9 @@ json MakeEvent(const std::string& op, const json& args, const Timestamp& start,
             {"clock_start", Stamp(start)},
             {"clock_end", Stamp(Now())}};
   if (args.contains("handle") && args["handle"].is_string()) e["handle"] = args["handle"];
+  // The platform lacks the call: the coordinator makes the case
+  // not-comparable with this reason rather than compare a failure.
+  if (r.unsupported) e["unsupported"] = true;
   return e;
 }
 
@@ -95,6 +99,22 @@ constexpr int64_t kDefaultOutqPollMs = 5;
 constexpr size_t kMaxReadsRecorded = 10000;
 constexpr int64_t kMaxPort = 65535;
 
+// fork_close's child exits at once; this bounds the wait for it, after
+// which it is killed and reaped (an overrun is `end: "limit"`).
+constexpr int64_t kForkCloseLimitMs = 5000;
+// poll's `events`: names of at most this many entries (repeats allowed).
+constexpr size_t kMaxPollEventNames = 8;
+
+// poll's reported bits, in the order the event lists them.
+struct PollName {
+  int bit;
+  const char* name;
+};
+constexpr PollName kRevents[] = {
+    {kPollIn, "IN"},         {kPollPri, "PRI"},     {kPollOut, "OUT"},
+    {kPollErr, "ERR"},       {kPollHup, "HUP"},     {kPollRdNorm, "RDNORM"},
+    {kPollWrNorm, "WRNORM"}, {kPollRdHup, "RDHUP"}, {kPollNval, "NVAL"}};
+
 // Every wait is bounded by kMaxStepMs, so it fits the int of poll().
 int ClampMs(int64_t ms) {
   return static_cast<int>(std::clamp<int64_t>(ms, 0, protocol::kMaxStepMs));
@@ -122,7 +142,8 @@ StepExecutor::StepExecutor(std::unique_ptr<SocketApi> api, std::unique_ptr<Captu
     : api_(std::move(api)), capture_api_(std::move(capture)) {}
 
 StepExecutor::~StepExecutor() {
-  capture_.reset();  // joins its thread, closes the handle and the unlinked file
+  capture_.reset();   // joins its thread, closes the handle and the unlinked file
+  children_.clear();  // each holder kills and reaps its child
   for (auto& [name, s] : sockets_) api_->Close(s.handle);
 }
 
@@ -174,6 +195,14 @@ Result<json> StepExecutor::Perform(const std::string& op, const json& args) {
   if (op == "capture_start") return DoCaptureStart(args);
   if (op == "capture_stop") return DoCaptureStop(args);
   if (op == "capture_read") return DoCaptureRead(args);
+  if (op == "tcp_state") return DoTcpState(args);
+  if (op == "socket_table") return DoSocketTable(args);
+  if (op == "dup") return DoDup(args);
+  if (op == "fork_close") return DoForkClose(args);
+  if (op == "hand_to_child") return DoHandToChild(args);
+  if (op == "end_child") return DoEndChild(args);
+  if (op == "poll") return DoPoll(args);
+  if (op == "getsockopt") return DoGetSockOpt(args);
   if (op == "pause") {
     auto ms = Ms(args, "ms");
     if (!ms.ok()) return ms.error();
@@ -263,6 +292,22 @@ Result<json> StepExecutor::DoSetSockOpt(const json& args) {
     e["effective"] = !back.ok()       ? json(nullptr)
                      : back.ret == -2 ? json{{"onoff", 0}, {"seconds", 0}}
                                       : json{{"onoff", 1}, {"seconds", back.ret}};
+    return e;
+  }
+  if (*opt == "TCP_USER_TIMEOUT" || *opt == "TCP_LINGER2") {
+    // TCP_USER_TIMEOUT is milliseconds (0: the system's default); TCP_LINGER2
+    // seconds in FIN_WAIT2, -1 for none (Linux: straight to CLOSE), 0 for the
+    // system's tcp_fin_timeout.
+    const bool user_timeout = *opt == "TCP_USER_TIMEOUT";
+    const TcpOption to = user_timeout ? TcpOption::kUserTimeout : TcpOption::kLinger2;
+    auto value = Int(args, "value", user_timeout ? 0 : -1, INT_MAX);
+    if (!value.ok()) return value.error();
+    Timestamp start = Now();
+    SysResult r = api_->SetTcpInt(h, to, static_cast<int>(*value));
+    json e = MakeEvent("setsockopt", args, start, r);
+    SysResult back = api_->GetTcpInt(h, to);
+    // TCP_LINGER2 reads back -1 for "none": err, not ret, tells failure.
+    e["effective"] = back.err == 0 ? json(back.ret) : json(nullptr);
     return e;
   }
   IntOption io;
@@ -384,8 +429,7 @@ Result<json> StepExecutor::DoRead(const json& args) {
     }
     if (ready.ret == 0) continue;  // left_ms() now reports the limit
     size_t want = buf.size();
-    if (*max_bytes > 0)
-      want = std::min<uint64_t>(want, static_cast<uint64_t>(*max_bytes) - bytes);
+    if (*max_bytes > 0) want = std::min<uint64_t>(want, static_cast<uint64_t>(*max_bytes) - bytes);
     last = api_->Recv(sock->handle, buf.data(), want);
     if (last.err == EINTR) continue;
     if (!last.ok()) {
@@ -472,6 +516,184 @@ Result<json> StepExecutor::DoClose(const json& args) {
   Timestamp start = Now();
   SysResult r = api_->Close(h);
   return MakeEvent("close", args, start, r);
+}
+
+Result<json> StepExecutor::DoTcpState(const json& args) {
+  auto s = Find(args);
+  if (!s.ok()) return s.error();
+  TcpInfoSample info;
+  Timestamp start = Now();
+  SysResult r = api_->TcpInfo((*s)->handle, &info);
+  json e = MakeEvent("tcp_state", args, start, r);
+  e["state"] = r.ok() ? TcpStateName(info.state) : "unknown";
+  e["unacked"] = r.ok() ? json(info.unacked) : json(nullptr);
+  e["retransmits"] = r.ok() ? json(info.retransmits) : json(nullptr);
+  return e;
+}
+
+// The stack's table for one local port, listeners left out: what remains
+// of a connection after close() (FIN_WAIT2, TIME_WAIT, LAST_ACK, ...) when
+// no descriptor names it any more.
+Result<json> StepExecutor::DoSocketTable(const json& args) {
+  auto port = Int(args, "port", 1, kMaxPort);
+  if (!port.ok()) return port.error();
+  std::vector<TcpTableEntry> entries;
+  Timestamp start = Now();
+  SysResult r = api_->TcpTable(static_cast<int>(*port), protocol::kMaxTableEntries, &entries);
+  json e = MakeEvent("socket_table", args, start, r);
+  json list = json::array();
+  for (const TcpTableEntry& t : entries)
+    list.push_back({{"state", TcpStateName(t.state)},
+                    {"local_port", t.local_port},
+                    {"remote_port", t.remote_port}});
+  e["state"] = !r.ok() ? json("unknown") : list.empty() ? json("gone") : list[0]["state"];
+  e["entries"] = std::move(list);
+  return e;
+}
+
+Result<json> StepExecutor::DoDup(const json& args) {
+  auto s = Find(args);
+  if (!s.ok()) return s.error();
+  auto as = NewHandle(args, "as");
+  if (!as.ok()) return as.error();
+  const Sock original = **s;
+  Timestamp start = Now();
+  SysResult r = api_->Dup(original.handle);
+  // The copy continues the payload where the original is now; from here on
+  // each handle counts its own writes and reads.
+  if (r.ok()) sockets_[*as] = Sock{r.ret, original.written, original.read};
+  return MakeEvent("dup", args, start, r);
+}
+
+Result<json> StepExecutor::DoForkClose(const json& args) {
+  auto s = Find(args);
+  if (!s.ok()) return s.error();
+  ChildEnd end;
+  Timestamp start = Now();
+  SysResult r = api_->ForkClose((*s)->handle, static_cast<int>(kForkCloseLimitMs), &end);
+  json e = MakeEvent("fork_close", args, start, r);
+  e["status"] = end.status.empty() ? json(nullptr) : json(end.status);
+  if (end.limit) e["end"] = "limit";
+  return e;
+}
+
+Result<json> StepExecutor::DoHandToChild(const json& args) {
+  auto s = Find(args);
+  if (!s.ok()) return s.error();
+  auto as = Str(args, "as");
+  if (!as.ok()) return as.error();
+  if (Status valid = CheckHandleName(*as, "as"); !valid.ok()) return valid.error();
+  if (children_.count(*as)) return BadRequest("child '" + *as + "' already exists");
+  // Each child is a process on the host under test: few at a time.
+  if (children_.size() >= protocol::kMaxChildren)
+    return BadRequest("a session holds at most " + std::to_string(protocol::kMaxChildren) +
+                      " children; end one first");
+  const SocketHandle h = (*s)->handle;
+  std::unique_ptr<SocketHolder> holder;
+  Timestamp start = Now();
+  SysResult r = api_->HandToChild(h, &holder);
+  if (!r.ok() || !holder) return MakeEvent("hand_to_child", args, start, r);
+  children_[*as] = std::move(holder);
+  // The child now holds the last reference: ours is closed and forgotten
+  // (whatever close() says, as the close op does).
+  sockets_.erase(args["handle"].get<std::string>());
+  SysResult closed = api_->Close(h);
+  json e = MakeEvent("hand_to_child", args, start, r);
+  e["pid"] = r.ret;
+  e["close_ret"] = closed.ret;
+  e["close_errno_name"] = closed.err ? json(ErrnoName(closed.err)) : json(nullptr);
+  return e;
+}
+
+Result<json> StepExecutor::DoEndChild(const json& args) {
+  auto as = Str(args, "as");
+  if (!as.ok()) return as.error();
+  if (Status valid = CheckHandleName(*as, "as"); !valid.ok()) return valid.error();
+  auto how = Str(args, "how");
+  if (!how.ok()) return how.error();
+  if (*how != "exit" && *how != "kill") return BadRequest("'how' must be exit or kill");
+  // Required: how long the exit may block is what the step measures.
+  auto limit = Int(args, "limit_ms", 1, protocol::kMaxStepMs);
+  if (!limit.ok()) return limit.error();
+  auto it = children_.find(*as);
+  if (it == children_.end()) return MakeError(ErrorCode::kNotFound, "no child named '" + *as + "'");
+  std::unique_ptr<SocketHolder> holder = std::move(it->second);
+  children_.erase(it);
+  ChildEnd end;
+  Timestamp start = Now();
+  SysResult r =
+      holder->End(*how == "exit" ? ChildEndHow::kExit : ChildEndHow::kKill, ClampMs(*limit), &end);
+  json e = MakeEvent("end_child", args, start, r);
+  e["pid"] = holder->pid();
+  e["status"] = end.status.empty() ? json(nullptr) : json(end.status);
+  if (end.limit) e["end"] = "limit";
+  return e;
+}
+
+Result<json> StepExecutor::DoPoll(const json& args) {
+  auto s = Find(args);
+  if (!s.ok()) return s.error();
+  int events = 0;
+  if (auto it = args.find("events"); it != args.end()) {
+    if (!it->is_array() || it->size() > kMaxPollEventNames)
+      return BadRequest("'events' must be an array of at most " +
+                        std::to_string(kMaxPollEventNames) + " of in, out, rdhup, pri");
+    for (const json& name : *it) {
+      const std::string n = name.is_string() ? name.get<std::string>() : "";
+      if (n == "in")
+        events |= kPollIn | kPollRdNorm;
+      else if (n == "out")
+        events |= kPollOut | kPollWrNorm;
+      else if (n == "rdhup")
+        events |= kPollRdHup;
+      else if (n == "pri")
+        events |= kPollPri;
+      else
+        return BadRequest("'events' entries must be one of in, out, rdhup, pri");
+    }
+  }
+  auto timeout = Ms(args, "timeout_ms", 0);
+  if (!timeout.ok()) return timeout.error();
+  int revents = 0;
+  Timestamp start = Now();
+  SysResult r = api_->Poll((*s)->handle, events, ClampMs(*timeout), &revents);
+  json e = MakeEvent("poll", args, start, r);
+  json names = json::array();
+  if (r.ok())
+    for (const PollName& p : kRevents)
+      if (revents & p.bit) names.push_back(p.name);
+  e["revents"] = std::move(names);
+  return e;
+}
+
+Result<json> StepExecutor::DoGetSockOpt(const json& args) {
+  auto s = Find(args);
+  if (!s.ok()) return s.error();
+  auto opt = Str(args, "option");
+  if (!opt.ok()) return opt.error();
+  const SocketHandle h = (*s)->handle;
+  SysResult got;
+  Timestamp start = Now();
+  if (*opt == "SO_ERROR")
+    got = api_->GetSoError(h);
+  else if (*opt == "TCP_USER_TIMEOUT")
+    got = api_->GetTcpInt(h, TcpOption::kUserTimeout);
+  else if (*opt == "TCP_LINGER2")
+    got = api_->GetTcpInt(h, TcpOption::kLinger2);
+  else if (*opt == "SO_LINGER")
+    got = api_->GetLinger(h);  // seconds, or -2 when linger is off
+  else
+    return BadRequest("'option' must be SO_ERROR, TCP_USER_TIMEOUT, TCP_LINGER2 or SO_LINGER");
+  // The value comes back in ret (it may be negative: -2, -1); the event's
+  // ret is getsockopt's own, 0 or -1.
+  const bool got_value = got.err == 0 && !got.unsupported;
+  SysResult call = got_value ? SysResult{} : got;
+  json e = MakeEvent("getsockopt", args, start, call);
+  e["value"] = got_value ? json(got.ret) : json(nullptr);
+  if (*opt == "SO_ERROR")
+    e["value_name"] =
+        got_value && got.ret != 0 ? json(ErrnoName(static_cast<int>(got.ret))) : json(nullptr);
+  return e;
 }
 
 Result<json> StepExecutor::DoCaptureStart(const json& args) {

@@ -15,6 +15,13 @@
 //
 // Capture (capture_start/_stop/_read) goes through a CaptureApi: at most one
 // capture per session, ended with the executor.
+//
+// Child processes holding a socket (hand_to_child) are kept in a table of
+// their own, at most protocol::kMaxChildren; those not ended by end_child
+// are killed and reaped with the executor (the session's end).
+//
+// Where the SocketApi lacks a call (SysResult::unsupported), the event says
+// "unsupported": true beside ret -1 and the errno.
 #pragma once
 
 #include <map>
@@ -64,12 +71,21 @@ class StepExecutor {
   Result<nlohmann::json> DoWrite(const nlohmann::json& args);
   Result<nlohmann::json> DoRead(const nlohmann::json& args);
   Result<nlohmann::json> DoClose(const nlohmann::json& args);
+  Result<nlohmann::json> DoTcpState(const nlohmann::json& args);
+  Result<nlohmann::json> DoSocketTable(const nlohmann::json& args);
+  Result<nlohmann::json> DoDup(const nlohmann::json& args);
+  Result<nlohmann::json> DoForkClose(const nlohmann::json& args);
+  Result<nlohmann::json> DoHandToChild(const nlohmann::json& args);
+  Result<nlohmann::json> DoEndChild(const nlohmann::json& args);
+  Result<nlohmann::json> DoPoll(const nlohmann::json& args);
+  Result<nlohmann::json> DoGetSockOpt(const nlohmann::json& args);
   Result<nlohmann::json> DoCaptureStart(const nlohmann::json& args);
   Result<nlohmann::json> DoCaptureStop(const nlohmann::json& args);
   Result<nlohmann::json> DoCaptureRead(const nlohmann::json& args);
 
   std::unique_ptr<SocketApi> api_;
   std::map<std::string, Sock> sockets_;
+  std::map<std::string, std::unique_ptr<SocketHolder>> children_;  // hand_to_child's
   std::unique_ptr<CaptureApi> capture_api_;
   std::unique_ptr<Capture> capture_;               // the session's one capture, once started
   std::optional<CaptureSummary> capture_summary_;  // set by a successful capture_stop

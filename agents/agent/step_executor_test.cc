@@ -1,10 +1,17 @@
 // StepExecutor against a real local peer on the loopback interface.
 #include "agents/agent/step_executor.h"
 
+#include <signal.h>
+
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "agents/agent/loopback_steps.h"
 #include "agents/agent/payload.h"
@@ -195,7 +202,10 @@ TEST_F(StepExecutorTest, ReadWithMaxBytesStopsThereAndLeavesTheRest) {
   Do(server_, "accept", {{"handle", "lsock"}, {"as", "csock"}, {"timeout_ms", 2000}});
   Do(server_, "write", {{"handle", "csock"}, {"bytes", 1000}});
   json r = Do(client_, "read",
-              {{"handle", "sock"}, {"chunk", 512}, {"max_bytes", 700}, {"verify", true},
+              {{"handle", "sock"},
+               {"chunk", 512},
+               {"max_bytes", 700},
+               {"verify", true},
                {"limit_ms", 2000}});
   EXPECT_EQ(r["end"], "bytes");
   EXPECT_EQ(r["bytes"], 700);
@@ -394,6 +404,415 @@ TEST_F(StepExecutorTest, ASessionHoldsAtMostTheSocketLimit) {
                    "at most 64 sockets");
   Do(server_, "close", {{"handle", "s0"}});
   Do(server_, "socket", {{"handle", "one-more"}});
+}
+
+// --- the "close in every TCP state" ops (doc/protocol.md §3.2) ---
+
+// The client's port, from connect's `local` ("127.0.0.1:40000").
+int PortOf(const json& event) {
+  const std::string local = event["local"];
+  return std::stoi(local.substr(local.rfind(':') + 1));
+}
+
+// A connected pair: client_ "sock" to server_ "csock"; returns the client's port.
+int ConnectedPair(StepExecutor& server, StepExecutor& client, int* server_port = nullptr) {
+  const int port = testing_steps::Listen(server);
+  if (server_port) *server_port = port;
+  testing_steps::Do(client, "socket", {{"handle", "sock"}});
+  json c = testing_steps::Do(client, "connect",
+                             {{"handle", "sock"}, {"address", "127.0.0.1"}, {"port", port}});
+  EXPECT_EQ(c["ret"], 0) << c.dump();
+  json a = testing_steps::Do(server, "accept",
+                             {{"handle", "lsock"}, {"as", "csock"}, {"timeout_ms", 2000}});
+  EXPECT_GE(a["ret"].get<int64_t>(), 0) << a.dump();
+  return c["ret"] == 0 ? PortOf(c) : 0;
+}
+
+// The peer sees end of file only once nobody holds the socket any more.
+void ExpectNoEofYet(StepExecutor& client) {
+  json r = testing_steps::Do(client, "read", {{"handle", "sock"}, {"limit_ms", 150}});
+  EXPECT_EQ(r["end"], "limit") << r.dump();
+}
+void ExpectEof(StepExecutor& client) {
+  json r = testing_steps::Do(client, "read", {{"handle", "sock"}, {"limit_ms", 2000}});
+  EXPECT_EQ(r["end"], "eof") << r.dump();
+}
+
+// Whether `pid` is still a process of ours (running or a zombie not reaped).
+bool ProcessExists(int64_t pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0; }
+
+// Children of this process, where Linux lists them (/proc/.../children).
+std::optional<size_t> CountChildren() {
+  size_t n = 0;
+  bool any = false;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(task.path() / "children");
+    if (!in) continue;
+    any = true;
+    int64_t pid;
+    while (in >> pid) ++n;
+  }
+  return any ? std::optional<size_t>(n) : std::nullopt;
+}
+
+#if defined(__linux__)
+TEST_F(StepExecutorTest, TcpStateFollowsTheConnectionThroughClose) {
+  ConnectedPair(server_, client_);
+  json l = Do(server_, "tcp_state", {{"handle", "lsock"}});
+  EXPECT_EQ(l["state"], "LISTEN") << l.dump();
+  json est = Do(client_, "tcp_state", {{"handle", "sock"}});
+  EXPECT_EQ(est["ret"], 0);
+  EXPECT_EQ(est["state"], "ESTABLISHED");
+  EXPECT_EQ(est["unacked"], 0);
+  EXPECT_EQ(est["retransmits"], 0);
+  EXPECT_FALSE(est.contains("unsupported"));
+  Do(server_, "close", {{"handle", "csock"}});
+  SleepNs(50 * kNsPerMs);
+  json cw = Do(client_, "tcp_state", {{"handle", "sock"}});
+  EXPECT_EQ(cw["state"], "CLOSE_WAIT") << cw.dump();
+  Do(client_, "shutdown", {{"handle", "sock"}, {"how", "wr"}});
+  SleepNs(50 * kNsPerMs);
+  json closed = Do(client_, "tcp_state", {{"handle", "sock"}});
+  EXPECT_EQ(closed["state"], "CLOSE") << closed.dump();
+}
+
+TEST_F(StepExecutorTest, SocketTableShowsWhatRemainsOfAClosedSocket) {
+  int server_port = 0;
+  const int client_port = ConnectedPair(server_, client_, &server_port);
+  // Only the listener has the port now besides the connection.
+  json est = Do(server_, "socket_table", {{"port", server_port}});
+  EXPECT_EQ(est["ret"], 0) << est.dump();
+  EXPECT_EQ(est["state"], "ESTABLISHED") << est.dump();
+  Do(server_, "close", {{"handle", "csock"}});
+  SleepNs(50 * kNsPerMs);
+  auto has = [&](const json& e, const std::string& state) {
+    for (const json& x : e["entries"])
+      if (x["state"] == state && x["remote_port"] == client_port && x["local_port"] == server_port)
+        return true;
+    return false;
+  };
+  json fw2 = Do(server_, "socket_table", {{"port", server_port}});
+  EXPECT_TRUE(has(fw2, "FIN_WAIT2")) << fw2.dump();
+  Do(client_, "close", {{"handle", "sock"}});
+  SleepNs(50 * kNsPerMs);
+  json tw = Do(server_, "socket_table", {{"port", server_port}});
+  EXPECT_TRUE(has(tw, "TIME_WAIT")) << tw.dump();
+  // A listener alone is not listed: nothing is left of any connection.
+  testing_steps::Do(client_, "socket", {{"handle", "l2"}});
+  json b = Do(client_, "bind", {{"handle", "l2"}, {"address", "127.0.0.1"}, {"port", 0}});
+  Do(client_, "listen", {{"handle", "l2"}, {"backlog", 1}});
+  json gone = Do(client_, "socket_table", {{"port", PortOf(b)}});
+  EXPECT_EQ(gone["state"], "gone") << gone.dump();
+  EXPECT_EQ(gone["entries"], json::array());
+}
+
+TEST_F(StepExecutorTest, SetAndGetTcpLevelOptions) {
+  Do(server_, "socket", {{"handle", "s"}});
+  json ut =
+      Do(server_, "setsockopt", {{"handle", "s"}, {"option", "TCP_USER_TIMEOUT"}, {"value", 5000}});
+  EXPECT_EQ(ut["ret"], 0) << ut.dump();
+  EXPECT_EQ(ut["effective"], 5000);
+  json g = Do(server_, "getsockopt", {{"handle", "s"}, {"option", "TCP_USER_TIMEOUT"}});
+  EXPECT_EQ(g["ret"], 0);
+  EXPECT_EQ(g["value"], 5000);
+  EXPECT_FALSE(g.contains("value_name"));
+  json l2 = Do(server_, "setsockopt", {{"handle", "s"}, {"option", "TCP_LINGER2"}, {"value", 7}});
+  EXPECT_EQ(l2["effective"], 7) << l2.dump();
+  json none =
+      Do(server_, "setsockopt", {{"handle", "s"}, {"option", "TCP_LINGER2"}, {"value", -1}});
+  EXPECT_EQ(none["ret"], 0) << none.dump();
+  EXPECT_EQ(none["effective"], -1) << none.dump();
+  json lg = Do(server_, "getsockopt", {{"handle", "s"}, {"option", "SO_LINGER"}});
+  EXPECT_EQ(lg["value"], -2);
+  Do(server_, "setsockopt",
+     {{"handle", "s"}, {"option", "SO_LINGER"}, {"onoff", 1}, {"seconds", 3}});
+  EXPECT_EQ(Do(server_, "getsockopt", {{"handle", "s"}, {"option", "SO_LINGER"}})["value"], 3);
+}
+#endif
+
+// A connect after nonblock records EINPROGRESS without blocking; the
+// refusal then waits in SO_ERROR, which a read clears.
+TEST_F(StepExecutorTest, SoErrorIsReadAndClearedAfterANonblockingConnect) {
+  int port = Listen(server_);
+  Do(server_, "close", {{"handle", "lsock"}});  // nobody listens there now
+  Do(client_, "socket", {{"handle", "sock"}});
+  Do(client_, "nonblock", {{"handle", "sock"}});
+  json c = Do(client_, "connect", {{"handle", "sock"}, {"address", "127.0.0.1"}, {"port", port}});
+  // Loopback may refuse at once; either way it is an outcome.
+  EXPECT_EQ(c["ret"], -1) << c.dump();
+  if (c["errno_name"] != "EINPROGRESS") {
+    EXPECT_EQ(c["errno_name"], "ECONNREFUSED") << c.dump();
+    return;
+  }
+  json p = Do(client_, "poll", {{"handle", "sock"}, {"events", {"out"}}, {"timeout_ms", 2000}});
+  EXPECT_EQ(p["ret"], 1) << p.dump();
+  json first = Do(client_, "getsockopt", {{"handle", "sock"}, {"option", "SO_ERROR"}});
+  EXPECT_EQ(first["ret"], 0);
+  EXPECT_EQ(first["value_name"], "ECONNREFUSED") << first.dump();
+  EXPECT_EQ(first["value"], ECONNREFUSED);
+  json second = Do(client_, "getsockopt", {{"handle", "sock"}, {"option", "SO_ERROR"}});
+  EXPECT_EQ(second["value"], 0);
+  EXPECT_EQ(second["value_name"], nullptr);
+}
+
+TEST_F(StepExecutorTest, PollReportsWhatIsPendingInItsFixedOrder) {
+  ConnectedPair(server_, client_);
+  json idle = Do(client_, "poll", {{"handle", "sock"}, {"events", {"in"}}});
+  EXPECT_EQ(idle["ret"], 0) << idle.dump();
+  EXPECT_EQ(idle["revents"], json::array());
+  json out = Do(client_, "poll", {{"handle", "sock"}, {"events", {"out"}}, {"timeout_ms", 0}});
+  EXPECT_EQ(out["ret"], 1);
+  EXPECT_EQ(out["revents"], json({"OUT", "WRNORM"})) << out.dump();
+  json nothing = Do(client_, "poll", {{"handle", "sock"}, {"events", json::array()}});
+  EXPECT_EQ(nothing["ret"], 0) << nothing.dump();
+  Do(server_, "write", {{"handle", "csock"}, {"bytes", 10}});
+  Do(server_, "close", {{"handle", "csock"}});
+  json in =
+      Do(client_, "poll", {{"handle", "sock"}, {"events", {"in", "rdhup"}}, {"timeout_ms", 2000}});
+  EXPECT_EQ(in["ret"], 1);
+#if defined(__linux__)
+  EXPECT_EQ(in["revents"], json({"IN", "RDNORM", "RDHUP"})) << in.dump();
+#endif
+}
+
+TEST_F(StepExecutorTest, DupKeepsTheConnectionUntilEveryCopyIsClosed) {
+  ConnectedPair(server_, client_);
+  json d = Do(server_, "dup", {{"handle", "csock"}, {"as", "copy"}});
+  ASSERT_GE(d["ret"].get<int64_t>(), 0) << d.dump();
+  Do(server_, "close", {{"handle", "csock"}});
+  ExpectNoEofYet(client_);
+  json w = Do(server_, "write", {{"handle", "copy"}, {"bytes", 100}});
+  EXPECT_EQ(w["bytes"], 100);
+  Do(server_, "close", {{"handle", "copy"}});
+  json r = Do(client_, "read", {{"handle", "sock"}, {"limit_ms", 2000}, {"verify", true}});
+  EXPECT_EQ(r["bytes"], 100);
+  EXPECT_EQ(r["verified"], true);
+  EXPECT_EQ(r["end"], "eof") << r.dump();
+}
+
+TEST_F(StepExecutorTest, ForkCloseLeavesTheAgentsDescriptorOpen) {
+  ConnectedPair(server_, client_);
+  json f = Do(server_, "fork_close", {{"handle", "csock"}});
+  EXPECT_GT(f["ret"].get<int64_t>(), 0) << f.dump();
+  EXPECT_EQ(f["status"], "exited 0");
+  EXPECT_FALSE(f.contains("end"));
+  EXPECT_FALSE(ProcessExists(f["ret"].get<int64_t>()));  // reaped
+  ExpectNoEofYet(client_);
+  Do(server_, "close", {{"handle", "csock"}});
+  ExpectEof(client_);
+}
+
+TEST_F(StepExecutorTest, HandToChildHoldsTheSocketUntilTheChildExits) {
+  ConnectedPair(server_, client_);
+  json h = Do(server_, "hand_to_child", {{"handle", "csock"}, {"as", "kid"}});
+  ASSERT_GT(h["ret"].get<int64_t>(), 0) << h.dump();
+  EXPECT_EQ(h["pid"], h["ret"]);
+  EXPECT_EQ(h["close_ret"], 0);
+  // The agent forgot its copy: the handle is free again, the child holds it.
+  EXPECT_FALSE(server_.Perform("close", {{"handle", "csock"}}).ok());
+  ExpectNoEofYet(client_);
+  json e = Do(server_, "end_child", {{"as", "kid"}, {"how", "exit"}, {"limit_ms", 2000}});
+  EXPECT_EQ(e["ret"], 0) << e.dump();
+  EXPECT_EQ(e["status"], "exited 0");
+  EXPECT_FALSE(e.contains("end"));
+  EXPECT_LT(e["clock_end"]["mono_ns"].get<int64_t>() - e["clock_start"]["mono_ns"].get<int64_t>(),
+            2 * kNsPerSec);
+  EXPECT_FALSE(ProcessExists(h["pid"].get<int64_t>()));
+  ExpectEof(client_);
+  auto again = server_.Perform("end_child", {{"as", "kid"}, {"how", "exit"}, {"limit_ms", 10}});
+  ASSERT_FALSE(again.ok());
+  EXPECT_STREQ(StepExecutor::ReplyCode(again.error().code), "unknown_handle");
+}
+
+TEST_F(StepExecutorTest, EndChildKillReportsTheSignal) {
+  ConnectedPair(server_, client_);
+  Do(server_, "hand_to_child", {{"handle", "csock"}, {"as", "kid"}});
+  json e = Do(server_, "end_child", {{"as", "kid"}, {"how", "kill"}, {"limit_ms", 2000}});
+  EXPECT_EQ(e["ret"], 0) << e.dump();
+  EXPECT_EQ(e["status"], "killed by signal 9");
+  ExpectEof(client_);
+}
+
+// Children not ended by end_child do not outlive the session; a session
+// has at most kMaxChildren.
+TEST_F(StepExecutorTest, ChildrenLeftAtTheEndAreKilledAndReaped) {
+  const auto before = CountChildren();
+  std::vector<int64_t> pids;
+  {
+    StepExecutor ex{MakeNativeSocketApi()};
+    for (size_t i = 0; i < protocol::kMaxChildren; ++i) {
+      const std::string s = std::string("s").append(std::to_string(i));
+      Do(ex, "socket", {{"handle", s}});
+      json h = Do(ex, "hand_to_child", {{"handle", s}, {"as", std::string("kid").append(s)}});
+      ASSERT_GT(h["ret"].get<int64_t>(), 0) << h.dump();
+      pids.push_back(h["pid"].get<int64_t>());
+    }
+    Do(ex, "socket", {{"handle", "one-more"}});
+    ExpectBadRequest(ex, "hand_to_child", {{"handle", "one-more"}, {"as", "k"}},
+                     "at most 8 children");
+    for (int64_t pid : pids) EXPECT_TRUE(ProcessExists(pid));
+    if (before) {
+      EXPECT_EQ(*CountChildren(), *before + protocol::kMaxChildren);
+    }
+  }
+  for (int64_t pid : pids) EXPECT_FALSE(ProcessExists(pid)) << pid;  // not even a zombie
+  if (before) {
+    EXPECT_EQ(*CountChildren(), *before);
+  }
+}
+
+// No SIGPIPE reaches the agent (this test process does not ignore it):
+// the write's failure is the outcome.
+TEST_F(StepExecutorTest, WriteToAResetConnectionIsAnOutcomeWithoutSigpipe) {
+  ConnectedPair(server_, client_);
+  Do(client_, "setsockopt",
+     {{"handle", "sock"}, {"option", "SO_LINGER"}, {"onoff", 1}, {"seconds", 0}});
+  Do(client_, "close", {{"handle", "sock"}});
+  SleepNs(50 * kNsPerMs);
+  json w;
+  for (int i = 0; i < 3; ++i) {  // the first may fail with ECONNRESET, then EPIPE
+    w = Do(server_, "write", {{"handle", "csock"}, {"bytes", 1000}});
+    EXPECT_EQ(w["ret"], -1) << w.dump();
+    EXPECT_TRUE(w["errno_name"] == "EPIPE" || w["errno_name"] == "ECONNRESET") << w.dump();
+  }
+  json r = Do(server_, "read", {{"handle", "csock"}, {"limit_ms", 500}});
+  EXPECT_TRUE(r["end"] == "eof" || r["end"] == "error") << r.dump();
+}
+
+// A SocketApi that has only the calls every platform must have: each new
+// op is then "unsupported", an outcome, not a refused request.
+class BareSocketApi : public SocketApi {
+ public:
+  SysResult Socket(Family) override { return {next_++, 0}; }
+  SysResult SetInt(SocketHandle, IntOption, int) override { return {0, 0}; }
+  SysResult GetInt(SocketHandle, IntOption) override { return {0, 0}; }
+  SysResult SetLinger(SocketHandle, bool, int) override { return {0, 0}; }
+  SysResult GetLinger(SocketHandle) override { return {-2, 0}; }
+  SysResult Bind(SocketHandle, const std::string&, int) override { return {0, 0}; }
+  SysResult Listen(SocketHandle, int) override { return {0, 0}; }
+  std::string LocalAddress(SocketHandle) override { return ""; }
+  SysResult Accept(SocketHandle, int, std::string*) override { return {next_++, 0}; }
+  SysResult Connect(SocketHandle, const std::string&, int) override { return {0, 0}; }
+  SysResult Send(SocketHandle, const char*, size_t len) override {
+    return {static_cast<int64_t>(len), 0};
+  }
+  SysResult Recv(SocketHandle, char*, size_t) override { return {0, 0}; }
+  SysResult WaitReadable(SocketHandle, int) override { return {1, 0}; }
+  SysResult Shutdown(SocketHandle, ShutdownHow) override { return {0, 0}; }
+  SysResult Close(SocketHandle) override { return {0, 0}; }
+  SocketQueues Queues(SocketHandle) override { return {}; }
+
+ private:
+  SocketHandle next_ = 1000;
+};
+
+TEST(StepExecutorUnsupported, OpsThePlatformLacksSaySoInTheEvent) {
+  StepExecutor ex{std::make_unique<BareSocketApi>(), MakeNullCaptureApi()};
+  testing_steps::Do(ex, "socket", {{"handle", "s"}});
+  auto expect_unsupported = [&](const std::string& op, const json& args, const char* err) {
+    json e = testing_steps::Do(ex, op, args);
+    EXPECT_EQ(e["ret"], -1) << op;
+    EXPECT_EQ(e["errno_name"], err) << op;
+    EXPECT_EQ(e["unsupported"], true) << op;
+    return e;
+  };
+  EXPECT_EQ(expect_unsupported("tcp_state", {{"handle", "s"}}, "EOPNOTSUPP")["state"], "unknown");
+  json t = expect_unsupported("socket_table", {{"port", 80}}, "EOPNOTSUPP");
+  EXPECT_EQ(t["state"], "unknown");
+  EXPECT_EQ(t["entries"], json::array());
+  expect_unsupported("dup", {{"handle", "s"}, {"as", "d"}}, "EOPNOTSUPP");
+  EXPECT_FALSE(ex.Perform("close", {{"handle", "d"}}).ok());  // nothing was made
+  EXPECT_EQ(expect_unsupported("fork_close", {{"handle", "s"}}, "EOPNOTSUPP")["status"], nullptr);
+  expect_unsupported("hand_to_child", {{"handle", "s"}, {"as", "kid"}}, "EOPNOTSUPP");
+  auto end = ex.Perform("end_child", {{"as", "kid"}, {"how", "exit"}, {"limit_ms", 10}});
+  EXPECT_FALSE(end.ok());  // no child was made
+  EXPECT_EQ(
+      expect_unsupported("poll", {{"handle", "s"}, {"events", {"in"}}}, "EOPNOTSUPP")["revents"],
+      json::array());
+  for (const char* opt : {"SO_ERROR", "TCP_USER_TIMEOUT", "TCP_LINGER2"}) {
+    json g = expect_unsupported("getsockopt", {{"handle", "s"}, {"option", opt}}, "ENOPROTOOPT");
+    EXPECT_EQ(g["value"], nullptr);
+  }
+  for (const char* opt : {"TCP_USER_TIMEOUT", "TCP_LINGER2"}) {
+    json s = expect_unsupported("setsockopt", {{"handle", "s"}, {"option", opt}, {"value", 1}},
+                                "ENOPROTOOPT");
+    EXPECT_EQ(s["effective"], nullptr);
+  }
+  expect_unsupported("nonblock", {{"handle", "s"}}, "EOPNOTSUPP");
+  // The handle is still there: hand_to_child did not forget it.
+  EXPECT_EQ(testing_steps::Do(ex, "close", {{"handle", "s"}})["ret"], 0);
+}
+
+TEST_F(StepExecutorTest, NewOpsRefuseMalformedArguments) {
+  Do(server_, "socket", {{"handle", "s"}});
+  const std::string big(1 << 16, 'x');
+  for (const char* op : {"tcp_state", "fork_close", "poll", "getsockopt"}) {
+    ExpectBadRequest(server_, op, {{"handle", 5}}, "'handle'");
+    ExpectBadRequest(server_, op, {{"handle", big}}, "'handle'");
+    auto unknown = server_.Perform(op, {{"handle", "nope"}, {"option", "SO_ERROR"}});
+    ASSERT_FALSE(unknown.ok()) << op;
+    EXPECT_STREQ(StepExecutor::ReplyCode(unknown.error().code), "unknown_handle") << op;
+  }
+  ExpectBadRequest(server_, "socket_table", json::object(), "'port'");
+  ExpectBadRequest(server_, "socket_table", {{"port", 0}}, "'port' must be in 1..65535");
+  ExpectBadRequest(server_, "socket_table", {{"port", 65536}}, "'port'");
+  ExpectBadRequest(server_, "socket_table", {{"port", "80"}}, "'port'");
+  ExpectBadRequest(server_, "socket_table", {{"port", 80.0}}, "'port'");
+  ExpectBadRequest(server_, "socket_table", {{"port", UINT64_MAX}}, "'port'");
+  ExpectBadRequest(server_, "dup", {{"handle", "s"}}, "'as'");
+  ExpectBadRequest(server_, "dup", {{"handle", "s"}, {"as", "s"}}, "already exists");
+  ExpectBadRequest(server_, "dup", {{"handle", "s"}, {"as", "a b"}}, "'as'");
+  ExpectBadRequest(server_, "dup", {{"handle", "s"}, {"as", big}}, "'as'");
+  ExpectBadRequest(server_, "hand_to_child", {{"handle", "s"}}, "'as'");
+  ExpectBadRequest(server_, "hand_to_child", {{"handle", "s"}, {"as", 3}}, "'as'");
+  ExpectBadRequest(server_, "hand_to_child", {{"handle", "s"}, {"as", "x/y"}}, "'as'");
+  ExpectBadRequest(server_, "end_child", {{"how", "exit"}, {"limit_ms", 10}}, "'as'");
+  ExpectBadRequest(server_, "end_child", {{"as", "k"}, {"limit_ms", 10}}, "'how'");
+  ExpectBadRequest(server_, "end_child", {{"as", "k"}, {"how", "stop"}, {"limit_ms", 10}},
+                   "'how' must be exit or kill");
+  ExpectBadRequest(server_, "end_child", {{"as", "k"}, {"how", "exit"}}, "'limit_ms'");
+  ExpectBadRequest(server_, "end_child", {{"as", "k"}, {"how", "exit"}, {"limit_ms", 0}},
+                   "'limit_ms' must be in 1..");
+  ExpectBadRequest(server_, "end_child",
+                   {{"as", "k"}, {"how", "exit"}, {"limit_ms", protocol::kMaxStepMs + 1}},
+                   "'limit_ms'");
+  ExpectBadRequest(server_, "end_child", {{"as", "k"}, {"how", "kill"}, {"limit_ms", "5"}},
+                   "'limit_ms'");
+  ExpectBadRequest(server_, "poll", {{"handle", "s"}, {"events", "in"}}, "'events'");
+  ExpectBadRequest(server_, "poll", {{"handle", "s"}, {"events", {"in", "sideways"}}}, "'events'");
+  ExpectBadRequest(server_, "poll", {{"handle", "s"}, {"events", {1}}}, "'events'");
+  ExpectBadRequest(
+      server_, "poll",
+      {{"handle", "s"},
+       {"events", json::array({"in", "in", "in", "in", "in", "in", "in", "in", "in"})}},
+      "'events'");
+  ExpectBadRequest(server_, "poll", {{"handle", "s"}, {"timeout_ms", -1}}, "'timeout_ms'");
+  ExpectBadRequest(server_, "poll", {{"handle", "s"}, {"timeout_ms", protocol::kMaxStepMs + 1}},
+                   "'timeout_ms'");
+  ExpectBadRequest(server_, "poll", {{"handle", "s"}, {"timeout_ms", 1.5}}, "'timeout_ms'");
+  ExpectBadRequest(server_, "getsockopt", {{"handle", "s"}}, "'option'");
+  ExpectBadRequest(server_, "getsockopt", {{"handle", "s"}, {"option", "SO_SNDBUF"}}, "'option'");
+  ExpectBadRequest(server_, "getsockopt", {{"handle", "s"}, {"option", 7}}, "'option'");
+  ExpectBadRequest(server_, "setsockopt",
+                   {{"handle", "s"}, {"option", "TCP_USER_TIMEOUT"}, {"value", -1}},
+                   "'value' must be in 0..2147483647");
+  ExpectBadRequest(server_, "setsockopt",
+                   {{"handle", "s"}, {"option", "TCP_USER_TIMEOUT"}, {"value", int64_t{1} << 31}},
+                   "'value'");
+  ExpectBadRequest(server_, "setsockopt", {{"handle", "s"}, {"option", "TCP_USER_TIMEOUT"}},
+                   "'value'");
+  ExpectBadRequest(server_, "setsockopt",
+                   {{"handle", "s"}, {"option", "TCP_LINGER2"}, {"value", -2}},
+                   "'value' must be in -1..2147483647");
+  ExpectBadRequest(server_, "setsockopt",
+                   {{"handle", "s"}, {"option", "TCP_LINGER2"}, {"value", "10"}}, "'value'");
+}
+
+// dup's new socket counts toward the session's limit, as accept's does.
+TEST_F(StepExecutorTest, DupCountsTowardTheSocketLimit) {
+  for (size_t i = 0; i < protocol::kMaxSockets; ++i)
+    Do(server_, "socket", {{"handle", std::string("s").append(std::to_string(i))}});
+  ExpectBadRequest(server_, "dup", {{"handle", "s0"}, {"as", "one-more"}}, "at most 64 sockets");
 }
 
 }  // namespace

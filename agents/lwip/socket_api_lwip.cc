@@ -123,6 +123,27 @@ class LwipSocketApi final : public SocketApi {
   SysResult SetNonBlocking(SocketHandle s, bool on) override {
     return FromRet(lwip_fcntl(Fd(s), F_SETFL, on ? O_NONBLOCK : 0));
   }
+  // lwip_poll reports POLLIN, POLLOUT, POLLERR and POLLNVAL only (the
+  // C library's values, LWIP_SOCKET_EXTERNAL_HEADERS); other requested bits
+  // are not passed, and never come back.
+  SysResult Poll(SocketHandle s, int events, int timeout_ms, int* revents) override {
+    pollfd p{Fd(s), 0, 0};
+    if (events & kPollIn) p.events = static_cast<short>(p.events | POLLIN);
+    if (events & kPollOut) p.events = static_cast<short>(p.events | POLLOUT);
+    const int r = lwip_poll(&p, 1, timeout_ms);
+    if (r < 0) return SysResult{-1, Err()};
+    *revents = ((p.revents & POLLIN) ? kPollIn : 0) | ((p.revents & POLLOUT) ? kPollOut : 0) |
+               ((p.revents & POLLERR) ? kPollErr : 0) | ((p.revents & POLLNVAL) ? kPollNval : 0);
+    return SysResult{r, 0};
+  }
+  // SO_ERROR holds lwIP's errno number: mapped as every error is.
+  SysResult GetSoError(SocketHandle s) override {
+    int value = 0;
+    socklen_t len = sizeof(value);
+    if (lwip_getsockopt(Fd(s), SOL_SOCKET, SO_ERROR, &value, &len) != 0)
+      return SysResult{-1, Err()};
+    return SysResult{value == 0 ? 0 : HostErrnoFromLwip(value), 0};
+  }
   // lwip_ioctl knows FIONREAD (bytes received, not read) and FIONBIO only:
   // lwIP's send queue is not exposed through its sockets, so outq stays null.
   SocketQueues Queues(SocketHandle s) override {

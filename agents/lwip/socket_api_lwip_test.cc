@@ -77,5 +77,24 @@ TEST_F(LwipSocketApiTest, QueuesGiveUnreadBytesOnlyAndShutdownNeedsAConnection) 
   EXPECT_TRUE(api_->Close(s.ret).ok());
 }
 
+// SO_ERROR and poll are lwIP's; TCP_INFO, the socket table, dup, fork and
+// the TCP-level options are not: those say "unsupported".
+TEST_F(LwipSocketApiTest, SoErrorAndPollAreLwipsAndTheRestUnsupported) {
+  SysResult s = api_->Socket(Family::kInet);
+  ASSERT_TRUE(s.ok());
+  SysResult err = api_->GetSoError(s.ret);
+  EXPECT_TRUE(err.ok()) << ErrnoName(err.err);
+  EXPECT_EQ(err.ret, 0);
+  int revents = -1;
+  SysResult p = api_->Poll(s.ret, 0, 0, &revents);
+  EXPECT_TRUE(p.ok()) << ErrnoName(p.err);
+  EXPECT_FALSE(p.unsupported);
+  TcpInfoSample info;
+  EXPECT_TRUE(api_->TcpInfo(s.ret, &info).unsupported);
+  EXPECT_TRUE(api_->Dup(s.ret).unsupported);
+  EXPECT_EQ(ErrnoName(api_->SetTcpInt(s.ret, TcpOption::kUserTimeout, 1).err), "ENOPROTOOPT");
+  EXPECT_TRUE(api_->Close(s.ret).ok());
+}
+
 }  // namespace
 }  // namespace lingerlab

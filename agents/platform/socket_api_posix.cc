@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -17,10 +18,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include "agents/platform/posix_compat.h"
 #include "agents/platform/sockaddr_posix.h"
 #include "agents/platform/socket_api.h"
+#include "agents/platform/socket_children_posix.h"
+#include "agents/platform/tcp_table.h"
 
 namespace lingerlab {
 namespace {
@@ -50,6 +54,54 @@ SysResult PollIn(int fd, int timeout_ms) {
     if (errno != EINTR) return SysResult{-1, errno};
   }
 }
+
+// The portable PollBits and this OS's poll flags, in both directions.
+struct PollMapping {
+  int bit;
+  short native;
+};
+constexpr PollMapping kPollMap[] = {
+    {kPollIn, POLLIN},         {kPollPri, POLLPRI},   {kPollOut, POLLOUT},
+    {kPollErr, POLLERR},       {kPollHup, POLLHUP},   {kPollRdNorm, POLLRDNORM},
+    {kPollWrNorm, POLLWRNORM}, {kPollNval, POLLNVAL},
+#if defined(POLLRDHUP)
+    {kPollRdHup, POLLRDHUP},
+#endif
+};
+
+#if defined(__linux__)
+// A socket table file, at most this big: ~200 000 connections in one
+// namespace. What lies beyond is not read (and the cut line is dropped).
+constexpr size_t kMaxTcpTableBytes = size_t{32} << 20;
+
+// Reads a /proc file (its size is unknown until read); errno on failure.
+SysResult ReadProcFile(const char* path, std::string* text) {
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return SysResult{-1, errno};
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return SysResult{-1, err};
+    }
+    if (n == 0) break;
+    text->append(buf, static_cast<size_t>(n));
+    if (text->size() >= kMaxTcpTableBytes) {
+      text->resize(text->rfind('\n') == std::string::npos ? 0 : text->rfind('\n') + 1);
+      break;
+    }
+  }
+  ::close(fd);
+  return SysResult{0, 0};
+}
+
+int TcpOptionName(TcpOption opt) {
+  return opt == TcpOption::kUserTimeout ? TCP_USER_TIMEOUT : TCP_LINGER2;
+}
+#endif
 
 class PosixSocketApi final : public SocketApi {
  public:
@@ -128,6 +180,66 @@ class PosixSocketApi final : public SocketApi {
     if (flags < 0) return SysResult{-1, errno};
     return FromRet(::fcntl(Fd(s), F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK)));
   }
+  SysResult Dup(SocketHandle s) override { return FromRet(::fcntl(Fd(s), F_DUPFD_CLOEXEC, 0)); }
+  SysResult Poll(SocketHandle s, int events, int timeout_ms, int* revents) override {
+    pollfd p{Fd(s), 0, 0};
+    for (const PollMapping& m : kPollMap)
+      if (events & m.bit) p.events = static_cast<short>(p.events | m.native);
+    const int r = ::poll(&p, 1, timeout_ms);
+    if (r < 0) return SysResult{-1, errno};
+    *revents = 0;
+    for (const PollMapping& m : kPollMap)
+      if (p.revents & m.native) *revents |= m.bit;
+    return SysResult{r, 0};
+  }
+  SysResult GetSoError(SocketHandle s) override {
+    int value = 0;
+    socklen_t len = sizeof(value);
+    if (::getsockopt(Fd(s), SOL_SOCKET, SO_ERROR, &value, &len) != 0) return SysResult{-1, errno};
+    return SysResult{value, 0};
+  }
+  SysResult ForkClose(SocketHandle s, int limit_ms, ChildEnd* out) override {
+    return posix::ForkAndClose(Fd(s), limit_ms, out);
+  }
+  SysResult HandToChild(SocketHandle s, std::unique_ptr<SocketHolder>* out) override {
+    return posix::ForkHolder(Fd(s), out);
+  }
+#if defined(__linux__)
+  // TCP_INFO, /proc/net/tcp and the TCP_* options are Linux's; the other
+  // POSIX systems keep the "unsupported" defaults (their tcp_info and
+  // socket tables differ, and nothing here has run on them).
+  SysResult TcpInfo(SocketHandle s, TcpInfoSample* out) override {
+    tcp_info info{};
+    socklen_t len = sizeof(info);
+    if (::getsockopt(Fd(s), IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return SysResult{-1, errno};
+    out->state = info.tcpi_state;
+    out->unacked = info.tcpi_unacked;
+    out->retransmits = info.tcpi_retransmits;
+    return SysResult{0, 0};
+  }
+  // The agent's own network namespace's table (/proc/net is the reading
+  // process's namespace, gVisor's sentry included), IPv4 then IPv6. A
+  // missing tcp6 (IPv6 off) is no failure; a missing tcp is.
+  SysResult TcpTable(int port, size_t max, std::vector<TcpTableEntry>* out) override {
+    std::string text;
+    SysResult r = ReadProcFile("/proc/net/tcp", &text);
+    if (!r.ok()) return r;
+    ParseProcNetTcp(text, port, max, out);
+    text.clear();
+    if (ReadProcFile("/proc/net/tcp6", &text).ok()) ParseProcNetTcp(text, port, max, out);
+    return SysResult{0, 0};
+  }
+  SysResult SetTcpInt(SocketHandle s, TcpOption opt, int value) override {
+    return FromRet(::setsockopt(Fd(s), IPPROTO_TCP, TcpOptionName(opt), &value, sizeof(value)));
+  }
+  SysResult GetTcpInt(SocketHandle s, TcpOption opt) override {
+    int value = 0;
+    socklen_t len = sizeof(value);
+    if (::getsockopt(Fd(s), IPPROTO_TCP, TcpOptionName(opt), &value, &len) != 0)
+      return SysResult{-1, errno};
+    return SysResult{value, 0};
+  }
+#endif
   SocketQueues Queues(SocketHandle s) override {
     SocketQueues q;
     int v = 0;

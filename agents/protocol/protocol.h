@@ -95,6 +95,11 @@ constexpr int64_t kHandshakeEvictAfter = 500 * kNsPerMs;
 constexpr int64_t kMaxStepMs = 35 * 60 * 1000;
 // Sockets a session may hold open at once (the matrix uses three).
 constexpr size_t kMaxSockets = 64;
+// Child processes holding a socket (hand_to_child) a session may have at
+// once: each is a process on the host under test.
+constexpr size_t kMaxChildren = 8;
+// Entries one socket_table event lists.
+constexpr size_t kMaxTableEntries = 64;
 // Handle names: 1..kMaxHandleBytes of [A-Za-z0-9_.-].
 constexpr size_t kMaxHandleBytes = 64;
 // Peer text (a role, an op, a value) echoed back in a reply or error is cut
