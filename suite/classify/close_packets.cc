@@ -2,7 +2,25 @@
 
 #include <string>
 
+#include "suite/classify/json_fields.h"
+
 namespace lingerlab::classify {
+namespace {
+
+// The server's successful shutdown of its write side (wr or rdwr) that
+// began before `fin_t` (with the clock skew) and before the close under
+// test, or nullptr.
+const CaseEvent* ShutdownThatSentIt(const AnalysisContext& ctx, double fin_t) {
+  for (const CaseEvent& e : ctx.view.server) {
+    if (e.step != "shutdown" || !e.t_start || !e.ret || *e.ret < 0) continue;
+    if (ctx.close != nullptr && e.index > ctx.close->index) continue;
+    const std::string how = StringField(FieldOrNull(e.raw, "args"), "how").value_or("");
+    if ((how == "wr" || how == "rdwr") && *e.t_start <= fin_t + ctx.th.clock_skew_s) return &e;
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 ClosePackets AnalyzeClosePackets(const AnalysisContext& ctx,
                                  const std::optional<CloseFacts>& close) {
@@ -28,7 +46,14 @@ ClosePackets AnalyzeClosePackets(const AnalysisContext& ctx,
   }
   if (ctx.timeline.server_fin) {
     const FinFact& fin = *ctx.timeline.server_fin;
-    if (in_window(fin.packet)) {
+    if (const CaseEvent* sd = ShutdownThatSentIt(ctx, fin.t)) {
+      // A connection has one FIN: after a successful shutdown() of the
+      // write side it is that call's, however close to close() it left.
+      out.fin_on_close = false;
+      ctx.log.Add("fin_on_close", fin.t,
+                  "the server's FIN, sent by shutdown() at " + std::to_string(*sd->t_start) + " s",
+                  fin.packet);
+    } else if (in_window(fin.packet)) {
       out.fin_on_close = true;
       ctx.log.Add("fin_on_close", fin.t, "the server's FIN, first sent by this close()",
                   fin.packet);

@@ -52,6 +52,41 @@ TEST(CloseStateClaimsTest, CloseWaitCloseSendsItsFinAndNoRst) {
   EXPECT_EQ(c["fin_on_close"], true);
 }
 
+TEST(CloseStateClaimsTest, APlainCloseWhoseFinIsAckedInsideTheCallDidNotBlock) {
+  // CLOSE_WAIT without SO_LINGER on a veth pair: the peer's ACK of the FIN
+  // comes back while close() is still sending it (80 us, ACK 32 us before
+  // the return). No SO_LINGER: nothing can have waited for it.
+  CaseBuilder b = Established();
+  b.C2s(0.5, "F.", 1, 1);
+  b.S2c(0.5001, ".", 1, 2);
+  b.Close(1.0, 1.00008);
+  b.S2c(1.00001, "F.", 1, 2);
+  b.C2s(1.000048, ".", 2, 2);
+  b.ClientRead(0.0004, 0.6, 0, "eof");
+  const json c = ClassifyCase(b.Build())["claims"];
+  EXPECT_EQ(c["close_ended_by"], "immediate");
+  EXPECT_EQ(c["close_blocks"], false);
+}
+
+TEST(CloseStateClaimsTest, TheFinOfAShutdownJustBeforeCloseIsTheShutdowns) {
+  // SHUT_RDWR, then close() 0.3 ms later: the FIN left within the clock
+  // skew of close()'s start, but shutdown() had sent it.
+  CaseBuilder b = Established();
+  b.Server("shutdown", "csock", 0.999, 0.9991, {{"args", {{"how", "rdwr"}}}});
+  b.S2c(0.99912, "F.", 1, 1);
+  b.Close(0.9994, 0.9995);
+  b.ClientRead(0.0004, 1.2, 0, "eof");
+  EXPECT_EQ(ClassifyCase(b.Build())["claims"]["fin_on_close"], false);
+  // A failed shutdown() sent nothing: the FIN is the close's.
+  CaseBuilder failed = Established();
+  failed.Server("shutdown", "csock", 0.999, 0.9991,
+                {{"args", {{"how", "wr"}}}, {"ret", -1}, {"errno_name", "ENOTCONN"}});
+  failed.Close(0.9994, 0.9995);
+  failed.S2c(0.99945, "F.", 1, 1);
+  failed.ClientRead(0.0004, 1.2, 0, "eof");
+  EXPECT_EQ(ClassifyCase(failed.Build())["claims"]["fin_on_close"], true);
+}
+
 TEST(CloseStateClaimsTest, NothingOnTheWireNeedsACaptureThatRanPastTheWindow) {
   // A FIN_WAIT_2 close without SO_LINGER sends nothing; the capture's last
   // packet is before close(), but the case ran to its end: absence holds.
