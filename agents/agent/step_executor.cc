@@ -299,7 +299,7 @@ Result<json> StepExecutor::DoSetSockOpt(const json& args) {
     // seconds in FIN_WAIT2, -1 for none (Linux: straight to CLOSE), 0 for the
     // system's tcp_fin_timeout.
     const bool user_timeout = *opt == "TCP_USER_TIMEOUT";
-    const TcpOption to = user_timeout ? TcpOption::kUserTimeout : TcpOption::kLinger2;
+    const TcpTimerOption to = user_timeout ? TcpTimerOption::kUserTimeout : TcpTimerOption::kLinger2;
     auto value = Int(args, "value", user_timeout ? 0 : -1, INT_MAX);
     if (!value.ok()) return value.error();
     Timestamp start = Now();
@@ -677,9 +677,9 @@ Result<json> StepExecutor::DoGetSockOpt(const json& args) {
   if (*opt == "SO_ERROR")
     got = api_->GetSoError(h);
   else if (*opt == "TCP_USER_TIMEOUT")
-    got = api_->GetTcpInt(h, TcpOption::kUserTimeout);
+    got = api_->GetTcpInt(h, TcpTimerOption::kUserTimeout);
   else if (*opt == "TCP_LINGER2")
-    got = api_->GetTcpInt(h, TcpOption::kLinger2);
+    got = api_->GetTcpInt(h, TcpTimerOption::kLinger2);
   else if (*opt == "SO_LINGER")
     got = api_->GetLinger(h);  // seconds, or -2 when linger is off
   else

@@ -106,8 +106,8 @@ std::string CheckObservationFields(const json& e) {
   if (e.contains("value_name") && !e["value_name"].is_null() &&
       !(e["value_name"].is_string() && IsErrnoName(e["value_name"].get<std::string>())))
     return "value_name must be null or an errno name";
-  if (e.contains("status") && !IsAgentText(e["status"]))
-    return "status must be a string of at most " + std::to_string(kMaxAgentTextBytes) +
+  if (e.contains("status") && !e["status"].is_null() && !IsAgentText(e["status"]))
+    return "status must be null or a string of at most " + std::to_string(kMaxAgentTextBytes) +
            " bytes without control characters";
   if (e.contains("unsupported") && !e["unsupported"].is_boolean())
     return "unsupported must be a boolean";

@@ -187,6 +187,49 @@ TEST(EventShapeTest, AgentStringsAreValidatedOnArrival) {
   EXPECT_NE(CheckEventShape(e).find("end must be"), std::string::npos);
 }
 
+// The close-state ops' fields (doc/protocol.md §3.2): states and event names
+// are words, the socket table a bounded list, values integers.
+TEST(EventShapeTest, CloseStateFieldsAreValidatedOnArrival) {
+  const json good = {
+      {"step", "socket_table"},
+      {"ret", 0},
+      {"errno", 0},
+      {"errno_name", nullptr},
+      {"clock_start", {{"mono_ns", 1}, {"real_ns", 2}}},
+      {"clock_end", {{"mono_ns", 3}, {"real_ns", 4}}},
+      {"state", "FIN_WAIT1"},
+      {"entries", {{{"state", "FIN_WAIT1"}, {"local_port", 5301}, {"remote_port", 4000}}}},
+      {"revents", {"IN", "HUP"}},
+      {"value", 104},
+      {"value_name", "ECONNRESET"},
+      {"status", nullptr},
+      {"unsupported", false}};
+  EXPECT_EQ(CheckEventShape(good), "");
+  json entries_too_many = json::array();
+  for (int i = 0; i < 65; ++i) entries_too_many.push_back(good["entries"][0]);
+  const std::vector<std::pair<const char*, json>> bad = {
+      {"state", "FIN WAIT"},
+      {"state", std::string(40, 'A')},
+      {"state", 3},
+      {"revents", "IN"},
+      {"revents", {"IN", "\x1b"}},
+      {"revents", json(std::vector<std::string>(17, "IN"))},
+      {"entries", {{{"state", "X"}, {"local_port", 70000}, {"remote_port", 1}}}},
+      {"entries", {{{"local_port", 1}, {"remote_port", 1}}}},
+      {"entries", entries_too_many},
+      {"value", "104"},
+      {"value_name", "econnreset"},
+      {"status", std::string(300, 'x')},
+      {"status", 9},
+      {"unsupported", "yes"},
+  };
+  for (const auto& [key, value] : bad) {
+    json e = good;
+    e[key] = value;
+    EXPECT_NE(CheckEventShape(e).find(key), std::string::npos) << key << " = " << value.dump();
+  }
+}
+
 TEST(AgentClientTest, HelloPlatformMustBePlainText) {
   json hello = {{"type", "hello"}, {"protocol", 1}, {"pid", 1}};
   hello["platform"] = {{"os", "Linux"}, {"family", "linux"}};

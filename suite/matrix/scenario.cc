@@ -92,7 +92,8 @@ Result<ScenarioStep> ParseStep(const json& j, const std::string& host_of_list,
                                const std::string& origin, const std::string& where) {
   if (!j.is_object()) return FieldError(origin, where, "must be an object");
   static const std::vector<std::string> kFields = {
-      "host", "op", "args", "when", "must_succeed", "on_limit", "timeout", "claim", "note"};
+      "host",     "op",      "args",       "when",  "must_succeed",
+      "on_limit", "timeout", "on_failure", "claim", "note"};
   for (auto& [k, v] : j.items())
     if (!Contains(kFields, k)) return FieldError(origin, where + "." + Shorten(k), "unknown field");
   ScenarioStep s;
@@ -165,6 +166,11 @@ Result<ScenarioStep> ParseStep(const json& j, const std::string& host_of_list,
   if (j.contains("timeout")) {
     if (j["timeout"] != "quick") return FieldError(origin, where + ".timeout", "must be \"quick\"");
     s.timeout = "quick";
+  }
+  if (j.contains("on_failure")) {
+    if (j["on_failure"] != "stop" || s.host == "lab")
+      return FieldError(origin, where + ".on_failure", "must be \"stop\" (on an agent's step)");
+    s.stop_on_failure = true;
   }
   if (j.contains("claim")) {
     if (Status st = CheckClaim(j["claim"], s, origin, where + ".claim"); !st.ok())

@@ -48,6 +48,10 @@ struct ScenarioStep {
   // "": none; else the observation this step's outcome is reported as
   // (classify/observation_names.h; the coordinator copies it into the event).
   std::string claim;
+  // "on_failure": "stop": when the call fails, the rest of this list is not
+  // performed (an accept() that failed leaves no socket to read), and the
+  // case goes on; the failure is the outcome.
+  bool stop_on_failure = false;
 };
 
 struct Scenario {

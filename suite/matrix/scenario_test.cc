@@ -96,6 +96,12 @@ TEST(ScenarioTest, ObservedStepsKeepTheirClaim) {
   EXPECT_EQ(s->server[1].args["events"], json::array({"in", "rdhup"}));
   EXPECT_EQ(s->server[2].claim, "close");
   EXPECT_EQ(s->client[0].claim, "read_first");
+  json stop = ObservedScenario();
+  stop["server"][1]["on_failure"] = "stop";
+  auto t = ParseScenario(stop, "obs", "f.json", "scenarios.obs");
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_TRUE(t->server[1].stop_on_failure);
+  EXPECT_FALSE(t->server[0].stop_on_failure);
 }
 
 TEST(ScenarioTest, BadClaimsAreErrorsThatNameTheStep) {
@@ -105,6 +111,7 @@ TEST(ScenarioTest, BadClaimsAreErrorsThatNameTheStep) {
       {"/client/1/claim", "read_first", "is made by more than one step"},
       {"/server/1/claim", "so_error_first", "observes a getsockopt step, not poll"},
       {"/client/0/claim", "close", "marks a server close"},
+      {"/server/1/on_failure", "continue", "must be \"stop\""},
       {"/server/0/claim", "close", "marks a server close"},
   };
   ExpectEachRefused(ObservedScenario(), "obs", bad);
