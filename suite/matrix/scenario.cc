@@ -21,8 +21,20 @@ Status CheckArgs(const json& args, const std::string& origin, const std::string&
   if (!args.is_object()) return FieldError(origin, where, "must be an object");
   for (auto& [k, v] : args.items()) {
     const std::string at = where + "." + Shorten(k);
-    if (v.is_object() || v.is_array())
-      return FieldError(origin, at, "must be a string, number or bool");
+    // Arrays only of plain strings (poll's "events"), never variables:
+    // BindArgs replaces top-level values only.
+    if (v.is_array()) {
+      const bool plain = v.size() <= 16 && std::all_of(v.begin(), v.end(), [](const json& x) {
+                           return x.is_string() && (x.get_ref<const std::string&>().empty() ||
+                                                    x.get_ref<const std::string&>()[0] != '$');
+                         });
+      if (!plain)
+        return FieldError(origin, at,
+                          "must be a string, number or bool, or an array of at most 16 strings "
+                          "(not variables)");
+      continue;
+    }
+    if (v.is_object()) return FieldError(origin, at, "must be a string, number or bool");
     if (v.is_string()) {
       const std::string& s = v.get_ref<const std::string&>();
       if (!s.empty() && s[0] == '$' && !Contains(kScenarioVariables, s.substr(1)))
@@ -159,8 +171,10 @@ const std::vector<std::string> kScenarioConditions = {"client", "linger.socket",
                                                       "variant"};
 
 const std::vector<std::string> kScenarioOps = {
-    "socket", "setsockopt", "bind",   "listen",    "connect",  "accept", "write",
-    "read",   "shutdown",   "queues", "wait_outq", "nonblock", "close",  "pause"};
+    "socket",        "setsockopt", "bind",      "listen",       "connect",   "accept",
+    "write",         "read",       "shutdown",  "queues",       "wait_outq", "nonblock",
+    "close",         "pause",      "tcp_state", "socket_table", "dup",       "fork_close",
+    "hand_to_child", "end_child",  "poll",      "getsockopt"};
 
 const std::vector<std::string> kScenarioLabOps = {"impair", "clear_impairments"};
 

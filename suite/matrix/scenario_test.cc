@@ -60,6 +60,10 @@ TEST(ScenarioTest, BadStepsAreErrorsThatNameTheStep) {
       {"/setup/0/op", 7, "setup[0].op"},
       {"/setup/0/args/family", "$nope", "unknown variable"},
       {"/setup/0/args/family", json::object({{"a", 1}}), "string, number or bool"},
+      {"/setup/0/args/family", json::array({1}), "array of at most 16 strings"},
+      {"/setup/0/args/family", json::array({"$family"}), "not variables"},
+      {"/setup/0/args/family", json::array({json::array({"in"})}), "array of at most 16 strings"},
+      {"/setup/0/args/family", json(std::vector<std::string>(17, "in")), "at most 16"},
       {"/server/0/when", json::object({{"colour", "red"}}), "unknown case attribute"},
       {"/server/0/when/client", json::array(), "non-empty array"},
       {"/server/0/when/client", json::array({1}), "array of strings"},
@@ -71,6 +75,26 @@ TEST(ScenarioTest, BadStepsAreErrorsThatNameTheStep) {
       {"/client", json::object(), "array of steps"},
   };
   ExpectEachRefused(MinimalScenario(), "mini", bad);
+}
+
+// The ops of the "close in every TCP state" matrix, poll's events an array.
+TEST(ScenarioTest, TcpStateOpsParseWithPollEventsAsAnArray) {
+  auto s = ParseScenario(json::parse(R"({
+    "setup": [{"host": "server", "op": "socket", "args": {"handle": "l"}}],
+    "server": [{"op": "dup", "args": {"handle": "l", "as": "d"}},
+               {"op": "poll", "args": {"handle": "l", "events": ["in", "rdhup"], "timeout_ms": 5}},
+               {"op": "tcp_state", "args": {"handle": "l"}},
+               {"op": "socket_table", "args": {"port": "$port"}},
+               {"op": "getsockopt", "args": {"handle": "l", "option": "SO_ERROR"}},
+               {"op": "fork_close", "args": {"handle": "l"}},
+               {"op": "hand_to_child", "args": {"handle": "l", "as": "kid"}},
+               {"op": "end_child", "args": {"as": "kid", "how": "exit", "limit_ms": 100}}],
+    "client": []
+  })"),
+                         "states", "f.json", "scenarios.states");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ(s->server.size(), 8u);
+  EXPECT_EQ(s->server[1].args["events"], json({"in", "rdhup"}));
 }
 
 json LabScenario() {
