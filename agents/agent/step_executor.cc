@@ -99,9 +99,6 @@ constexpr int64_t kDefaultOutqPollMs = 5;
 constexpr size_t kMaxReadsRecorded = 10000;
 constexpr int64_t kMaxPort = 65535;
 
-// fork_close's child exits at once; this bounds the wait for it, after
-// which it is killed and reaped (an overrun is `end: "limit"`).
-constexpr int64_t kForkCloseLimitMs = 5000;
 // poll's `events`: names of at most this many entries (repeats allowed).
 constexpr size_t kMaxPollEventNames = 8;
 
@@ -299,7 +296,7 @@ Result<json> StepExecutor::DoSetSockOpt(const json& args) {
     // seconds in FIN_WAIT2, -1 for none (Linux: straight to CLOSE), 0 for the
     // system's tcp_fin_timeout.
     const bool user_timeout = *opt == "TCP_USER_TIMEOUT";
-    const TcpTimerOption to = user_timeout ? TcpTimerOption::kUserTimeout : TcpTimerOption::kLinger2;
+    const TcpIntOption to = user_timeout ? TcpIntOption::kUserTimeout : TcpIntOption::kLinger2;
     auto value = Int(args, "value", user_timeout ? 0 : -1, INT_MAX);
     if (!value.ok()) return value.error();
     Timestamp start = Now();
@@ -570,8 +567,11 @@ Result<json> StepExecutor::DoForkClose(const json& args) {
   if (!s.ok()) return s.error();
   ChildEnd end;
   Timestamp start = Now();
-  SysResult r = api_->ForkClose((*s)->handle, static_cast<int>(kForkCloseLimitMs), &end);
-  json e = MakeEvent("fork_close", args, start, r);
+  SysResult r = api_->ForkClose((*s)->handle, static_cast<int>(protocol::kForkCloseLimitMs), &end);
+  // ret is the close's outcome, 0, as for `close`: a "close" claimed on
+  // this step reads close_ret from it; the child's pid goes in `pid`.
+  json e = MakeEvent("fork_close", args, start, r.ok() ? SysResult{} : r);
+  if (r.ok()) e["pid"] = r.ret;
   e["status"] = end.status.empty() ? json(nullptr) : json(end.status);
   if (end.limit) e["end"] = "limit";
   return e;
@@ -677,9 +677,9 @@ Result<json> StepExecutor::DoGetSockOpt(const json& args) {
   if (*opt == "SO_ERROR")
     got = api_->GetSoError(h);
   else if (*opt == "TCP_USER_TIMEOUT")
-    got = api_->GetTcpInt(h, TcpTimerOption::kUserTimeout);
+    got = api_->GetTcpInt(h, TcpIntOption::kUserTimeout);
   else if (*opt == "TCP_LINGER2")
-    got = api_->GetTcpInt(h, TcpTimerOption::kLinger2);
+    got = api_->GetTcpInt(h, TcpIntOption::kLinger2);
   else if (*opt == "SO_LINGER")
     got = api_->GetLinger(h);  // seconds, or -2 when linger is off
   else

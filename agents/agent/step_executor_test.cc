@@ -593,10 +593,11 @@ TEST_F(StepExecutorTest, DupKeepsTheConnectionUntilEveryCopyIsClosed) {
 TEST_F(StepExecutorTest, ForkCloseLeavesTheAgentsDescriptorOpen) {
   ConnectedPair(server_, client_);
   json f = Do(server_, "fork_close", {{"handle", "csock"}});
-  EXPECT_GT(f["ret"].get<int64_t>(), 0) << f.dump();
+  EXPECT_EQ(f["ret"], 0) << f.dump();
+  ASSERT_GT(f["pid"].get<int64_t>(), 0) << f.dump();
   EXPECT_EQ(f["status"], "exited 0");
   EXPECT_FALSE(f.contains("end"));
-  EXPECT_FALSE(ProcessExists(f["ret"].get<int64_t>()));  // reaped
+  EXPECT_FALSE(ProcessExists(f["pid"].get<int64_t>()));  // reaped
   ExpectNoEofYet(client_);
   Do(server_, "close", {{"handle", "csock"}});
   ExpectEof(client_);

@@ -92,7 +92,7 @@ TEST_F(LwipSocketApiTest, SoErrorAndPollAreLwipsAndTheRestUnsupported) {
   TcpInfoSample info;
   EXPECT_TRUE(api_->TcpInfo(s.ret, &info).unsupported);
   EXPECT_TRUE(api_->Dup(s.ret).unsupported);
-  EXPECT_EQ(ErrnoName(api_->SetTcpInt(s.ret, TcpTimerOption::kUserTimeout, 1).err), "ENOPROTOOPT");
+  EXPECT_EQ(ErrnoName(api_->SetTcpInt(s.ret, TcpIntOption::kUserTimeout, 1).err), "ENOPROTOOPT");
   EXPECT_TRUE(api_->Close(s.ret).ok());
 }
 

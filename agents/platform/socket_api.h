@@ -37,7 +37,7 @@ enum class ShutdownHow { kRead, kWrite, kBoth };
 enum class IntOption { kReuseAddr, kSndBuf, kRcvBuf };
 
 // Socket options at the TCP level (setsockopt/getsockopt ops).
-enum class TcpTimerOption { kUserTimeout, kLinger2 };
+enum class TcpIntOption { kUserTimeout, kLinger2 };
 
 // TCP_INFO's fields a scenario reads. `state` uses Linux's tcpi_state
 // numbering (1 ESTABLISHED .. 11 CLOSING, tcp_table.h names them).
@@ -165,13 +165,13 @@ class SocketApi {
     (void)s;
     return Unsupported(ENOPROTOOPT);
   }
-  virtual SysResult SetTcpInt(SocketHandle s, TcpTimerOption opt, int value) {
+  virtual SysResult SetTcpInt(SocketHandle s, TcpIntOption opt, int value) {
     (void)s;
     (void)opt;
     (void)value;
     return Unsupported(ENOPROTOOPT);
   }
-  virtual SysResult GetTcpInt(SocketHandle s, TcpTimerOption opt) {  // ret is the value
+  virtual SysResult GetTcpInt(SocketHandle s, TcpIntOption opt) {  // ret is the value
     (void)s;
     (void)opt;
     return Unsupported(ENOPROTOOPT);

@@ -98,8 +98,8 @@ SysResult ReadProcFile(const char* path, std::string* text) {
   return SysResult{0, 0};
 }
 
-int TcpOptionName(TcpTimerOption opt) {
-  return opt == TcpTimerOption::kUserTimeout ? TCP_USER_TIMEOUT : TCP_LINGER2;
+int TcpOptionName(TcpIntOption opt) {
+  return opt == TcpIntOption::kUserTimeout ? TCP_USER_TIMEOUT : TCP_LINGER2;
 }
 #endif
 
@@ -229,10 +229,10 @@ class PosixSocketApi final : public SocketApi {
     if (ReadProcFile("/proc/net/tcp6", &text).ok()) ParseProcNetTcp(text, port, max, out);
     return SysResult{0, 0};
   }
-  SysResult SetTcpInt(SocketHandle s, TcpTimerOption opt, int value) override {
+  SysResult SetTcpInt(SocketHandle s, TcpIntOption opt, int value) override {
     return FromRet(::setsockopt(Fd(s), IPPROTO_TCP, TcpOptionName(opt), &value, sizeof(value)));
   }
-  SysResult GetTcpInt(SocketHandle s, TcpTimerOption opt) override {
+  SysResult GetTcpInt(SocketHandle s, TcpIntOption opt) override {
     int value = 0;
     socklen_t len = sizeof(value);
     if (::getsockopt(Fd(s), IPPROTO_TCP, TcpOptionName(opt), &value, &len) != 0)

@@ -98,6 +98,9 @@ constexpr size_t kMaxSockets = 64;
 // Child processes holding a socket (hand_to_child) a session may have at
 // once: each is a process on the host under test.
 constexpr size_t kMaxChildren = 8;
+// fork_close waits this long for its child, which exits at once; then it
+// is killed and reaped (the event's end: "limit").
+constexpr int64_t kForkCloseLimitMs = 5000;
 // Entries one socket_table event lists.
 constexpr size_t kMaxTableEntries = 64;
 // Handle names: 1..kMaxHandleBytes of [A-Za-z0-9_.-].

@@ -100,7 +100,7 @@ std::string CheckObservationFields(const json& e) {
           !IsIntIn(x.value("remote_port", json()), 0, 65535))
         return "entries must be {state, local_port, remote_port}";
   }
-  for (const char* k : {"value", "unacked", "retransmits"})
+  for (const char* k : {"value", "unacked", "retransmits", "pid", "close_ret"})
     if (e.contains(k) && !(IsInt(e, k) || e[k].is_null()))
       return std::string(k) + " must be an integer (+-2^62)";
   if (e.contains("value_name") && !e["value_name"].is_null() &&

@@ -392,6 +392,12 @@ int64_t CaseDriver::StepTimeoutNs(const std::string& op, const json& args) const
     return limit > 0 ? limit * kNsPerMs + protocol::kReplyMargin
                      : LeftNs() + protocol::kReplyMargin;
   }
+  // poll waits its timeout_ms (default 0), end_child until the child is
+  // reaped or its limit_ms passes (then a kill and reap, which is quick).
+  if (op == "poll") return ms_arg("timeout_ms").value_or(0) * kNsPerMs + protocol::kReplyMargin;
+  if (op == "end_child") return ms_arg("limit_ms").value_or(0) * kNsPerMs + protocol::kReplyMargin;
+  // fork_close waits for its child (then kills it).
+  if (op == "fork_close") return protocol::kForkCloseLimitMs * kNsPerMs + protocol::kReplyMargin;
   if (op == "write" || op == "close") return LeftNs() + protocol::kReplyMargin;
   return kQuickStepTimeoutNs;
 }

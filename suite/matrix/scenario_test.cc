@@ -117,6 +117,26 @@ TEST(ScenarioTest, BadClaimsAreErrorsThatNameTheStep) {
   ExpectEachRefused(ObservedScenario(), "obs", bad);
 }
 
+// The ops of the "close in every TCP state" matrix, poll's events an array.
+TEST(ScenarioTest, TcpStateOpsParseWithPollEventsAsAnArray) {
+  auto s = ParseScenario(json::parse(R"({
+    "setup": [{"host": "server", "op": "socket", "args": {"handle": "l"}}],
+    "server": [{"op": "dup", "args": {"handle": "l", "as": "d"}},
+               {"op": "poll", "args": {"handle": "l", "events": ["in", "rdhup"], "timeout_ms": 5}},
+               {"op": "tcp_state", "args": {"handle": "l"}},
+               {"op": "socket_table", "args": {"port": "$port"}},
+               {"op": "getsockopt", "args": {"handle": "l", "option": "SO_ERROR"}},
+               {"op": "fork_close", "args": {"handle": "l"}},
+               {"op": "hand_to_child", "args": {"handle": "l", "as": "kid"}},
+               {"op": "end_child", "args": {"as": "kid", "how": "exit", "limit_ms": 100}}],
+    "client": []
+  })"),
+                         "states", "f.json", "scenarios.states");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ(s->server.size(), 8u);
+  EXPECT_EQ(s->server[1].args["events"], json({"in", "rdhup"}));
+}
+
 json LabScenario() {
   return json::parse(R"({
     "setup": [{"host": "lab", "op": "impair",
