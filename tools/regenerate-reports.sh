@@ -16,6 +16,7 @@ mode=${1:-write}
 case $mode in write | --check) ;; *) echo "usage: $0 [--check]" >&2; exit 2 ;; esac
 
 so=matrix/so_linger.json
+cs=matrix/close_states.json
 r=results
 reports=(
   "report.md            md   $so                     $r/reference-scale1 $r/reference-scale0.05 $r/reference-remote-scale0.05"
@@ -27,6 +28,8 @@ reports=(
   "report-lwip.md       md   $so                     $r/reference-scale0.05 $r/reference-lwip-scale0.05"
   "report-data-loss.md  md   matrix/data_loss.json   $r/data-loss-scale1"
   "report-data-loss.html html matrix/data_loss.json  $r/data-loss-scale1"
+  "report-close-states.md   md   $cs $r/close-states-netns-scale0.05 $r/close-states-qemu-scale0.05 $r/close-states-gvisor-scale0.05 $r/close-states-lwip-scale0.05 $r/close-states-wine-scale0.05"
+  "report-close-states.html html $cs $r/close-states-netns-scale0.05 $r/close-states-qemu-scale0.05 $r/close-states-gvisor-scale0.05 $r/close-states-lwip-scale0.05 $r/close-states-wine-scale0.05"
 )
 
 # Each report is written beside the committed one (results/.NAME.new): an
