@@ -19,7 +19,7 @@ scale=${1:-0.05}
 runs=${2:-1}
 repeat=${3:-1}
 matrix=${4:-matrix/so_linger.json}
-bin=build/bin/lingerlab
+bin=${LINGERLAB_BIN:-build/bin/lingerlab}
 [ -x "$bin" ] || { echo "bench-matrix.sh: build first (tools/build.sh)" >&2; exit 2; }
 for i in $(seq 1 "$runs"); do
   out=$(mktemp -d /tmp/lingerlab-bench.XXXXXX)
