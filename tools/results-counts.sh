@@ -25,8 +25,12 @@ trap 'rm -rf "$tmp"' EXIT
   for f in results/*/results.json; do
     run=$(basename "$(dirname "$f")")
     matrix=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["environment"]["matrix"])' "$f")
+    # The family the run was compared with (run --expect), else check's default.
+    family=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["environment"].get("expect_family") or "")' "$f")
+    expect=()
+    [ -n "$family" ] && expect=(--expect "$family")
     rc=0
-    "$bin" -q check "$f" --matrix "$matrix" --write "$tmp/$run.json" >/dev/null 2>"$tmp/$run.err" || rc=$?
+    "$bin" -q check "$f" --matrix "$matrix" "${expect[@]}" --write "$tmp/$run.json" >/dev/null 2>"$tmp/$run.err" || rc=$?
     if [ "$rc" -gt 1 ] && [ "$rc" -ne 4 ]; then
       echo "results-counts.sh: lingerlab check $f: exit $rc: $(cat "$tmp/$run.err")" >&2
       exit 1

@@ -4,6 +4,7 @@
 #include "suite/expect/test_matrix.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <vector>
 
@@ -19,10 +20,15 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-fs::path TestRoot() { return fs::path(::testing::TempDir()) / "expect_test"; }
+// One root per test process: ctest -j runs each test in a process of its
+// own, and a shared root removed by one process's teardown while another
+// created its directory made create_directories fail (seen once in CI).
+fs::path TestRoot() {
+  return fs::path(::testing::TempDir()) / ("expect_test." + std::to_string(::getpid()));
+}
 
 // Removes the directories TestDir() made when the test program ends, then
-// their parent if no other test program (ctest -j) still has one there.
+// their parent, this process's own.
 class TestDirCleanup : public ::testing::Environment {
  public:
   static std::vector<fs::path>& Made() {
@@ -32,7 +38,7 @@ class TestDirCleanup : public ::testing::Environment {
   void TearDown() override {
     std::error_code ec;
     for (const fs::path& d : Made()) fs::remove_all(d, ec);
-    fs::remove(TestRoot(), ec);  // only when empty
+    fs::remove(TestRoot(), ec);  // only when empty: nothing else was put there
   }
 };
 const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new TestDirCleanup);
