@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -14,6 +15,7 @@ extern "C" {
 }
 
 #include "agents/lwip/lwip_errno.h"
+#include "agents/lwip/lwip_pcb_table.h"
 #include "agents/platform/sockaddr_posix.h"
 
 namespace lingerlab {
@@ -33,6 +35,18 @@ int OptionName(IntOption opt) {
       return SO_RCVBUF;
   }
   return SO_REUSEADDR;
+}
+
+// The port of a socket's local (`peer` false) or remote end, 0 when it has
+// none (not bound, not connected).
+int PortOf(int s, bool peer) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  auto* sa = reinterpret_cast<sockaddr*>(&ss);
+  if ((peer ? lwip_getpeername(s, sa, &len) : lwip_getsockname(s, sa, &len)) != 0) return 0;
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return 0;
 }
 
 // lwip_poll on one socket, retrying EINTR.
@@ -137,6 +151,29 @@ class LwipSocketApi final : public SocketApi {
     return SysResult{r, 0};
   }
   // SO_ERROR holds lwIP's errno number: mapped as every error is.
+  // lwIP has no TCP_INFO and no /proc/net/tcp: both are read from its
+  // protocol control blocks (lwip_pcb_table.h).
+  SysResult TcpInfo(SocketHandle s, TcpInfoSample* out) override {
+    const int local = PortOf(Fd(s), false);
+    if (local == 0) {
+      // Never bound: no control block can name it. A descriptor lwIP does
+      // not know is an error of its own (EBADF), as getsockname says.
+      sockaddr_storage ss{};
+      socklen_t len = sizeof(ss);
+      if (lwip_getsockname(Fd(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0)
+        return SysResult{-1, Err()};
+      *out = TcpInfoSample{};
+      out->state = 7;  // CLOSE
+      return SysResult{0, 0};
+    }
+    *out = LwipTcpInfoOf(local, PortOf(Fd(s), true));
+    return SysResult{0, 0};
+  }
+  SysResult TcpTable(int port, size_t max, std::vector<TcpTableEntry>* out) override {
+    for (const TcpTableEntry& e : LwipConnectionsOnPort(port, max - std::min(max, out->size())))
+      out->push_back(e);
+    return SysResult{0, 0};
+  }
   SysResult GetSoError(SocketHandle s) override {
     int value = 0;
     socklen_t len = sizeof(value);

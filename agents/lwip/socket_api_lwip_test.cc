@@ -2,6 +2,7 @@
 // no peer (options, linger read back, non-blocking flag, close twice) give
 // what lwIP 2.1.3's sockets.c says, in portable error names.
 #include "agents/lwip/socket_api_lwip.h"
+#include "agents/lwip/lwip_pcb_table.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -79,7 +80,34 @@ TEST_F(LwipSocketApiTest, QueuesGiveUnreadBytesOnlyAndShutdownNeedsAConnection) 
 
 // SO_ERROR and poll are lwIP's; TCP_INFO, the socket table, dup, fork and
 // the TCP-level options are not: those say "unsupported".
-TEST_F(LwipSocketApiTest, SoErrorAndPollAreLwipsAndTheRestUnsupported) {
+// lwIP's state comes from its control blocks: a socket without one is CLOSE,
+// a listener LISTEN, and the socket table leaves listeners out.
+TEST_F(LwipSocketApiTest, TcpStateAndTableComeFromLwipsControlBlocks) {
+  EXPECT_EQ(LinuxStateOfLwip(0), 7);   // CLOSED -> CLOSE
+  EXPECT_EQ(LinuxStateOfLwip(1), 10);  // LISTEN
+  EXPECT_EQ(LinuxStateOfLwip(4), 1);   // ESTABLISHED
+  EXPECT_EQ(LinuxStateOfLwip(7), 8);   // CLOSE_WAIT
+  EXPECT_EQ(LinuxStateOfLwip(8), 11);  // CLOSING
+  EXPECT_EQ(LinuxStateOfLwip(10), 6);  // TIME_WAIT
+  EXPECT_EQ(LinuxStateOfLwip(11), 0);  // not an lwIP state
+  EXPECT_EQ(LinuxStateOfLwip(-1), 0);
+  SysResult s = api_->Socket(Family::kInet);
+  ASSERT_TRUE(s.ok());
+  TcpInfoSample info;
+  ASSERT_TRUE(api_->TcpInfo(s.ret, &info).ok());
+  EXPECT_EQ(info.state, 7);
+  ASSERT_TRUE(api_->Bind(s.ret, "0.0.0.0", 5999).ok());
+  ASSERT_TRUE(api_->Listen(s.ret, 4).ok());
+  ASSERT_TRUE(api_->TcpInfo(s.ret, &info).ok());
+  EXPECT_EQ(info.state, 10);
+  std::vector<TcpTableEntry> table;
+  ASSERT_TRUE(api_->TcpTable(5999, 64, &table).ok());
+  EXPECT_TRUE(table.empty());
+  EXPECT_TRUE(api_->Close(s.ret).ok());
+  EXPECT_EQ(api_->TcpInfo(s.ret, &info).err, EBADF);
+}
+
+TEST_F(LwipSocketApiTest, SoErrorPollAndStateAreLwipsAndTheRestUnsupported) {
   SysResult s = api_->Socket(Family::kInet);
   ASSERT_TRUE(s.ok());
   SysResult err = api_->GetSoError(s.ret);
@@ -89,8 +117,6 @@ TEST_F(LwipSocketApiTest, SoErrorAndPollAreLwipsAndTheRestUnsupported) {
   SysResult p = api_->Poll(s.ret, 0, 0, &revents);
   EXPECT_TRUE(p.ok()) << ErrnoName(p.err);
   EXPECT_FALSE(p.unsupported);
-  TcpInfoSample info;
-  EXPECT_TRUE(api_->TcpInfo(s.ret, &info).unsupported);
   EXPECT_TRUE(api_->Dup(s.ret).unsupported);
   EXPECT_EQ(ErrnoName(api_->SetTcpInt(s.ret, TcpIntOption::kUserTimeout, 1).err), "ENOPROTOOPT");
   EXPECT_TRUE(api_->Close(s.ret).ok());
